@@ -1,0 +1,142 @@
+//! The command line: clap derive types and the dispatch to `cmd/`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "valuestory",
+    version,
+    about = "Turn a git repository into a static website that tells the story of the value its team delivers"
+)]
+pub struct Cli {
+    /// Print nothing but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more about what happens.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build the site (and data.json) for a revision of a repository.
+    Build(BuildArgs),
+    /// Create the embedded sample repository and build its site, end to end.
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// The repository (default: the one around the current folder); bare ones work too.
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The revision to build; the value folder and config are read from its tree.
+    #[arg(long, default_value = "HEAD", conflicts_with = "worktree")]
+    pub rev: String,
+    /// Read the config and value folder from the working tree, uncommitted edits included.
+    #[arg(long)]
+    pub worktree: bool,
+    /// Where to write the site.
+    #[arg(long, value_name = "DIR", default_value = "site")]
+    pub out: PathBuf,
+    /// URL path the site is served under, such as /repo/ on GitHub Pages.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Read the configuration from this file instead of valuestory.yaml in the repository.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Regular expression for release tag names (default `^v?\d+\.\d+(\.\d+)?$`).
+    #[arg(long, value_name = "REGEX")]
+    pub tag_pattern: Option<String>,
+    /// Write only DIR/data.json.
+    #[arg(long)]
+    pub json_only: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where to write the site.
+    #[arg(long, value_name = "DIR", default_value = "site")]
+    pub out: PathBuf,
+    /// Where to create (or reuse) the sample repository.
+    #[arg(long, value_name = "DIR", default_value = "valuestory-sample")]
+    pub repo: PathBuf,
+}
+
+/// Runs the command line; errors print as a chain on stderr and exit 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Build(args) => build(&cli, args),
+        Command::Demo(args) => demo(&cli, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn build(cli: &Cli, args: &BuildArgs) -> crate::error::Result<()> {
+    let options = cmd::build::BuildOptions {
+        repo: args.repo.clone(),
+        rev: args.rev.clone(),
+        worktree: args.worktree,
+        out: args.out.clone(),
+        base_url: args.base_url.clone(),
+        config: args.config.clone(),
+        tag_pattern: args.tag_pattern.clone(),
+        json_only: args.json_only,
+    };
+    let built = cmd::build::run(&options)?;
+    report_built(cli, &built);
+    Ok(())
+}
+
+fn demo(cli: &Cli, args: &DemoArgs) -> crate::error::Result<()> {
+    let (repo, built) = cmd::demo::run(&args.repo, &args.out)?;
+    if !cli.quiet {
+        eprintln!("sample repository: {}", display_abs(&repo));
+    }
+    report_built(cli, &built);
+    Ok(())
+}
+
+fn report_built(cli: &Cli, built: &cmd::build::Built) {
+    if cli.quiet {
+        return;
+    }
+    for w in &built.data.warnings {
+        eprintln!("warning: {w}");
+    }
+    if cli.verbose {
+        eprintln!(
+            "{} commits, {} releases, {} unreleased commits",
+            built.data.repository.commit_count,
+            built.data.releases.len(),
+            built.data.unreleased.commit_count
+        );
+    }
+    println!("{}", display_abs(&built.out));
+}
+
+fn display_abs(path: &std::path::Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}

@@ -1,0 +1,4 @@
+//! One file per verb, each a short function wiring the pipeline's stages.
+
+pub mod build;
+pub mod demo;

@@ -1,0 +1,256 @@
+//! `valuestory.yaml`: what the user wrote ([`ConfigFile`], strict, every key
+//! optional) and what the pipeline uses ([`Settings`], regexes compiled and dates
+//! resolved), kept apart as ripgrep keeps its low and high arguments.
+
+use regex::Regex;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::Located;
+
+pub const DEFAULT_TAG_PATTERN: &str = r"^v?\d+\.\d+(\.\d+)?$";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConfigFile {
+    pub title: Option<String>,
+    pub base_url: Option<String>,
+    pub cname: Option<String>,
+    pub theme: Option<String>,
+    pub releases: ReleasesFile,
+    pub commits: CommitsFile,
+    pub dora: DoraFile,
+    pub money: Option<MoneyFile>,
+    pub views: ViewsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReleasesFile {
+    pub tag_pattern: Option<Spanned<String>>,
+    pub baseline: Option<Spanned<String>>,
+    pub hotfix_tag_pattern: Option<Spanned<String>>,
+    pub lead_time_from: LeadTimeFrom,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommitsFile {
+    pub exclude_authors: Option<Vec<Spanned<String>>>,
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DoraFile {
+    pub bands: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyFile {
+    pub currency: String,
+    pub engineer_hour_cost: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ViewsFile {
+    pub personal: bool,
+}
+
+/// Which time of a commit its lead time starts from.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadTimeFrom {
+    #[default]
+    Author,
+    Committer,
+}
+
+/// The configuration the pipeline runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub title: Option<String>,
+    pub base_url: String,
+    pub tag_pattern: Regex,
+    pub hotfix_tag_pattern: Option<Regex>,
+    /// Commits authored before this moment (seconds since the epoch) carry no lead time.
+    pub baseline: Option<i64>,
+    pub lead_time_from: LeadTimeFrom,
+    pub exclude_authors: Vec<Regex>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            title: None,
+            base_url: "/".to_string(),
+            tag_pattern: Regex::new(DEFAULT_TAG_PATTERN).expect("the default pattern compiles"),
+            hotfix_tag_pattern: None,
+            baseline: None,
+            lead_time_from: LeadTimeFrom::Author,
+            exclude_authors: vec![Regex::new(r"\[bot\]$").expect("the default pattern compiles")],
+        }
+    }
+}
+
+/// Parses the text of a configuration file; `path` names it in errors.
+pub fn parse(path: &str, text: &str) -> Result<ConfigFile, Located> {
+    if text.trim().is_empty() {
+        return Ok(ConfigFile::default());
+    }
+    serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))
+}
+
+/// Turns a serde-saphyr error into `path:line:col: message`.
+pub fn yaml_error(path: &str, error: &serde_saphyr::Error) -> Located {
+    let (line, column) = error
+        .location()
+        .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+    let rendered = error.without_snippet().to_string();
+    // The rendered text may add its own location; keep the first sentence.
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string();
+    Located {
+        path: path.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+impl ConfigFile {
+    /// Compiles and checks what the file says; `tag_pattern` from the command line
+    /// wins over the file's.
+    pub fn resolve(self, path: &str, tag_pattern: Option<&str>) -> Result<Settings, Located> {
+        let defaults = Settings::default();
+        let at = |s: &Spanned<String>, message: String| Located {
+            path: path.to_string(),
+            line: s.referenced.line().max(1),
+            column: s.referenced.column().max(1),
+            message,
+        };
+        let compile = |s: &Spanned<String>| {
+            Regex::new(&s.value).map_err(|e| {
+                at(
+                    s,
+                    format!(
+                        "invalid regular expression `{}`: {}",
+                        s.value,
+                        first_line(&e.to_string())
+                    ),
+                )
+            })
+        };
+        let tag_pattern = match (tag_pattern, &self.releases.tag_pattern) {
+            (Some(cli), _) => Regex::new(cli).map_err(|e| Located {
+                path: "--tag-pattern".to_string(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "invalid regular expression `{cli}`: {}",
+                    first_line(&e.to_string())
+                ),
+            })?,
+            (None, Some(s)) => compile(s)?,
+            (None, None) => defaults.tag_pattern,
+        };
+        let hotfix_tag_pattern = self
+            .releases
+            .hotfix_tag_pattern
+            .as_ref()
+            .map(compile)
+            .transpose()?;
+        let baseline = match &self.releases.baseline {
+            Some(s) => Some(crate::time::parse_date_or_datetime(&s.value).map_err(|m| at(s, m))?),
+            None => None,
+        };
+        let exclude_authors = match &self.commits.exclude_authors {
+            Some(list) => list.iter().map(compile).collect::<Result<_, _>>()?,
+            None => defaults.exclude_authors,
+        };
+        let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or("/"));
+        Ok(Settings {
+            title: self.title,
+            base_url,
+            tag_pattern,
+            hotfix_tag_pattern,
+            baseline,
+            lead_time_from: self.releases.lead_time_from,
+            exclude_authors,
+        })
+    }
+}
+
+/// `repo`, `/repo`, `https://x.github.io/repo` all become `/repo/`.
+pub fn normalize_base_url(url: &str) -> String {
+    let path = match url.find("://") {
+        Some(i) => url[i + 3..].find('/').map_or("/", |j| &url[i + 3 + j..]),
+        None => url,
+    };
+    let trimmed = path.trim_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{trimmed}/")
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let s = parse("valuestory.yaml", "")
+            .unwrap()
+            .resolve("valuestory.yaml", None)
+            .unwrap();
+        assert!(s.tag_pattern.is_match("v1.2.3"));
+        assert!(s.tag_pattern.is_match("1.2"));
+        assert!(!s.tag_pattern.is_match("v1.2.3-rc.1"));
+        assert!(s.exclude_authors[0].is_match("renovate[bot]"));
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let e = parse(
+            "valuestory.yaml",
+            "title: x\nreleases:\n  tag_patern: 'v.*'\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (3, 3), "{e}");
+        assert!(e.message.contains("tag_patern"), "{e}");
+    }
+
+    #[test]
+    fn bad_regex_points_at_the_value() {
+        let e = parse("c.yaml", "releases:\n  tag_pattern: '(v'\n")
+            .unwrap()
+            .resolve("c.yaml", None)
+            .unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("invalid regular expression"), "{e}");
+    }
+
+    #[test]
+    fn base_url_is_normalized() {
+        assert_eq!(normalize_base_url(""), "/");
+        assert_eq!(normalize_base_url("repo"), "/repo/");
+        assert_eq!(normalize_base_url("/repo/pr-4"), "/repo/pr-4/");
+        assert_eq!(normalize_base_url("https://acme.github.io/repo/"), "/repo/");
+    }
+}

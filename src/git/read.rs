@@ -1,0 +1,373 @@
+//! Reading history: one pass over the commit graph straight from the object
+//! database, parsing each raw commit once, and the tags that may be releases.
+
+use std::collections::HashMap;
+
+use super::{Error, Repository, Result, to_commit_id, to_oid};
+use crate::history::{Commit, CommitId, GitTime, History, IdMap, Person, PersonId, Tag, TagTarget};
+use crate::message;
+
+/// Resolves identities through a `.mailmap` text, as `git log --use-mailmap` does.
+pub struct Mailmap {
+    inner: Option<git2::Mailmap>,
+}
+
+impl Mailmap {
+    /// A mailmap from the text of a `.mailmap` file; lines git cannot read are skipped.
+    pub fn parse(text: &str) -> Mailmap {
+        Mailmap {
+            inner: git2::Mailmap::from_buffer(text).ok(),
+        }
+    }
+
+    pub fn empty() -> Mailmap {
+        Mailmap { inner: None }
+    }
+
+    pub fn resolve(&self, name: &str, email: &str) -> Person {
+        let resolved = self.inner.as_ref().and_then(|map| {
+            let sig = git2::Signature::new(name, email, &git2::Time::new(0, 0)).ok()?;
+            let real = map.resolve_signature(&sig).ok()?;
+            Some(Person {
+                name: String::from_utf8_lossy(real.name_bytes()).into_owned(),
+                email: String::from_utf8_lossy(real.email_bytes()).into_owned(),
+            })
+        });
+        resolved.unwrap_or_else(|| Person {
+            name: name.to_string(),
+            email: email.to_string(),
+        })
+    }
+}
+
+/// Interns people: raw identity to resolved person to id.
+struct People<'m> {
+    mailmap: &'m Mailmap,
+    raw: HashMap<Vec<u8>, PersonId>,
+    resolved: HashMap<Person, PersonId>,
+    list: Vec<Person>,
+}
+
+impl People<'_> {
+    fn id(&mut self, name: &[u8], email: &[u8]) -> PersonId {
+        let mut key = Vec::with_capacity(name.len() + email.len() + 1);
+        key.extend_from_slice(name);
+        key.push(0);
+        key.extend_from_slice(email);
+        if let Some(&id) = self.raw.get(&key) {
+            return id;
+        }
+        let person = self.mailmap.resolve(
+            &String::from_utf8_lossy(name),
+            &String::from_utf8_lossy(email),
+        );
+        let next = self.list.len() as PersonId;
+        let id = *self.resolved.entry(person.clone()).or_insert(next);
+        if id == next {
+            self.list.push(person);
+        }
+        self.raw.insert(key, id);
+        id
+    }
+}
+
+impl Repository {
+    /// Every tag whose name `wanted` accepts, peeled to what it finally points at.
+    pub fn tags(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<Tag>> {
+        let mut tags = Vec::new();
+        for reference in self.inner.references_glob("refs/tags/*")? {
+            let reference = reference?;
+            let Some(name) = reference
+                .name_bytes()
+                .strip_prefix(b"refs/tags/")
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+            else {
+                continue;
+            };
+            if !wanted(&name) {
+                continue;
+            }
+            let Some(mut oid) = reference.target() else {
+                continue;
+            };
+            let mut tagger_time = None;
+            let mut annotated = false;
+            // Follow tag objects (a tag of a tag is legal) to the object at the end.
+            let target = loop {
+                let object = self.inner.find_object(oid, None)?;
+                match object.kind() {
+                    Some(git2::ObjectType::Tag) => {
+                        let tag = object.into_tag().map_err(|_| Error::BadCommit {
+                            id: oid.to_string(),
+                            message: "not a tag".into(),
+                        })?;
+                        if !annotated {
+                            annotated = true;
+                            tagger_time = tag.tagger().map(|t| GitTime {
+                                seconds: t.when().seconds(),
+                                offset_minutes: t.when().offset_minutes(),
+                            });
+                        }
+                        oid = tag.target_id();
+                    }
+                    Some(git2::ObjectType::Commit) => break TagTarget::Commit(to_commit_id(oid)),
+                    Some(git2::ObjectType::Tree) => break TagTarget::Other("tree"),
+                    Some(git2::ObjectType::Blob) => break TagTarget::Other("blob"),
+                    _ => break TagTarget::Other("unknown object"),
+                }
+            };
+            tags.push(Tag {
+                name,
+                target,
+                tagger_time,
+                annotated,
+            });
+        }
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(tags)
+    }
+
+    /// Reads every commit reachable from `starts`, each object read and parsed once.
+    pub fn history(&self, starts: &[CommitId], mailmap: &Mailmap) -> Result<History> {
+        // The object cache would keep every raw commit alive for no gain: each is read
+        // exactly once here.
+        git2::opts::enable_caching(false);
+        let result = self.walk(starts, mailmap);
+        git2::opts::enable_caching(true);
+        result
+    }
+
+    fn walk(&self, starts: &[CommitId], mailmap: &Mailmap) -> Result<History> {
+        let odb = self.inner.odb()?;
+        let mut people = People {
+            mailmap,
+            raw: HashMap::new(),
+            resolved: HashMap::new(),
+            list: Vec::new(),
+        };
+        let mut seen: IdMap<()> = IdMap::default();
+        let mut stack: Vec<CommitId> = Vec::new();
+        for &start in starts {
+            if seen.insert(start, ()).is_none() {
+                stack.push(start);
+            }
+        }
+        let mut commits = Vec::new();
+        while let Some(id) = stack.pop() {
+            let object = odb.read(to_oid(id)).map_err(|e| match e.code() {
+                git2::ErrorCode::NotFound => Error::MissingObject { id: id.to_hex() },
+                _ => Error::Git(e),
+            })?;
+            if object.kind() != git2::ObjectType::Commit {
+                return Err(Error::BadCommit {
+                    id: id.to_hex(),
+                    message: format!("it is a {}", object.kind()),
+                });
+            }
+            let raw = RawCommit::parse(object.data()).map_err(|message| Error::BadCommit {
+                id: id.to_hex(),
+                message: message.to_string(),
+            })?;
+            for &parent in &raw.parents {
+                if seen.insert(parent, ()).is_none() {
+                    stack.push(parent);
+                }
+            }
+            let text = decode_message(raw.message, raw.encoding);
+            let message = message::parse(&text);
+            let (author, author_time) = parse_signature(raw.author);
+            let (committer, committer_time) = parse_signature(raw.committer);
+            commits.push(Commit {
+                id,
+                parents: raw.parents,
+                author: people.id(author.0, author.1),
+                author_time,
+                committer: people.id(committer.0, committer.1),
+                committer_time,
+                subject: message.subject,
+                body: message.body,
+                trailers: message.trailers,
+                conventional: message.conventional,
+                pull_request: message.pull_request,
+                reverts: message.reverts,
+            });
+        }
+        Ok(History {
+            commits,
+            people: people.list,
+        })
+    }
+}
+
+/// The header fields of a raw commit object that valuestory reads.
+struct RawCommit<'a> {
+    parents: Vec<CommitId>,
+    author: &'a [u8],
+    committer: &'a [u8],
+    encoding: Option<&'a [u8]>,
+    message: &'a [u8],
+}
+
+impl<'a> RawCommit<'a> {
+    fn parse(data: &'a [u8]) -> Result<RawCommit<'a>, &'static str> {
+        let mut raw = RawCommit {
+            parents: Vec::new(),
+            author: b"",
+            committer: b"",
+            encoding: None,
+            message: b"",
+        };
+        let mut rest = data;
+        loop {
+            let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            let line = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or(b"");
+            if line.is_empty() {
+                raw.message = rest;
+                break;
+            }
+            if line[0] == b' ' {
+                continue; // continuation of a multi-line header (gpgsig, mergetag)
+            }
+            if let Some(hex) = line.strip_prefix(b"parent ") {
+                let id = std::str::from_utf8(hex)
+                    .ok()
+                    .and_then(CommitId::from_hex)
+                    .ok_or("malformed parent line")?;
+                raw.parents.push(id);
+            } else if let Some(v) = line.strip_prefix(b"author ") {
+                raw.author = v;
+            } else if let Some(v) = line.strip_prefix(b"committer ") {
+                raw.committer = v;
+            } else if let Some(v) = line.strip_prefix(b"encoding ") {
+                raw.encoding = Some(v);
+            }
+            if rest.is_empty() {
+                break;
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// Splits `Name <email> 1700000000 +0200` into its parts. A damaged line still
+/// gives a person and time zero rather than failing the whole history.
+pub fn parse_signature(line: &[u8]) -> ((&[u8], &[u8]), GitTime) {
+    let Some(close) = line.iter().rposition(|&b| b == b'>') else {
+        return ((trim(line), b""), GitTime::utc(0));
+    };
+    let open = line[..close]
+        .iter()
+        .rposition(|&b| b == b'<')
+        .unwrap_or(close);
+    let name = trim(&line[..open]);
+    let email = line.get(open + 1..close).unwrap_or(b"");
+    let mut fields = line[close + 1..]
+        .split(|&b| b == b' ')
+        .filter(|f| !f.is_empty());
+    let seconds = fields
+        .next()
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(0);
+    let offset_minutes = fields.next().map(parse_offset).unwrap_or(0);
+    (
+        (name, email),
+        GitTime {
+            seconds,
+            offset_minutes,
+        },
+    )
+}
+
+fn parse_offset(tz: &[u8]) -> i32 {
+    let (sign, digits) = match tz.first() {
+        Some(b'-') => (-1, &tz[1..]),
+        Some(b'+') => (1, &tz[1..]),
+        _ => (1, tz),
+    };
+    let Some(value) = std::str::from_utf8(digits)
+        .ok()
+        .and_then(|d| d.parse::<i32>().ok())
+    else {
+        return 0;
+    };
+    sign * ((value / 100) * 60 + value % 100)
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+/// A commit message as text: UTF-8 when it is, Latin-1 when the commit says so (or
+/// says nothing and is not UTF-8), replacement characters for anything else.
+fn decode_message(bytes: &[u8], encoding: Option<&[u8]>) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_string();
+    }
+    let latin1 = match encoding {
+        None => true,
+        Some(e) => {
+            let e = e.to_ascii_lowercase();
+            matches!(
+                e.as_slice(),
+                b"iso-8859-1" | b"iso8859-1" | b"latin1" | b"latin-1" | b"windows-1252" | b"cp1252"
+            )
+        }
+    };
+    if latin1 {
+        bytes.iter().map(|&b| b as char).collect()
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_parts_and_offsets() {
+        let ((name, email), time) = parse_signature(b"Ada Lovelace <ada@x.org> 1700000000 -0530");
+        assert_eq!(name, b"Ada Lovelace");
+        assert_eq!(email, b"ada@x.org");
+        assert_eq!(time.seconds, 1_700_000_000);
+        assert_eq!(time.offset_minutes, -330);
+        let (_, broken) = parse_signature(b"nobody");
+        assert_eq!(broken.seconds, 0);
+    }
+
+    #[test]
+    fn latin1_message_is_decoded_when_declared_or_not_utf8() {
+        assert_eq!(decode_message(b"caf\xe9", Some(b"ISO-8859-1")), "café");
+        assert_eq!(decode_message(b"caf\xe9", None), "café");
+        assert_eq!(
+            decode_message(b"caf\xe9", Some(b"Shift_JIS")),
+            "caf\u{fffd}"
+        );
+        assert_eq!(
+            decode_message("café".as_bytes(), Some(b"ISO-8859-1")),
+            "café"
+        );
+    }
+
+    #[test]
+    fn raw_commit_skips_signature_continuations() {
+        let data = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+parent 0123456789abcdef0123456789abcdef01234567\n\
+author A <a@x> 1 +0000\ncommitter C <c@x> 2 +0000\n\
+gpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n\nsubject\n";
+        let raw = RawCommit::parse(data).unwrap();
+        assert_eq!(raw.parents.len(), 1);
+        assert_eq!(raw.committer, b"C <c@x> 2 +0000");
+        assert_eq!(raw.message, b"subject\n");
+    }
+}

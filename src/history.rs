@@ -1,0 +1,174 @@
+//! The plain history types everything after `git` works on: commits, identities,
+//! times and release tags, owned and free of git2, so release and metric logic can be
+//! tested on hand-built values.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A SHA-1 object id.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CommitId(pub [u8; 20]);
+
+impl CommitId {
+    pub fn to_hex(&self) -> String {
+        self.to_string()
+    }
+
+    /// Parses 40 hexadecimal digits; anything else is `None`.
+    pub fn from_hex(hex: &str) -> Option<CommitId> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 40 {
+            return None;
+        }
+        let mut id = [0u8; 20];
+        for (i, pair) in bytes.chunks(2).enumerate() {
+            let hi = (pair[0] as char).to_digit(16)?;
+            let lo = (pair[1] as char).to_digit(16)?;
+            id[i] = (hi * 16 + lo) as u8;
+        }
+        Some(CommitId(id))
+    }
+}
+
+impl fmt::Display for CommitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for CommitId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", &self.to_string()[..12])
+    }
+}
+
+impl serde::Serialize for CommitId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Object ids are already uniformly distributed, so hashing can just take 8 bytes.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(buf);
+        }
+    }
+}
+
+pub type IdMap<V> = HashMap<CommitId, V, BuildHasherDefault<IdHasher>>;
+
+/// A moment as git records it: seconds since the epoch and the writer's UTC offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GitTime {
+    pub seconds: i64,
+    pub offset_minutes: i32,
+}
+
+impl GitTime {
+    pub fn utc(seconds: i64) -> GitTime {
+        GitTime {
+            seconds,
+            offset_minutes: 0,
+        }
+    }
+}
+
+/// Index into [`History::people`].
+pub type PersonId = u32;
+
+/// A person after mailmap resolution.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Person {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trailer {
+    pub key: String,
+    pub value: String,
+}
+
+/// What a conventional-commit subject (`type(scope)!: text`) says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conventional {
+    pub kind: String,
+    pub scope: Option<String>,
+    pub breaking: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Commit {
+    pub id: CommitId,
+    pub parents: Vec<CommitId>,
+    pub author: PersonId,
+    pub author_time: GitTime,
+    pub committer: PersonId,
+    pub committer_time: GitTime,
+    pub subject: String,
+    /// The message after the subject line, trailers included, trimmed.
+    pub body: String,
+    pub trailers: Vec<Trailer>,
+    pub conventional: Option<Conventional>,
+    pub pull_request: Option<u32>,
+    /// The commit named by `This reverts commit <id>` in the body.
+    pub reverts: Option<CommitId>,
+}
+
+impl Commit {
+    pub fn is_merge(&self) -> bool {
+        self.parents.len() > 1
+    }
+
+    pub fn trailer_values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.trailers
+            .iter()
+            .filter(move |t| t.key.eq_ignore_ascii_case(key))
+            .map(|t| t.value.as_str())
+    }
+}
+
+/// What a tag named and pointed at, peeled through any chain of tag objects.
+#[derive(Clone, Debug)]
+pub struct Tag {
+    pub name: String,
+    pub target: TagTarget,
+    /// The tagger date of the outermost annotated tag, when it has a tagger.
+    pub tagger_time: Option<GitTime>,
+    pub annotated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagTarget {
+    Commit(CommitId),
+    /// A blob or tree: not a release, reported as a warning.
+    Other(&'static str),
+}
+
+/// Every commit reachable from the starting points, in no particular order, with the
+/// people they name.
+#[derive(Default, Debug)]
+pub struct History {
+    pub commits: Vec<Commit>,
+    pub people: Vec<Person>,
+}
+
+impl History {
+    pub fn person(&self, id: PersonId) -> &Person {
+        &self.people[id as usize]
+    }
+}

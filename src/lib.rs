@@ -1,0 +1,19 @@
+//! valuestory turns a git repository into a static website that tells the story of
+//! the value its team delivers. The pipeline, one module a stage:
+//! config → git → releases → report → render → site, with `cmd/` wiring each verb.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod git;
+pub mod history;
+pub mod message;
+pub mod releases;
+pub mod render;
+pub mod report;
+pub mod site;
+pub mod source;
+pub mod stats;
+pub mod time;

@@ -1,0 +1,464 @@
+//! Which release shipped each commit, and what kind of release it was.
+//!
+//! A release is a tag matching the configured pattern whose target peels to a commit.
+//! Releases are ordered by (time, ancestry, name), and a commit belongs to the first
+//! release in that order whose tagged commit reaches it: `git rev-list TAG --not
+//! EARLIER_TAGS...` for every release, computed here in one pass over the graph by
+//! propagating the smallest release index from children to parents in topological
+//! order.
+
+use std::collections::{BinaryHeap, HashSet};
+
+use crate::config::{LeadTimeFrom, Settings};
+use crate::history::{CommitId, History, IdMap, Tag, TagTarget};
+use crate::stats::{self, Summary};
+
+const NONE: u32 = u32::MAX;
+
+/// The commit graph as indices into [`History::commits`], with a topological order.
+pub struct Graph {
+    pub index: IdMap<u32>,
+    parent_start: Vec<u32>,
+    parent_list: Vec<u32>,
+    /// Children before parents; among commits that are ready, the newest committer
+    /// time first (`git rev-list --date-order`).
+    pub order: Vec<u32>,
+}
+
+impl Graph {
+    pub fn new(history: &History) -> Graph {
+        let n = history.commits.len();
+        let mut index: IdMap<u32> = IdMap::default();
+        index.reserve(n);
+        for (i, c) in history.commits.iter().enumerate() {
+            index.insert(c.id, i as u32);
+        }
+        let mut parent_start = Vec::with_capacity(n + 1);
+        let mut parent_list = Vec::with_capacity(n + n / 8);
+        let mut children = vec![0u32; n];
+        for c in &history.commits {
+            parent_start.push(parent_list.len() as u32);
+            for p in &c.parents {
+                // Parents outside the history (a cut-off graft) are not followed.
+                if let Some(&pi) = index.get(p) {
+                    parent_list.push(pi);
+                    children[pi as usize] += 1;
+                }
+            }
+        }
+        parent_start.push(parent_list.len() as u32);
+        let mut graph = Graph {
+            index,
+            parent_start,
+            parent_list,
+            order: Vec::with_capacity(n),
+        };
+        let key = |i: u32| {
+            let c = &history.commits[i as usize];
+            (c.committer_time.seconds, c.id, i)
+        };
+        let mut ready: BinaryHeap<(i64, CommitId, u32)> = (0..n as u32)
+            .filter(|&i| children[i as usize] == 0)
+            .map(key)
+            .collect();
+        while let Some((_, _, i)) = ready.pop() {
+            graph.order.push(i);
+            for &p in graph.parents(i) {
+                children[p as usize] -= 1;
+                if children[p as usize] == 0 {
+                    ready.push(key(p));
+                }
+            }
+        }
+        graph
+    }
+
+    pub fn parents(&self, i: u32) -> &[u32] {
+        let (a, b) = (
+            self.parent_start[i as usize] as usize,
+            self.parent_start[i as usize + 1] as usize,
+        );
+        &self.parent_list[a..b]
+    }
+
+    pub fn first_parent(&self, i: u32) -> Option<u32> {
+        self.parents(i).first().copied()
+    }
+
+    /// Whether `ancestor` is reachable from `descendant` (a commit reaches itself).
+    pub fn reaches(&self, descendant: u32, ancestor: u32) -> bool {
+        let mut seen = HashSet::new();
+        let mut stack = vec![descendant];
+        while let Some(i) = stack.pop() {
+            if i == ancestor {
+                return true;
+            }
+            if seen.insert(i) {
+                stack.extend_from_slice(self.parents(i));
+            }
+        }
+        false
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseKind {
+    Planned,
+    Hotfix,
+}
+
+/// Why a release counts as a hotfix or as failed: the facts, so pages can show them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Evidence {
+    /// The tag matches `releases.hotfix_tag_pattern`.
+    HotfixTagPattern,
+    /// A semver patch bump whose shipped commits are all fixes or reverts.
+    PatchOfFixes,
+    /// A later hotfix release builds on this one.
+    FixedByHotfix { release: String },
+    /// A later release reverts one of this release's commits.
+    RevertedLater {
+        release: String,
+        revert: CommitId,
+        reverted: CommitId,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Release {
+    pub tag: String,
+    pub commit: CommitId,
+    /// Seconds since the epoch: tagger date of an annotated tag, else committer date.
+    pub time: i64,
+    pub annotated: bool,
+    /// Index in the release order of the release this one builds on.
+    pub previous: Option<usize>,
+    /// Indices into [`History::commits`], newest first.
+    pub commits: Vec<u32>,
+    pub lead_time: Option<LeadTime>,
+    pub kind: ReleaseKind,
+    pub hotfix_evidence: Vec<Evidence>,
+    pub failure_evidence: Vec<Evidence>,
+}
+
+impl Release {
+    pub fn failed(&self) -> bool {
+        !self.failure_evidence.is_empty()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LeadTime {
+    pub median_seconds: i64,
+    pub p90_seconds: i64,
+    /// How many commits were authored after the release (clock skew) and count as 0.
+    pub clamped: usize,
+    pub count: usize,
+}
+
+/// Releases in order, commit membership, and what was never released.
+pub struct Correlation {
+    pub graph: Graph,
+    pub releases: Vec<Release>,
+    /// Commits reachable from the built revision that no release reaches, newest first.
+    pub unreleased: Vec<u32>,
+    /// Per commit: index of the release that first shipped it, if any.
+    pub owner: Vec<Option<u32>>,
+    pub warnings: Vec<String>,
+}
+
+/// Correlates `history` (everything reachable from `head` and the release tags) with
+/// the `tags` that `settings.tag_pattern` accepted.
+pub fn correlate(
+    history: &History,
+    tags: &[Tag],
+    head: CommitId,
+    settings: &Settings,
+) -> Correlation {
+    let graph = Graph::new(history);
+    let mut warnings = Vec::new();
+    let mut releases = Vec::new();
+    for tag in tags {
+        let commit = match &tag.target {
+            TagTarget::Commit(id) => *id,
+            TagTarget::Other(kind) => {
+                warnings.push(format!(
+                    "tag {} points at a {kind}, not a commit; it is not a release",
+                    tag.name
+                ));
+                continue;
+            }
+        };
+        let Some(&ci) = graph.index.get(&commit) else {
+            warnings.push(format!(
+                "tag {}: its commit was not read; skipped",
+                tag.name
+            ));
+            continue;
+        };
+        let time = tag
+            .tagger_time
+            .map(|t| t.seconds)
+            .unwrap_or(history.commits[ci as usize].committer_time.seconds);
+        releases.push(Release {
+            tag: tag.name.clone(),
+            commit,
+            time,
+            annotated: tag.annotated,
+            previous: None,
+            commits: Vec::new(),
+            lead_time: None,
+            kind: ReleaseKind::Planned,
+            hotfix_evidence: Vec::new(),
+            failure_evidence: Vec::new(),
+        });
+    }
+    order_releases(&mut releases, &graph);
+
+    // The first release (smallest index) reaching each commit, children to parents.
+    let n = history.commits.len();
+    let mut owner = vec![NONE; n];
+    let mut tagged: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for (ri, r) in releases.iter().enumerate() {
+        let ci = graph.index[&r.commit];
+        owner[ci as usize] = owner[ci as usize].min(ri as u32);
+        tagged[ci as usize].push(ri as u32);
+    }
+    let mut reachable = vec![false; n];
+    if let Some(&h) = graph.index.get(&head) {
+        reachable[h as usize] = true;
+    }
+    for &c in &graph.order {
+        let (o, r) = (owner[c as usize], reachable[c as usize]);
+        for &p in graph.parents(c) {
+            let p = p as usize;
+            owner[p] = owner[p].min(o);
+            reachable[p] |= r;
+        }
+    }
+    let mut unreleased = Vec::new();
+    for &c in &graph.order {
+        match owner[c as usize] {
+            NONE if reachable[c as usize] => unreleased.push(c),
+            NONE => {}
+            o => releases[o as usize].commits.push(c),
+        }
+    }
+
+    for ri in 0..releases.len() {
+        releases[ri].previous = previous_release(ri, &releases, &graph, &tagged);
+        releases[ri].lead_time = lead_time(&releases[ri], history, settings);
+    }
+    classify(&mut releases, history, &graph, &owner, settings);
+
+    Correlation {
+        graph,
+        releases,
+        unreleased,
+        owner: owner
+            .into_iter()
+            .map(|o| (o != NONE).then_some(o))
+            .collect(),
+        warnings,
+    }
+}
+
+/// Sorts by time; releases at the same second go ancestors first, then by name.
+fn order_releases(releases: &mut Vec<Release>, graph: &Graph) {
+    releases.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.tag.cmp(&b.tag)));
+    let mut start = 0;
+    while start < releases.len() {
+        let mut end = start + 1;
+        while end < releases.len() && releases[end].time == releases[start].time {
+            end += 1;
+        }
+        if end - start > 1 {
+            let group: Vec<Release> = releases.drain(start..end).collect();
+            let sorted = order_by_ancestry(group, graph);
+            for (k, r) in sorted.into_iter().enumerate() {
+                releases.insert(start + k, r);
+            }
+        }
+        start = end;
+    }
+}
+
+/// Within releases of one second: a release whose commit is a proper ancestor of
+/// another's comes first; otherwise the smaller name. (Kahn's algorithm, names
+/// breaking ties; the group is already sorted by name.)
+fn order_by_ancestry(mut group: Vec<Release>, graph: &Graph) -> Vec<Release> {
+    let idx: Vec<u32> = group.iter().map(|r| graph.index[&r.commit]).collect();
+    let k = group.len();
+    // before[a][b]: a must come before b.
+    let before = |a: usize, b: usize| idx[a] != idx[b] && graph.reaches(idx[b], idx[a]);
+    let mut placed = vec![false; k];
+    let mut order = Vec::with_capacity(k);
+    while order.len() < k {
+        let next = (0..k)
+            .find(|&b| !placed[b] && (0..k).all(|a| placed[a] || a == b || !before(a, b)))
+            .unwrap_or_else(|| (0..k).find(|&b| !placed[b]).unwrap_or(0));
+        placed[next] = true;
+        order.push(next);
+    }
+    let mut slots: Vec<Option<Release>> = group.drain(..).map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// The release this one builds on: the latest earlier release found walking back
+/// along first parents from the release's own commit.
+fn previous_release(
+    ri: usize,
+    releases: &[Release],
+    graph: &Graph,
+    tagged: &[Vec<u32>],
+) -> Option<usize> {
+    let mut at = Some(graph.index[&releases[ri].commit]);
+    while let Some(c) = at {
+        let best = tagged[c as usize]
+            .iter()
+            .map(|&r| r as usize)
+            .filter(|&r| r < ri)
+            .max();
+        if best.is_some() {
+            return best;
+        }
+        at = graph.first_parent(c);
+    }
+    None
+}
+
+fn lead_time(release: &Release, history: &History, settings: &Settings) -> Option<LeadTime> {
+    let mut clamped = 0;
+    let mut values: Vec<i64> = release
+        .commits
+        .iter()
+        .filter_map(|&c| {
+            let commit = &history.commits[c as usize];
+            let start = match settings.lead_time_from {
+                LeadTimeFrom::Author => commit.author_time.seconds,
+                LeadTimeFrom::Committer => commit.committer_time.seconds,
+            };
+            if settings.baseline.is_some_and(|b| start < b) {
+                return None;
+            }
+            let lead = release.time - start;
+            if lead < 0 {
+                clamped += 1;
+            }
+            Some(lead.max(0))
+        })
+        .collect();
+    let Summary {
+        median_seconds,
+        p90_seconds,
+        count,
+    } = stats::summarize(&mut values)?;
+    Some(LeadTime {
+        median_seconds,
+        p90_seconds,
+        clamped,
+        count,
+    })
+}
+
+/// Marks hotfix releases (by tag pattern, or a patch bump of only fixes) and failed
+/// releases (fixed by a later hotfix, or with a commit reverted by a later release).
+/// Incidents add their own evidence later, from the value folder.
+fn classify(
+    releases: &mut [Release],
+    history: &History,
+    graph: &Graph,
+    owner: &[u32],
+    settings: &Settings,
+) {
+    for ri in 0..releases.len() {
+        let mut evidence = Vec::new();
+        if settings
+            .hotfix_tag_pattern
+            .as_ref()
+            .is_some_and(|p| p.is_match(&releases[ri].tag))
+        {
+            evidence.push(Evidence::HotfixTagPattern);
+        }
+        let prev_version = releases[ri].previous.and_then(|p| semver(&releases[p].tag));
+        if let (Some(v), Some(pv)) = (semver(&releases[ri].tag), prev_version) {
+            let patch_bump = v.0 == pv.0 && v.1 == pv.1 && v.2 > pv.2;
+            if patch_bump && only_fixes(&releases[ri].commits, history) {
+                evidence.push(Evidence::PatchOfFixes);
+            }
+        }
+        if !evidence.is_empty() {
+            releases[ri].kind = ReleaseKind::Hotfix;
+            releases[ri].hotfix_evidence = evidence;
+            if let Some(p) = releases[ri].previous {
+                let tag = releases[ri].tag.clone();
+                releases[p]
+                    .failure_evidence
+                    .push(Evidence::FixedByHotfix { release: tag });
+            }
+        }
+    }
+    for (ci, commit) in history.commits.iter().enumerate() {
+        let Some(reverted) = commit.reverts else {
+            continue;
+        };
+        let by = owner[ci];
+        let of = graph
+            .index
+            .get(&reverted)
+            .map_or(NONE, |&i| owner[i as usize]);
+        // Only a revert shipped by a later release shows the earlier one failed.
+        if by != NONE && of != NONE && by > of {
+            let release = releases[by as usize].tag.clone();
+            releases[of as usize]
+                .failure_evidence
+                .push(Evidence::RevertedLater {
+                    release,
+                    revert: commit.id,
+                    reverted,
+                });
+        }
+    }
+    for r in releases.iter_mut() {
+        r.failure_evidence.sort_by_key(|e| format!("{e:?}"));
+        r.failure_evidence.dedup();
+    }
+}
+
+/// `v1.2.3` or `1.2` as (major, minor, patch); pre-release or other names give None.
+pub fn semver(tag: &str) -> Option<(u64, u64, u64)> {
+    let start = tag.find(|c: char| c.is_ascii_digit())?;
+    let mut parts = tag[start..].split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    let patch = match parts.next() {
+        Some(p) => p.parse().ok()?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor, patch))
+}
+
+/// At least one non-merge commit, and every non-merge commit a fix or revert.
+fn only_fixes(commits: &[u32], history: &History) -> bool {
+    let mut any = false;
+    for &c in commits {
+        let commit = &history.commits[c as usize];
+        if commit.is_merge() {
+            continue;
+        }
+        any = true;
+        let kind = commit.conventional.as_ref().map(|c| c.kind.as_str());
+        let is_fix = matches!(kind, Some("fix" | "revert" | "hotfix"))
+            || commit.reverts.is_some()
+            || commit.subject.starts_with("Revert \"");
+        if !is_fix {
+            return false;
+        }
+    }
+    any
+}

@@ -1,0 +1,136 @@
+//! The view model: serializable structs that are the contract with themes and with
+//! `data.json`. Nothing here names git2 or a parsing type; one casing, snake_case.
+
+use serde::Serialize;
+
+use crate::history::{CommitId, History};
+use crate::releases::{Correlation, Evidence, LeadTime, ReleaseKind};
+use crate::time::rfc3339;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Data {
+    pub schema_version: u32,
+    pub generator: String,
+    pub title: String,
+    pub base_url: String,
+    pub repository: RepositoryInfo,
+    pub releases: Vec<ReleaseView>,
+    pub unreleased: Unreleased,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct RepositoryInfo {
+    pub head: CommitId,
+    pub rev: String,
+    pub shallow: bool,
+    pub commit_count: usize,
+}
+
+#[derive(Serialize)]
+pub struct ReleaseView {
+    pub tag: String,
+    pub slug: String,
+    pub commit: CommitId,
+    pub time: String,
+    pub previous: Option<String>,
+    pub annotated: bool,
+    pub commit_count: usize,
+    pub commits: Vec<CommitId>,
+    pub lead_time: Option<LeadTime>,
+    pub kind: ReleaseKind,
+    pub failed: bool,
+    pub hotfix_evidence: Vec<Evidence>,
+    pub failure_evidence: Vec<Evidence>,
+}
+
+#[derive(Serialize)]
+pub struct Unreleased {
+    pub commit_count: usize,
+    pub commits: Vec<CommitId>,
+}
+
+pub struct Source<'a> {
+    pub title: String,
+    pub base_url: String,
+    pub head: CommitId,
+    pub rev: String,
+    pub history: &'a History,
+    pub correlation: &'a Correlation,
+    pub warnings: Vec<String>,
+}
+
+pub fn data(source: Source<'_>) -> Data {
+    let Source {
+        title,
+        base_url,
+        head,
+        rev,
+        history,
+        correlation,
+        warnings,
+    } = source;
+    let ids = |list: &[u32]| -> Vec<CommitId> {
+        list.iter()
+            .map(|&c| history.commits[c as usize].id)
+            .collect()
+    };
+    let releases = correlation
+        .releases
+        .iter()
+        .map(|r| ReleaseView {
+            tag: r.tag.clone(),
+            slug: slug(&r.tag),
+            commit: r.commit,
+            time: rfc3339(r.time),
+            previous: r.previous.map(|p| correlation.releases[p].tag.clone()),
+            annotated: r.annotated,
+            commit_count: r.commits.len(),
+            commits: ids(&r.commits),
+            lead_time: r.lead_time,
+            kind: r.kind,
+            failed: r.failed(),
+            hotfix_evidence: r.hotfix_evidence.clone(),
+            failure_evidence: r.failure_evidence.clone(),
+        })
+        .collect();
+    Data {
+        schema_version: SCHEMA_VERSION,
+        generator: format!("valuestory {}", env!("CARGO_PKG_VERSION")),
+        title,
+        base_url,
+        repository: RepositoryInfo {
+            head,
+            rev,
+            shallow: false,
+            commit_count: history.commits.len(),
+        },
+        releases,
+        unreleased: Unreleased {
+            commit_count: correlation.unreleased.len(),
+            commits: ids(&correlation.unreleased),
+        },
+        warnings,
+    }
+}
+
+/// A file-name-safe form of a tag: ASCII letters, digits, `.`, `_` and `-` kept,
+/// everything else `-`.
+pub fn slug(tag: &str) -> String {
+    let s: String = tag
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    match s.trim_matches('.') {
+        "" => "tag".to_string(),
+        t => t.to_string(),
+    }
+}
