@@ -1,0 +1,9 @@
+//! valuestory's integration tests, one binary: repositories are built in-process by
+//! [`support::TestRepo`] with fixed names and dates, and the real `valuestory`
+//! binary runs on them with a scrubbed environment.
+
+mod cli;
+mod correlation;
+mod odd_histories;
+mod output;
+mod support;

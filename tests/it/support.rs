@@ -1,0 +1,194 @@
+//! The `TestRepo` builder and helpers to run the binary and plain git.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+use valuestory::git::{Signature, Writer};
+use valuestory::history::{CommitId, GitTime};
+
+/// 2023-11-14T22:13:20Z: every test history starts here.
+pub const T0: i64 = 1_700_000_000;
+pub const HOUR: i64 = 3_600;
+pub const DAY: i64 = 86_400;
+
+pub fn who(seconds: i64) -> Signature {
+    Signature::new("Tess Tester", "tess@example.com", GitTime::utc(seconds))
+}
+
+/// A repository written in-process, with every commit and tag at a fixed time.
+pub struct TestRepo {
+    pub root: TempDir,
+    pub writer: Writer,
+    counter: u32,
+}
+
+impl TestRepo {
+    pub fn new() -> TestRepo {
+        Self::init(false)
+    }
+
+    pub fn bare() -> TestRepo {
+        Self::init(true)
+    }
+
+    fn init(bare: bool) -> TestRepo {
+        let root = TempDir::new().unwrap();
+        let writer = Writer::init(&root.path().join("repo"), bare).unwrap();
+        TestRepo {
+            root,
+            writer,
+            counter: 0,
+        }
+    }
+
+    /// The repository folder (the work tree, or the git folder when bare).
+    pub fn path(&self) -> PathBuf {
+        self.root.path().join("repo")
+    }
+
+    /// A commit authored and committed at `time`, changing one file.
+    pub fn commit(&mut self, parents: &[CommitId], message: &str, time: i64) -> CommitId {
+        self.commit_dated(parents, message, time, time)
+    }
+
+    pub fn commit_dated(
+        &mut self,
+        parents: &[CommitId],
+        message: &str,
+        author_time: i64,
+        committer_time: i64,
+    ) -> CommitId {
+        self.counter += 1;
+        let content = format!("change {}\n", self.counter);
+        let tree = self
+            .writer
+            .tree(None, &[("file.txt", Some(content.as_bytes()))])
+            .unwrap();
+        self.writer
+            .commit(
+                tree,
+                parents,
+                &who(author_time),
+                &who(committer_time),
+                message,
+            )
+            .unwrap()
+    }
+
+    /// A straight line of `n` commits, an hour apart from `start`, on top of `parent`.
+    pub fn line(&mut self, parent: Option<CommitId>, n: usize, start: i64) -> Vec<CommitId> {
+        let mut out = Vec::new();
+        let mut prev = parent;
+        for i in 0..n {
+            let parents: Vec<CommitId> = prev.into_iter().collect();
+            let id = self.commit(
+                &parents,
+                &format!("feat: step {i}"),
+                start + i as i64 * HOUR,
+            );
+            out.push(id);
+            prev = Some(id);
+        }
+        out
+    }
+
+    pub fn main_at(&self, id: CommitId) {
+        self.writer.set_branch("main", id).unwrap();
+    }
+
+    pub fn tag(&self, name: &str, id: CommitId) {
+        self.writer.tag_lightweight(name, id).unwrap();
+    }
+
+    pub fn tag_annotated(&self, name: &str, id: CommitId, time: i64) {
+        self.writer
+            .tag_annotated(name, id, Some(&who(time)), "release\n")
+            .unwrap();
+    }
+
+    /// Runs `valuestory build --json-only` on this repository and returns the
+    /// process output and the parsed data.json (when written).
+    pub fn build(&self, extra: &[&str]) -> (Output, Option<serde_json::Value>) {
+        let out = self.root.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        let repo = self.path();
+        let mut args: Vec<&str> = vec!["build", "--json-only", "--repo"];
+        let repo_str = repo.to_str().unwrap().to_string();
+        let out_str = out.to_str().unwrap().to_string();
+        args.push(&repo_str);
+        args.extend(["--out", &out_str]);
+        args.extend_from_slice(extra);
+        let output = valuestory(&args, self.root.path());
+        let data = std::fs::read(out.join("data.json"))
+            .ok()
+            .map(|b| serde_json::from_slice(&b).unwrap());
+        (output, data)
+    }
+
+    /// Plain git on this repository, for cross-checks.
+    pub fn git(&self, args: &[&str]) -> String {
+        git(&self.path(), args)
+    }
+}
+
+/// The environment every child process gets: nothing from the developer's machine.
+fn scrubbed(cmd: &mut Command, home: &Path) {
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("LANG", "C")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+}
+
+pub fn valuestory(args: &[&str], cwd: &Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_valuestory"));
+    cmd.args(args).current_dir(cwd);
+    scrubbed(&mut cmd, cwd);
+    cmd.output().unwrap()
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    scrubbed(&mut cmd, dir);
+    let out = cmd.output().expect("git is installed");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn release<'a>(data: &'a serde_json::Value, tag: &str) -> &'a serde_json::Value {
+    data["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tag"] == tag)
+        .unwrap_or_else(|| panic!("no release {tag}"))
+}
+
+pub fn ids(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn tags_in_order(data: &serde_json::Value) -> Vec<String> {
+    data["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tag"].as_str().unwrap().to_string())
+        .collect()
+}
