@@ -30,31 +30,61 @@ pub enum Command {
     Build(BuildArgs),
     /// Create the embedded sample repository and build its site, end to end.
     Demo(DemoArgs),
+    /// Check the configuration and the value folder, reporting every problem.
+    Check(CheckArgs),
 }
 
+/// Which repository and revision to read, and how.
 #[derive(Args, Debug)]
-pub struct BuildArgs {
+pub struct SourceArgs {
     /// The repository (default: the one around the current folder); bare ones work too.
     #[arg(long, value_name = "DIR")]
     pub repo: Option<PathBuf>,
-    /// The revision to build; the value folder and config are read from its tree.
+    /// The revision to read; the value folder and config come from its tree.
     #[arg(long, default_value = "HEAD", conflicts_with = "worktree")]
     pub rev: String,
     /// Read the config and value folder from the working tree, uncommitted edits included.
     #[arg(long)]
     pub worktree: bool,
-    /// Where to write the site.
-    #[arg(long, value_name = "DIR", default_value = "site")]
-    pub out: PathBuf,
-    /// URL path the site is served under, such as /repo/ on GitHub Pages.
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
     /// Read the configuration from this file instead of valuestory.yaml in the repository.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Regular expression for release tag names (default `^v?\d+\.\d+(\.\d+)?$`).
     #[arg(long, value_name = "REGEX")]
     pub tag_pattern: Option<String>,
+}
+
+impl SourceArgs {
+    fn source(&self) -> cmd::input::Source {
+        cmd::input::Source {
+            repo: self.repo.clone(),
+            rev: self.rev.clone(),
+            worktree: self.worktree,
+            config: self.config.clone(),
+            tag_pattern: self.tag_pattern.clone(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// How to print the problems.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: cmd::check::Format,
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Where to write the site.
+    #[arg(long, value_name = "DIR", default_value = "site")]
+    pub out: PathBuf,
+    /// URL path the site is served under, such as /repo/ on GitHub Pages.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
     /// Write only DIR/data.json.
     #[arg(long)]
     pub json_only: bool,
@@ -76,30 +106,56 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Build(args) => build(&cli, args),
         Command::Demo(args) => demo(&cli, args),
+        Command::Check(args) => return check(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                eprintln!("  caused by: {s}");
-                source = s.source();
-            }
-            ExitCode::from(1)
-        }
+        Err(e) => report_error(&e),
     }
+}
+
+fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
+    match cmd::check::run(&args.source.source()) {
+        Ok(checked) => {
+            print!("{}", checked.render(args.format));
+            if !cli.quiet && args.format == cmd::check::Format::Human {
+                let files: std::collections::BTreeSet<&str> =
+                    checked.problems.iter().map(|p| p.path.as_str()).collect();
+                match checked.problems.len() {
+                    0 => eprintln!("no problems found"),
+                    n => eprintln!(
+                        "{n} problem{} in {} file{}",
+                        if n == 1 { "" } else { "s" },
+                        files.len(),
+                        if files.len() == 1 { "" } else { "s" }
+                    ),
+                }
+            }
+            if checked.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => report_error(&e),
+    }
+}
+
+fn report_error(e: &crate::error::Error) -> ExitCode {
+    eprintln!("error: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        eprintln!("  caused by: {s}");
+        source = s.source();
+    }
+    ExitCode::from(1)
 }
 
 fn build(cli: &Cli, args: &BuildArgs) -> crate::error::Result<()> {
     let options = cmd::build::BuildOptions {
-        repo: args.repo.clone(),
-        rev: args.rev.clone(),
-        worktree: args.worktree,
+        source: args.source.source(),
         out: args.out.clone(),
         base_url: args.base_url.clone(),
-        config: args.config.clone(),
-        tag_pattern: args.tag_pattern.clone(),
         json_only: args.json_only,
     };
     let built = cmd::build::run(&options)?;

@@ -110,18 +110,42 @@ pub fn yaml_error(path: &str, error: &serde_saphyr::Error) -> Located {
         .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
     let rendered = error.without_snippet().to_string();
     // The rendered text may add its own location; keep the first sentence.
-    let message = rendered
+    let mut message = rendered
         .lines()
         .next()
         .unwrap_or("invalid YAML")
         .trim()
         .to_string();
+    // The location is given separately; drop serde's own copy of it.
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
     Located {
         path: path.to_string(),
         line,
         column,
-        message,
+        message: with_hint(message),
     }
+}
+
+/// Adds "did you mean" to serde's `unknown field `x`, expected one of `a`, `b``.
+fn with_hint(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((field, expected)) = rest.split_once("`, expected one of ") else {
+        return message;
+    };
+    let known: Vec<&str> = expected
+        .split(", ")
+        .map(|k| k.trim().trim_matches('`'))
+        .collect();
+    let hint = crate::content::yaml::hint(field, &known);
+    let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    format!(
+        "unknown field `{field}`{hint}; expected one of {}",
+        listed.join(", ")
+    )
 }
 
 impl ConfigFile {

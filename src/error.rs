@@ -26,6 +26,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Problems in the user's files, every one of them.
+    #[error("{}", invalid_message(.0))]
+    Invalid(Vec<Located>),
     /// Something valuestory will not do, such as writing over a user's files.
     #[error("{0}")]
     Refused(String),
@@ -42,3 +45,16 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn invalid_message(problems: &[Located]) -> String {
+    let mut out = format!(
+        "{} problem{} in the configuration or the value folder (`valuestory check` shows each in context):",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        out.push_str("\n  ");
+        out.push_str(&p.to_string());
+    }
+    out
+}

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::content;
 use crate::history::{CommitId, History};
 use crate::releases::{Correlation, Evidence, LeadTime, ReleaseKind};
 use crate::time::rfc3339;
@@ -18,6 +19,12 @@ pub struct Data {
     pub repository: RepositoryInfo,
     pub releases: Vec<ReleaseView>,
     pub unreleased: Unreleased,
+    pub goals: Vec<content::Goal>,
+    pub teams: Vec<content::Team>,
+    pub streams: Vec<content::Stream>,
+    pub initiatives: Vec<content::Initiative>,
+    pub incidents: Vec<content::Incident>,
+    pub case_studies: Vec<content::CaseStudy>,
     pub warnings: Vec<String>,
 }
 
@@ -59,6 +66,7 @@ pub struct Source<'a> {
     pub rev: String,
     pub history: &'a History,
     pub correlation: &'a Correlation,
+    pub value: &'a content::ValueFolder,
     pub warnings: Vec<String>,
 }
 
@@ -70,6 +78,7 @@ pub fn data(source: Source<'_>) -> Data {
         rev,
         history,
         correlation,
+        value,
         warnings,
     } = source;
     let ids = |list: &[u32]| -> Vec<CommitId> {
@@ -112,6 +121,12 @@ pub fn data(source: Source<'_>) -> Data {
             commit_count: correlation.unreleased.len(),
             commits: ids(&correlation.unreleased),
         },
+        goals: value.goals.clone(),
+        teams: value.teams.clone(),
+        streams: value.streams.clone(),
+        initiatives: value.initiatives.clone(),
+        incidents: value.incidents.clone(),
+        case_studies: value.case_studies.clone(),
         warnings,
     }
 }

@@ -51,6 +51,35 @@ impl Files<'_> {
     }
 }
 
+impl Files<'_> {
+    /// The names of the files directly in `dir`, sorted; empty when it is absent.
+    pub fn list(&self, dir: &str) -> Result<Vec<String>> {
+        match self {
+            Files::Tree { repo, commit } => Ok(repo.list_files(*commit, dir)?),
+            Files::Worktree { root } => {
+                let full = root.join(dir);
+                let entries = match std::fs::read_dir(&full) {
+                    Ok(entries) => entries,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                    Err(e) => return Err(Error::io("cannot read", &full, e)),
+                };
+                let mut names = Vec::new();
+                for entry in entries {
+                    let entry = entry.map_err(|e| Error::io("cannot read", &full, e))?;
+                    let kind = entry
+                        .file_type()
+                        .map_err(|e| Error::io("cannot read", entry.path(), e))?;
+                    if kind.is_file() || kind.is_symlink() {
+                        names.push(entry.file_name().to_string_lossy().into_owned());
+                    }
+                }
+                names.sort();
+                Ok(names)
+            }
+        }
+    }
+}
+
 /// Whether a path from a file the user wrote stays inside the repository.
 pub fn is_inside(path: &str) -> bool {
     let p = Path::new(path);

@@ -2,38 +2,28 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{self, Settings};
+use crate::cmd::input::{self, Source};
+use crate::config;
 use crate::error::{Error, Result};
-use crate::git::{Mailmap, Repository};
-use crate::history::TagTarget;
-use crate::releases;
+use crate::git::Repository;
 use crate::render;
 use crate::report::{self, Data};
 use crate::site::{self, Guard};
-use crate::source::Files;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
-    pub repo: Option<PathBuf>,
-    pub rev: String,
-    pub worktree: bool,
+    pub source: Source,
     pub out: PathBuf,
     pub base_url: Option<String>,
-    pub config: Option<PathBuf>,
-    pub tag_pattern: Option<String>,
     pub json_only: bool,
 }
 
 impl Default for BuildOptions {
     fn default() -> BuildOptions {
         BuildOptions {
-            repo: None,
-            rev: "HEAD".to_string(),
-            worktree: false,
+            source: Source::default(),
             out: PathBuf::from("site"),
             base_url: None,
-            config: None,
-            tag_pattern: None,
             json_only: false,
         }
     }
@@ -45,53 +35,31 @@ pub struct Built {
 }
 
 pub fn run(options: &BuildOptions) -> Result<Built> {
-    let repo = Repository::discover(options.repo.as_deref())?;
-    repo.require_full_history()?;
-    let head = repo.resolve(&options.rev)?;
-    let files = match (options.worktree, repo.workdir()) {
-        (true, Some(root)) => Files::Worktree {
-            root: root.to_path_buf(),
-        },
-        (true, None) => {
-            return Err(Error::Refused(
-                "--worktree needs a repository with a working tree; this one is bare".into(),
-            ));
-        }
-        (false, _) => Files::Tree {
-            repo: &repo,
-            commit: head,
-        },
-    };
-    let settings = load_settings(&files, options)?;
-    let mailmap = match files.read(".mailmap")? {
-        Some(bytes) => Mailmap::parse(&String::from_utf8_lossy(&bytes)),
-        None => Mailmap::empty(),
-    };
-
-    let tags = repo.tags(|name| settings.tag_pattern.is_match(name))?;
-    let mut starts = vec![head];
-    starts.extend(tags.iter().filter_map(|t| match t.target {
-        TagTarget::Commit(id) => Some(id),
-        TagTarget::Other(_) => None,
-    }));
-    let history = repo.history(&starts, &mailmap)?;
-    let correlation = releases::correlate(&history, &tags, head, &settings);
-
+    let input = input::read(&options.source)?;
+    if !input.problems.is_empty() {
+        return Err(Error::Invalid(input.problems));
+    }
+    let mut settings = input.settings.clone();
+    if let Some(url) = &options.base_url {
+        settings.base_url = config::normalize_base_url(url);
+    }
     let data = report::data(report::Source {
         title: settings
             .title
             .clone()
-            .unwrap_or_else(|| default_title(&repo)),
+            .unwrap_or_else(|| default_title(&input.repo)),
         base_url: settings.base_url.clone(),
-        head,
-        rev: options.rev.clone(),
-        history: &history,
-        correlation: &correlation,
-        warnings: correlation.warnings.clone(),
+        head: input.head,
+        rev: options.source.rev.clone(),
+        history: &input.history,
+        correlation: &input.correlation,
+        value: &input.value.folder,
+        warnings: input.correlation.warnings.clone(),
     });
     let json = serde_json::to_vec_pretty(&data)
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
 
+    let repo = &input.repo;
     let guard = Guard {
         protected: [repo.workdir(), Some(repo.git_dir())]
             .into_iter()
@@ -115,39 +83,6 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         data,
         out: options.out.clone(),
     })
-}
-
-fn load_settings(files: &Files<'_>, options: &BuildOptions) -> Result<Settings> {
-    let (shown, text) = match &options.config {
-        Some(path) => {
-            let text = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
-            (path.display().to_string(), Some(text))
-        }
-        None => (
-            "valuestory.yaml".to_string(),
-            files.read("valuestory.yaml")?,
-        ),
-    };
-    let file = match text {
-        Some(bytes) => {
-            let text = String::from_utf8(bytes).map_err(|e| crate::error::Located {
-                path: shown.clone(),
-                line: 1,
-                column: 1,
-                message: format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            })?;
-            config::parse(&shown, &text)?
-        }
-        None => config::ConfigFile::default(),
-    };
-    let mut settings = file.resolve(&shown, options.tag_pattern.as_deref())?;
-    if let Some(url) = &options.base_url {
-        settings.base_url = config::normalize_base_url(url);
-    }
-    Ok(settings)
 }
 
 fn default_title(repo: &Repository) -> String {

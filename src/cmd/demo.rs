@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cmd::build::{self, BuildOptions, Built};
+use crate::cmd::input::Source;
 use crate::demo;
 use crate::error::{Error, Result};
 
@@ -27,7 +28,10 @@ pub fn run(repo: &Path, out: &Path) -> Result<(PathBuf, Built)> {
             .map_err(|e| Error::io("cannot write", &marker, e))?;
     }
     let built = build::run(&BuildOptions {
-        repo: Some(repo.to_path_buf()),
+        source: Source {
+            repo: Some(repo.to_path_buf()),
+            ..Source::default()
+        },
         out: out.to_path_buf(),
         ..BuildOptions::default()
     })?;

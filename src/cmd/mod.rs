@@ -1,4 +1,6 @@
 //! One file per verb, each a short function wiring the pipeline's stages.
 
 pub mod build;
+pub mod check;
 pub mod demo;
+pub mod input;

@@ -32,6 +32,8 @@ pub enum Error {
     MissingObject { id: String },
     #[error("object {id} is not a readable commit: {message}")]
     BadCommit { id: String, message: String },
+    #[error("{path}: is a symbolic link to {target}, outside the repository; refused")]
+    LinkOutside { path: String, target: String },
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -130,21 +132,76 @@ impl Repository {
     }
 
     /// A file's bytes at a commit's tree, or `None` when the path is absent or not a
-    /// file.
+    /// file. Symbolic links are followed inside the tree; one that leads outside the
+    /// repository is an error.
     pub fn read_file(&self, commit: CommitId, path: &str) -> Result<Option<Vec<u8>>> {
-        let commit = self.inner.find_commit(to_oid(commit))?;
-        let tree = commit.tree()?;
-        let entry = match tree.get_path(Path::new(path)) {
-            Ok(entry) => entry,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        let tree = self.inner.find_commit(to_oid(commit))?.tree()?;
+        let mut current = path.to_string();
+        for _ in 0..8 {
+            let entry = match tree.get_path(Path::new(&current)) {
+                Ok(entry) => entry,
+                Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            if entry.kind() != Some(git2::ObjectType::Blob) {
+                return Ok(None);
+            }
+            let blob = self.inner.find_blob(entry.id())?;
+            if entry.filemode() != i32::from(git2::FileMode::Link) {
+                return Ok(Some(blob.content().to_vec()));
+            }
+            let target = String::from_utf8_lossy(blob.content()).into_owned();
+            current = resolve_link(&current, &target).ok_or_else(|| Error::LinkOutside {
+                path: path.to_string(),
+                target: target.clone(),
+            })?;
+        }
+        Err(Error::LinkOutside {
+            path: path.to_string(),
+            target: "a chain of more than 8 links".into(),
+        })
+    }
+
+    /// The names of the files (blobs and links) directly inside `dir` at a commit,
+    /// sorted; empty when the folder does not exist.
+    pub fn list_files(&self, commit: CommitId, dir: &str) -> Result<Vec<String>> {
+        let tree = self.inner.find_commit(to_oid(commit))?.tree()?;
+        let sub = match tree.get_path(Path::new(dir)) {
+            Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
+                self.inner.find_tree(entry.id())?
+            }
+            Ok(_) => return Ok(Vec::new()),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
-        if entry.kind() != Some(git2::ObjectType::Blob) {
-            return Ok(None);
-        }
-        let blob = self.inner.find_blob(entry.id())?;
-        Ok(Some(blob.content().to_vec()))
+        let mut names: Vec<String> = sub
+            .iter()
+            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+            .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
+            .collect();
+        names.sort();
+        Ok(names)
     }
+}
+
+/// Where a link at `link` pointing to `target` leads, relative to the repository
+/// root; `None` when it leaves the repository.
+fn resolve_link(link: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 pub(crate) fn to_commit_id(oid: git2::Oid) -> CommitId {

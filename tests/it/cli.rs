@@ -55,11 +55,16 @@ fn config_error_names_file_line_and_column() {
     let (out, _) = repo.build(&["--config", config.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
+    assert!(
+        err.starts_with("error: 1 problem in the configuration"),
+        "{err}"
+    );
     let expected = format!(
-        "error: {}:3:3: unknown field `tag_patern`",
+        "\n  {}:3:3: unknown field `tag_patern` (did you mean `tag_pattern`?); \
+         expected one of `tag_pattern`, `baseline`, `hotfix_tag_pattern`, `lead_time_from`\n",
         config.display()
     );
-    assert!(err.starts_with(&expected), "{err}");
+    assert!(err.contains(&expected), "{err}");
 }
 
 #[test]

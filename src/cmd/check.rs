@@ -1,0 +1,93 @@
+//! `valuestory check`: every problem in the configuration and the value folder, in
+//! one run, for people (with the line in context), tools (JSON) or GitHub Actions
+//! (annotations).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::cmd::input::{self, Source};
+use crate::error::{Located, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+/// The problems found, sorted, and the text of the files they are in.
+pub struct Checked {
+    pub problems: Vec<Located>,
+    pub sources: BTreeMap<String, String>,
+}
+
+pub fn run(source: &Source) -> Result<Checked> {
+    let input = input::read(source)?;
+    Ok(Checked {
+        problems: input.problems,
+        sources: input.value.sources,
+    })
+}
+
+impl Checked {
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Human => self.human(),
+            Format::Json => {
+                let mut s =
+                    serde_json::to_string_pretty(&self.problems).unwrap_or_else(|_| "[]".into());
+                s.push('\n');
+                s
+            }
+            Format::Github => self
+                .problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "::error file={},line={},col={}::{}\n",
+                        escape_property(&p.path),
+                        p.line,
+                        p.column,
+                        escape_data(&p.message)
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// `path:line:col: message`, then the line with a caret under the column.
+    fn human(&self) -> String {
+        let mut out = String::new();
+        for p in &self.problems {
+            let _ = writeln!(out, "{p}");
+            let Some(line) = self
+                .sources
+                .get(&p.path)
+                .and_then(|text| text.lines().nth(p.line.saturating_sub(1) as usize))
+            else {
+                continue;
+            };
+            let number = p.line.to_string();
+            let pad = " ".repeat(number.len());
+            let line: String = line
+                .chars()
+                .map(|c| if c == '\t' { ' ' } else { c })
+                .collect();
+            let caret = " ".repeat(p.column.saturating_sub(1) as usize);
+            let _ = writeln!(out, "{pad} |\n{number} | {line}\n{pad} | {caret}^");
+        }
+        out
+    }
+}
+
+/// GitHub workflow commands: `%`, CR and LF escaped in the message...
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// ...and `:` and `,` too in properties.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}

@@ -1,0 +1,178 @@
+//! What every verb that reads a repository reads: the configuration, the history
+//! and its releases, and the value folder, with every problem in the user's files
+//! collected rather than stopping at the first.
+
+use std::path::PathBuf;
+
+use crate::config::{self, Settings};
+use crate::content::{self, CommitMatch};
+use crate::error::{Error, Located, Result};
+use crate::git::{Mailmap, Repository};
+use crate::history::{CommitId, History, TagTarget};
+use crate::releases::{self, Correlation};
+use crate::source::Files;
+
+/// Which repository and revision, and how to configure the run.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub repo: Option<PathBuf>,
+    pub rev: String,
+    pub worktree: bool,
+    pub config: Option<PathBuf>,
+    pub tag_pattern: Option<String>,
+}
+
+impl Default for Source {
+    fn default() -> Source {
+        Source {
+            repo: None,
+            rev: "HEAD".to_string(),
+            worktree: false,
+            config: None,
+            tag_pattern: None,
+        }
+    }
+}
+
+pub struct Input {
+    pub repo: Repository,
+    pub head: CommitId,
+    pub settings: Settings,
+    pub history: History,
+    pub correlation: Correlation,
+    pub value: content::Loaded,
+    /// Every problem in the configuration and the value folder, sorted.
+    pub problems: Vec<Located>,
+}
+
+pub fn read(source: &Source) -> Result<Input> {
+    let repo = Repository::discover(source.repo.as_deref())?;
+    repo.require_full_history()?;
+    let head = repo.resolve(&source.rev)?;
+    let files = match (source.worktree, repo.workdir()) {
+        (true, Some(root)) => Files::Worktree {
+            root: root.to_path_buf(),
+        },
+        (true, None) => {
+            return Err(Error::Refused(
+                "--worktree needs a repository with a working tree; this one is bare".into(),
+            ));
+        }
+        (false, _) => Files::Tree {
+            repo: &repo,
+            commit: head,
+        },
+    };
+    let mut problems = Vec::new();
+    let (settings, config_text) = match load_settings(&files, source) {
+        Ok(s) => s,
+        Err(Error::Located(l)) => {
+            problems.push(l);
+            (Settings::default(), None)
+        }
+        Err(e) => return Err(e),
+    };
+    let mailmap = match files.read(".mailmap")? {
+        Some(bytes) => Mailmap::parse(&String::from_utf8_lossy(&bytes)),
+        None => Mailmap::empty(),
+    };
+    let mut value = content::load(&files)?;
+    if let Some((path, text)) = config_text {
+        value.sources.insert(path, text);
+    }
+    drop(files);
+
+    let tags = repo.tags(|name| settings.tag_pattern.is_match(name))?;
+    let mut starts = vec![head];
+    starts.extend(tags.iter().filter_map(|t| match t.target {
+        TagTarget::Commit(id) => Some(id),
+        TagTarget::Other(_) => None,
+    }));
+    let history = repo.history(&starts, &mailmap)?;
+    let correlation = releases::correlate(&history, &tags, head, &settings);
+
+    let release_tags: Vec<&str> = correlation
+        .releases
+        .iter()
+        .map(|r| r.tag.as_str())
+        .collect();
+    let mut hex: Vec<String> = history.commits.iter().map(|c| c.id.to_hex()).collect();
+    hex.sort_unstable();
+    problems.extend(content::check_history_refs(
+        &value.folder,
+        &release_tags,
+        |prefix| commit_by_prefix(&hex, prefix),
+    ));
+    problems.append(&mut value.problems);
+    content::sort_problems(&mut problems);
+    if !value.folder.streams.is_empty() {
+        content::map_history(
+            &repo,
+            &history,
+            &correlation.graph,
+            head,
+            &mut value.folder.streams,
+        );
+    }
+    Ok(Input {
+        repo,
+        head,
+        settings,
+        history,
+        correlation,
+        value,
+        problems,
+    })
+}
+
+/// A full commit id, or an unambiguous prefix of at least 7 hex digits.
+fn commit_by_prefix(sorted_hex: &[String], prefix: &str) -> CommitMatch {
+    let prefix = prefix.to_ascii_lowercase();
+    if prefix.len() < 7 || prefix.len() > 40 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return CommitMatch::None;
+    }
+    let start = sorted_hex.partition_point(|h| h.as_str() < prefix.as_str());
+    let matches = sorted_hex[start..]
+        .iter()
+        .take(2)
+        .filter(|h| h.starts_with(&prefix))
+        .count();
+    match matches {
+        0 => CommitMatch::None,
+        1 => CommitMatch::One,
+        _ => CommitMatch::Ambiguous,
+    }
+}
+
+/// The settings, and the config file's path and text when there is one.
+fn load_settings(
+    files: &Files<'_>,
+    source: &Source,
+) -> Result<(Settings, Option<(String, String)>)> {
+    let (shown, bytes) = match &source.config {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+            (path.display().to_string(), Some(bytes))
+        }
+        None => (
+            "valuestory.yaml".to_string(),
+            files.read("valuestory.yaml")?,
+        ),
+    };
+    let Some(bytes) = bytes else {
+        let settings =
+            config::ConfigFile::default().resolve(&shown, source.tag_pattern.as_deref())?;
+        return Ok((settings, None));
+    };
+    let text = String::from_utf8(bytes).map_err(|e| Located {
+        path: shown.clone(),
+        line: 1,
+        column: 1,
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })?;
+    let settings = config::parse(&shown, &text)?.resolve(&shown, source.tag_pattern.as_deref())?;
+    Ok((settings, Some((shown, text))))
+}

@@ -1,0 +1,184 @@
+//! The value folder: goals, teams, value-stream maps, initiatives, incidents and case
+//! studies, read from the built revision's tree (or the working tree) into typed
+//! values, with every problem located. The pure parsers are in [`parse`]; this
+//! module finds the files, checks what refers to what, and reads old versions of the
+//! maps from history.
+
+pub mod model;
+pub mod parse;
+pub mod units;
+pub mod yaml;
+
+mod refs;
+mod streams_history;
+
+use std::collections::BTreeMap;
+
+pub use model::*;
+pub use refs::{CommitMatch, check_history_refs, check_refs};
+pub use streams_history::map_history;
+
+use crate::error::{Located, Result};
+use crate::source::Files;
+
+/// Files above this size are refused rather than parsed.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+pub const VALUE_DIR: &str = "value";
+
+/// The parsed folder, every problem found, and the text of each file read (for
+/// snippets in error reports).
+#[derive(Default)]
+pub struct Loaded {
+    pub folder: ValueFolder,
+    pub problems: Vec<Located>,
+    pub sources: BTreeMap<String, String>,
+}
+
+impl Loaded {
+    fn text(&mut self, files: &Files<'_>, path: &str) -> Result<Option<String>> {
+        let bytes = match files.read(path) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(crate::error::Error::Git(crate::git::Error::LinkOutside { target, .. })) => {
+                self.problem(
+                    path,
+                    format!("is a symbolic link to {target}, outside the repository; refused"),
+                );
+                return Ok(None);
+            }
+            Err(crate::error::Error::Refused(message)) => {
+                self.problem(
+                    path,
+                    message.trim_start_matches(&format!("{path}: ")).to_string(),
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        if bytes.len() > MAX_FILE_BYTES {
+            self.problem(
+                path,
+                format!(
+                    "is {} bytes; value folder files may be at most {MAX_FILE_BYTES} bytes (1 MiB)",
+                    bytes.len()
+                ),
+            );
+            return Ok(None);
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                self.sources.insert(path.to_string(), text.clone());
+                Ok(Some(text))
+            }
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                self.problems.push(Located {
+                    path: path.to_string(),
+                    line,
+                    column: 1,
+                    message: "is not UTF-8 text".to_string(),
+                });
+                Ok(None)
+            }
+        }
+    }
+
+    fn problem(&mut self, path: &str, message: String) {
+        self.problems.push(Located {
+            path: path.to_string(),
+            line: 1,
+            column: 1,
+            message,
+        });
+    }
+
+    fn take<T>(&mut self, parsed: parse::Parsed<T>, into: &mut Vec<T>) {
+        self.problems.extend(parsed.problems);
+        into.extend(parsed.items);
+    }
+}
+
+/// Files in `dir` with one of `extensions`, as (path, stem).
+fn files_in(files: &Files<'_>, dir: &str, extensions: &[&str]) -> Result<Vec<(String, String)>> {
+    Ok(files
+        .list(dir)?
+        .into_iter()
+        .filter_map(|name| {
+            let (stem, ext) = name.rsplit_once('.')?;
+            extensions
+                .contains(&ext)
+                .then(|| (format!("{dir}/{name}"), stem.to_string()))
+        })
+        .collect())
+}
+
+/// Reads and checks the whole value folder. Problems in the files are collected, not
+/// returned as errors; only a failure to read at all is an error.
+pub fn load(files: &Files<'_>) -> Result<Loaded> {
+    let mut loaded = Loaded::default();
+    let mut folder = ValueFolder::default();
+    let root = VALUE_DIR;
+
+    let path = format!("{root}/goals.yaml");
+    if let Some(text) = loaded.text(files, &path)? {
+        let parsed = parse::goals(&path, &text);
+        loaded.take(parsed, &mut folder.goals);
+    }
+    let path = format!("{root}/teams.yaml");
+    if let Some(text) = loaded.text(files, &path)? {
+        let parsed = parse::teams(&path, &text);
+        loaded.take(parsed, &mut folder.teams);
+    }
+    for (path, stem) in files_in(files, &format!("{root}/streams"), &["yaml", "yml"])? {
+        if let Some(text) = loaded.text(files, &path)? {
+            let parsed = parse::stream(&path, &stem, &text);
+            loaded.take(parsed, &mut folder.streams);
+        }
+    }
+    for (path, stem) in files_in(files, &format!("{root}/initiatives"), &["yaml", "yml"])? {
+        if let Some(text) = loaded.text(files, &path)? {
+            let parsed = parse::initiative(&path, &stem, &text);
+            loaded.take(parsed, &mut folder.initiatives);
+        }
+    }
+    let path = format!("{root}/incidents.yaml");
+    if let Some(text) = loaded.text(files, &path)? {
+        let parsed = parse::incidents(&path, &text);
+        loaded.take(parsed, &mut folder.incidents);
+    }
+    for (path, stem) in files_in(files, &format!("{root}/incidents"), &["yaml", "yml"])? {
+        if let Some(text) = loaded.text(files, &path)? {
+            let parsed = parse::incident_file(&path, &stem, &text);
+            loaded.take(parsed, &mut folder.incidents);
+        }
+    }
+    for (path, stem) in files_in(files, &format!("{root}/case-studies"), &["md"])? {
+        if let Some(text) = loaded.text(files, &path)? {
+            let parsed = parse::case_study(&path, &stem, &text);
+            loaded.take(parsed, &mut folder.case_studies);
+        }
+    }
+    folder.incidents.sort_by(|a, b| {
+        a.started
+            .cmp(&b.started)
+            .then_with(|| a.id.value.cmp(&b.id.value))
+    });
+    folder
+        .case_studies
+        .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
+    let mut problems = check_refs(&folder);
+    loaded.problems.append(&mut problems);
+    loaded.folder = folder;
+    Ok(loaded)
+}
+
+/// Problems sorted by file, line and column, each once.
+pub fn sort_problems(problems: &mut Vec<Located>) {
+    problems.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
+    });
+    problems.dedup();
+}

@@ -1,0 +1,243 @@
+//! The value folder's typed contents: what people write by hand about goals, teams,
+//! value streams, initiatives, incidents and case studies. Serialized as they are
+//! into `data.json`; locations stay out of it.
+
+use serde::Serialize;
+
+use super::units::{Date, DateTime, Duration, Money, Percent, Quarter};
+use super::yaml::At;
+
+/// A value with the place it was written, for cross-reference errors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spot<T> {
+    pub value: T,
+    pub at: At,
+}
+
+impl<T: Serialize> Serialize for Spot<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ValueFolder {
+    pub goals: Vec<Goal>,
+    pub teams: Vec<Team>,
+    pub streams: Vec<Stream>,
+    pub initiatives: Vec<Initiative>,
+    pub incidents: Vec<Incident>,
+    pub case_studies: Vec<CaseStudy>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Goal {
+    pub id: Spot<String>,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub targets: Vec<Target>,
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// A business measure the goal moves: free text values, as the business states them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Target {
+    pub metric: String,
+    pub baseline: Option<String>,
+    pub target: String,
+    pub by: Option<Date>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Team {
+    pub id: Spot<String>,
+    pub name: String,
+    /// Emails, as written (mailmap resolution happens when matching commits).
+    pub members: Vec<Spot<String>>,
+    /// Folder or file prefixes the team owns, relative to the repository root.
+    pub paths: Vec<String>,
+    #[serde(skip)]
+    pub path: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Innovation,
+    Stability,
+}
+
+/// Thresholds a value stream is judged against, in its own mode.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Guardrails {
+    pub change_failure_rate: Option<Percent>,
+    pub lead_time: Option<Duration>,
+    pub recovery_time: Option<Duration>,
+    pub deploys_per_week: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measured {
+    /// First commit of a pull request to its merge.
+    Coding,
+    /// Last commit of a pull request to its merge.
+    Review,
+    /// Merge to the release that shipped it.
+    ReleaseWait,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stage {
+    pub name: String,
+    pub process: Option<Duration>,
+    pub wait: Option<Duration>,
+    pub measured: Option<Measured>,
+    pub complete_accurate: Option<Percent>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stream {
+    /// The file name without `.yaml`.
+    pub id: String,
+    pub name: String,
+    pub owner: Option<Spot<String>>,
+    pub customer: Option<String>,
+    pub goal: Option<Spot<String>>,
+    pub mode: Mode,
+    pub guardrails: Guardrails,
+    pub stages: Vec<Stage>,
+    pub future: Option<Vec<Stage>>,
+    /// The map as it stood at each quarter end, oldest first (filled from history).
+    pub history: Vec<MapVersion>,
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// One version of a value-stream map, and the quarters it was current at the end of.
+#[derive(Clone, Debug, Serialize)]
+pub struct MapVersion {
+    pub quarters: Vec<Quarter>,
+    pub commit: crate::history::CommitId,
+    pub stages: Vec<Stage>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Proposed,
+    InProgress,
+    Paused,
+    Done,
+    Dropped,
+}
+
+/// How commits are linked to an initiative: any one rule is enough.
+#[derive(Clone, Debug, Serialize)]
+pub struct Match {
+    /// A trailer key: a commit with `<key>: <initiative id>` belongs to it.
+    pub trailer: Option<String>,
+    /// Conventional-commit scopes.
+    pub scopes: Vec<String>,
+    /// Path prefixes the commit touches.
+    pub paths: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Estimate {
+    pub kind: &'static str,
+    pub amount: Money,
+    pub per: &'static str,
+    pub confidence: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub date: Date,
+    pub metric: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Initiative {
+    pub id: String,
+    pub title: String,
+    pub goal: Spot<String>,
+    pub stream: Option<Spot<String>>,
+    pub owner: Option<Spot<String>>,
+    pub status: Status,
+    pub started: Option<Date>,
+    pub finished: Option<Date>,
+    #[serde(rename = "match")]
+    pub matching: Match,
+    pub hypothesis: Option<String>,
+    pub value: Option<Estimate>,
+    pub outcomes: Vec<Outcome>,
+    #[serde(skip)]
+    pub path: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Incident {
+    pub id: Spot<String>,
+    pub title: String,
+    pub started: DateTime,
+    pub resolved: Option<DateTime>,
+    pub severity: &'static str,
+    /// A release tag or a commit id.
+    pub caused_by: Option<Spot<String>>,
+    pub fixed_by: Option<Spot<String>>,
+    pub stream: Option<Spot<String>>,
+    pub cost: Option<Money>,
+    pub lessons: Option<String>,
+    #[serde(skip)]
+    pub path: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Executive,
+    Management,
+    Team,
+}
+
+/// A metric query whose numbers are computed from git, never typed by hand.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvidenceQuery {
+    pub metric: &'static str,
+    /// `repository`, `stream:<id>`, `team:<id>`, `initiative:<id>`.
+    pub scope: Spot<String>,
+    pub before: Quarter,
+    pub after: Quarter,
+    pub label: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseStudy {
+    pub slug: String,
+    pub title: String,
+    pub date: Date,
+    pub initiative: Option<Spot<String>>,
+    pub audience: Vec<Audience>,
+    pub summary: String,
+    pub featured: bool,
+    pub evidence: Vec<EvidenceQuery>,
+    /// The Markdown after the front matter.
+    pub body: String,
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// Metrics an evidence query may name.
+pub const EVIDENCE_METRICS: &[&str] = &[
+    "deployment_frequency",
+    "lead_time",
+    "change_failure_rate",
+    "recovery_time",
+    "rework_rate",
+    "flow_time",
+    "flow_efficiency",
+];

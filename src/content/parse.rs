@@ -1,0 +1,768 @@
+//! Pure parsers, one per kind of file in the value folder: text in, typed values and
+//! every located problem out. Nothing here reads files or knows about git.
+
+use super::model::*;
+use super::units::{Date, DateTime, Duration, Money, Percent, Quarter};
+use super::yaml::{self, At, Fields, Node, Problems, Value};
+use crate::error::Located;
+
+/// What a parser found: the values it could read and every problem.
+pub struct Parsed<T> {
+    pub items: Vec<T>,
+    pub problems: Vec<Located>,
+}
+
+fn document(path: &str, text: &str) -> Result<Node, Vec<Located>> {
+    yaml::parse(path, text).map_err(|e| vec![e])
+}
+
+/// The items of a file that holds a list (goals, teams, incidents).
+fn list_items<'n>(node: &'n Node, what: &str, problems: &mut Problems<'_>) -> Vec<&'n Node> {
+    match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        other => {
+            problems.add(
+                node.at,
+                format!("expected a list of {what}, found {}", other.kind()),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn id_text(f: &mut Fields<'_>, problems: &mut Problems<'_>) -> Option<Spot<String>> {
+    let node = f.require("id", problems)?;
+    let id = yaml::text(node, problems)?;
+    if let Err(message) = check_id(&id) {
+        problems.add(node.at, message);
+        return None;
+    }
+    Some(Spot {
+        value: id,
+        at: node.at,
+    })
+}
+
+/// Ids become file names and URLs: lowercase ASCII letters, digits, `-` and `_`.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 80
+        && id.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || b == b'-'
+                || b == b'_'
+                || b.is_ascii_uppercase()
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid id `{id}`: use letters, digits, `-` and `_` only (it becomes part of URLs), at most 80 characters"
+        ))
+    }
+}
+
+fn reference(
+    f: &mut Fields<'_>,
+    name: &'static str,
+    problems: &mut Problems<'_>,
+) -> Option<Spot<String>> {
+    let node = f.get(name)?;
+    let value = yaml::text(node, problems)?;
+    Some(Spot { value, at: node.at })
+}
+
+fn required_reference(
+    f: &mut Fields<'_>,
+    name: &'static str,
+    problems: &mut Problems<'_>,
+) -> Option<Spot<String>> {
+    let node = f.require(name, problems)?;
+    let value = yaml::text(node, problems)?;
+    Some(Spot { value, at: node.at })
+}
+
+/// A path prefix in the repository: relative, `/`-separated, never leaving it.
+pub fn check_repo_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("an empty path: name a folder such as services/checkout/".into());
+    }
+    if path.starts_with('/') || path.contains('\\') || path.split('/').any(|p| p == "..") {
+        return Err(format!(
+            "path `{path}` must be relative to the repository root and stay inside it (no leading /, no ..)"
+        ));
+    }
+    Ok(())
+}
+
+fn paths(f: &mut Fields<'_>, name: &'static str, problems: &mut Problems<'_>) -> Vec<String> {
+    f.texts(name, problems)
+        .into_iter()
+        .filter_map(|(p, at)| match check_repo_path(&p) {
+            Ok(()) => Some(p),
+            Err(message) => {
+                problems.add(at, message);
+                None
+            }
+        })
+        .collect()
+}
+
+pub fn goals(path: &str, text: &str) -> Parsed<Goal> {
+    let mut problems = Problems::new(path);
+    let mut items = Vec::new();
+    let root = match document(path, text) {
+        Ok(n) => n,
+        Err(problems) => return Parsed { items, problems },
+    };
+    for node in list_items(&root, "goals", &mut problems) {
+        let Some(mut f) = Fields::of(node, "a goal", &mut problems) else {
+            continue;
+        };
+        let id = id_text(&mut f, &mut problems);
+        let title = f.required_text("title", &mut problems);
+        let description = f.text("description", &mut problems);
+        let owner = f.text("owner", &mut problems);
+        let mut targets = Vec::new();
+        for t in f.list("targets", &mut problems) {
+            let Some(mut tf) = Fields::of(t, "a target", &mut problems) else {
+                continue;
+            };
+            let metric = tf.required_text("metric", &mut problems);
+            let baseline = tf.text("baseline", &mut problems);
+            let target = tf.required_text("target", &mut problems);
+            let by = tf.parsed("by", &mut problems, Date::parse);
+            tf.finish(&mut problems);
+            if let (Some(metric), Some(target)) = (metric, target) {
+                targets.push(Target {
+                    metric,
+                    baseline,
+                    target,
+                    by,
+                });
+            }
+        }
+        f.finish(&mut problems);
+        if let (Some(id), Some(title)) = (id, title) {
+            items.push(Goal {
+                id,
+                title,
+                description,
+                owner,
+                targets,
+                path: path.to_string(),
+            });
+        }
+    }
+    Parsed {
+        items,
+        problems: problems.list,
+    }
+}
+
+pub fn teams(path: &str, text: &str) -> Parsed<Team> {
+    let mut problems = Problems::new(path);
+    let mut items = Vec::new();
+    let root = match document(path, text) {
+        Ok(n) => n,
+        Err(problems) => return Parsed { items, problems },
+    };
+    for node in list_items(&root, "teams", &mut problems) {
+        let Some(mut f) = Fields::of(node, "a team", &mut problems) else {
+            continue;
+        };
+        let id = id_text(&mut f, &mut problems);
+        let name = f.required_text("name", &mut problems);
+        let members: Vec<Spot<String>> = f
+            .texts("members", &mut problems)
+            .into_iter()
+            .filter_map(|(email, at)| {
+                let well_formed = email.contains('@')
+                    && !email.starts_with('@')
+                    && !email.ends_with('@')
+                    && !email
+                        .chars()
+                        .any(|c| c.is_whitespace() || c == '<' || c == '>');
+                if well_formed {
+                    Some(Spot { value: email, at })
+                } else {
+                    problems.add(
+                        at,
+                        format!(
+                            "team member `{email}` is not an email address such as ada@example.com"
+                        ),
+                    );
+                    None
+                }
+            })
+            .collect();
+        let owned = paths(&mut f, "paths", &mut problems);
+        f.finish(&mut problems);
+        if let (Some(id), Some(name)) = (id, name) {
+            items.push(Team {
+                id,
+                name,
+                members,
+                paths: owned,
+                path: path.to_string(),
+            });
+        }
+    }
+    Parsed {
+        items,
+        problems: problems.list,
+    }
+}
+
+fn stages(nodes: Vec<&Node>, problems: &mut Problems<'_>) -> Vec<Stage> {
+    let mut out: Vec<Stage> = Vec::new();
+    for node in nodes {
+        let Some(mut f) = Fields::of(node, "a stage", problems) else {
+            continue;
+        };
+        let name = f.required_text("name", problems);
+        let process = f.parsed("process", problems, Duration::parse);
+        let wait = f.parsed("wait", problems, Duration::parse);
+        let measured = f
+            .choice("measured", &["coding", "review", "release_wait"], problems)
+            .map(|m| match m {
+                "coding" => Measured::Coding,
+                "review" => Measured::Review,
+                _ => Measured::ReleaseWait,
+            });
+        let complete_accurate = f.parsed("complete_accurate", problems, Percent::parse);
+        let at = f.at;
+        let has_process = f.get("process").is_some();
+        let has_wait = f.get("wait").is_some();
+        f.finish(problems);
+        if measured.is_some() && (has_process || has_wait) {
+            problems.add(at, "a stage is either `measured` from git or given `process` and `wait` times, not both");
+        } else if measured.is_none() && !has_process {
+            problems.add(at, "a stage needs `process` (and usually `wait`) times, or `measured: coding | review | release_wait`");
+        }
+        let Some(name) = name else { continue };
+        if out.iter().any(|s| s.name == name) {
+            problems.add(at, format!("duplicate stage name `{name}`"));
+            continue;
+        }
+        out.push(Stage {
+            name,
+            process,
+            wait,
+            measured,
+            complete_accurate,
+        });
+    }
+    out
+}
+
+/// `id` is the file name without `.yaml`.
+pub fn stream(path: &str, id: &str, text: &str) -> Parsed<Stream> {
+    let mut problems = Problems::new(path);
+    let root = match document(path, text) {
+        Ok(n) => n,
+        Err(problems) => {
+            return Parsed {
+                items: Vec::new(),
+                problems,
+            };
+        }
+    };
+    if let Err(message) = check_id(id) {
+        problems.add(At { line: 1, column: 1 }, format!("file name: {message}"));
+    }
+    let Some(mut f) = Fields::of(&root, "a value-stream map", &mut problems) else {
+        return Parsed {
+            items: Vec::new(),
+            problems: problems.list,
+        };
+    };
+    let name = f.required_text("name", &mut problems);
+    let owner = reference(&mut f, "owner", &mut problems);
+    let customer = f.text("customer", &mut problems);
+    let goal = reference(&mut f, "goal", &mut problems);
+    let mode = match f.choice("mode", &["innovation", "stability"], &mut problems) {
+        Some("stability") => Mode::Stability,
+        _ => Mode::Innovation,
+    };
+    let mut guardrails = Guardrails::default();
+    if let Some(node) = f.get("guardrails")
+        && let Some(mut g) = Fields::of(node, "guardrails", &mut problems)
+    {
+        guardrails.change_failure_rate =
+            g.parsed("change_failure_rate", &mut problems, Percent::parse);
+        guardrails.lead_time = g.parsed("lead_time", &mut problems, Duration::parse);
+        guardrails.recovery_time = g.parsed("recovery_time", &mut problems, Duration::parse);
+        guardrails.deploys_per_week = g.parsed("deploys_per_week", &mut problems, |t| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    format!("invalid `deploys_per_week` `{t}`: expected a number such as 5")
+                })
+        });
+        g.finish(&mut problems);
+    }
+    let stage_nodes = f.list("stages", &mut problems);
+    if f.get("stages").is_none() {
+        problems.add(f.at, "a value-stream map is missing the field `stages`");
+    }
+    let current = stages(stage_nodes, &mut problems);
+    let future = match f.get("future") {
+        Some(node) => Fields::of(node, "the future state", &mut problems).map(|mut ff| {
+            let nodes = ff.list("stages", &mut problems);
+            ff.finish(&mut problems);
+            stages(nodes, &mut problems)
+        }),
+        None => None,
+    };
+    f.finish(&mut problems);
+    let items = name
+        .map(|name| Stream {
+            id: id.to_string(),
+            name,
+            owner,
+            customer,
+            goal,
+            mode,
+            guardrails,
+            stages: current,
+            future,
+            history: Vec::new(),
+            path: path.to_string(),
+        })
+        .into_iter()
+        .collect();
+    Parsed {
+        items,
+        problems: problems.list,
+    }
+}
+
+pub fn initiative(path: &str, id: &str, text: &str) -> Parsed<Initiative> {
+    let mut problems = Problems::new(path);
+    let root = match document(path, text) {
+        Ok(n) => n,
+        Err(problems) => {
+            return Parsed {
+                items: Vec::new(),
+                problems,
+            };
+        }
+    };
+    if let Err(message) = check_id(id) {
+        problems.add(At { line: 1, column: 1 }, format!("file name: {message}"));
+    }
+    let Some(mut f) = Fields::of(&root, "an initiative", &mut problems) else {
+        return Parsed {
+            items: Vec::new(),
+            problems: problems.list,
+        };
+    };
+    let title = f.required_text("title", &mut problems);
+    let goal = required_reference(&mut f, "goal", &mut problems);
+    let stream = reference(&mut f, "stream", &mut problems);
+    let owner = reference(&mut f, "owner", &mut problems);
+    let status = f
+        .choice(
+            "status",
+            &["proposed", "in-progress", "paused", "done", "dropped"],
+            &mut problems,
+        )
+        .map(|s| match s {
+            "proposed" => Status::Proposed,
+            "in-progress" => Status::InProgress,
+            "paused" => Status::Paused,
+            "done" => Status::Done,
+            _ => Status::Dropped,
+        })
+        .unwrap_or(Status::InProgress);
+    let started = f.parsed("started", &mut problems, Date::parse);
+    let finished = f.parsed("finished", &mut problems, Date::parse);
+    if let (Some(s), Some(e)) = (started, finished)
+        && e < s
+    {
+        let at = f.get("finished").map_or(f.at, |n| n.at);
+        problems.add(at, format!("`finished` ({e}) is before `started` ({s})"));
+    }
+    let matching = match f.get("match") {
+        Some(node) => match Fields::of(node, "`match`", &mut problems) {
+            Some(mut m) => {
+                let trailer = m.text("trailer", &mut problems);
+                let scopes = m
+                    .texts("scopes", &mut problems)
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect();
+                let paths = paths(&mut m, "paths", &mut problems);
+                m.finish(&mut problems);
+                Match {
+                    trailer,
+                    scopes,
+                    paths,
+                }
+            }
+            None => Match {
+                trailer: None,
+                scopes: Vec::new(),
+                paths: Vec::new(),
+            },
+        },
+        None => Match {
+            trailer: Some("Initiative".into()),
+            scopes: Vec::new(),
+            paths: Vec::new(),
+        },
+    };
+    let hypothesis = f.text("hypothesis", &mut problems);
+    let value = f.get("value").and_then(|node| {
+        let mut v = Fields::of(node, "a value estimate", &mut problems)?;
+        let kind = v.choice("kind", &["revenue", "cost", "risk", "time"], &mut problems);
+        if v.get("kind").is_none() {
+            problems.add(v.at, "a value estimate is missing the field `kind`");
+        }
+        let amount = v.required_parsed("amount", &mut problems, Money::parse);
+        let per = v
+            .choice("per", &["year", "quarter", "month", "once"], &mut problems)
+            .unwrap_or("year");
+        let confidence = v
+            .choice("confidence", &["low", "medium", "high"], &mut problems)
+            .unwrap_or("medium");
+        v.finish(&mut problems);
+        Some(Estimate {
+            kind: kind?,
+            amount: amount?,
+            per,
+            confidence,
+        })
+    });
+    let mut outcomes = Vec::new();
+    for node in f.list("outcomes", &mut problems) {
+        let Some(mut o) = Fields::of(node, "an outcome", &mut problems) else {
+            continue;
+        };
+        let date = o.required_parsed("date", &mut problems, Date::parse);
+        let metric = o.required_text("metric", &mut problems);
+        let value = o.required_text("value", &mut problems);
+        o.finish(&mut problems);
+        if let (Some(date), Some(metric), Some(value)) = (date, metric, value) {
+            outcomes.push(Outcome {
+                date,
+                metric,
+                value,
+            });
+        }
+    }
+    f.finish(&mut problems);
+    let items = match (title, goal) {
+        (Some(title), Some(goal)) => vec![Initiative {
+            id: id.to_string(),
+            title,
+            goal,
+            stream,
+            owner,
+            status,
+            started,
+            finished,
+            matching,
+            hypothesis,
+            value,
+            outcomes,
+            path: path.to_string(),
+        }],
+        _ => Vec::new(),
+    };
+    Parsed {
+        items,
+        problems: problems.list,
+    }
+}
+
+fn incident(
+    node: &Node,
+    path: &str,
+    file_id: Option<&str>,
+    problems: &mut Problems<'_>,
+) -> Option<Incident> {
+    let mut f = Fields::of(node, "an incident", problems)?;
+    let id = match file_id {
+        Some(stem) => match f.get("id") {
+            Some(n) => {
+                let id = yaml::text(n, problems)?;
+                if id != stem {
+                    problems.add(n.at, format!("id `{id}` differs from the file name `{stem}`; leave it out or make them match"));
+                }
+                Some(Spot {
+                    value: id,
+                    at: n.at,
+                })
+            }
+            None => Some(Spot {
+                value: stem.to_string(),
+                at: f.at,
+            }),
+        },
+        None => id_text(&mut f, problems),
+    };
+    let title = f.required_text("title", problems);
+    let started = f.required_parsed("started", problems, DateTime::parse);
+    let resolved = f.parsed("resolved", problems, DateTime::parse);
+    if let (Some(s), Some(r)) = (started, resolved)
+        && r < s
+    {
+        let at = f.get("resolved").map_or(f.at, |n| n.at);
+        problems.add(at, format!("`resolved` ({r}) is before `started` ({s})"));
+    }
+    let severity = f
+        .choice("severity", &["sev1", "sev2", "sev3", "sev4"], problems)
+        .unwrap_or("sev3");
+    let caused_by = reference(&mut f, "caused_by", problems);
+    let fixed_by = reference(&mut f, "fixed_by", problems);
+    let stream = reference(&mut f, "stream", problems);
+    let cost = f.parsed("cost", problems, Money::parse);
+    let lessons = f.text("lessons", problems);
+    f.finish(problems);
+    Some(Incident {
+        id: id?,
+        title: title?,
+        started: started?,
+        resolved,
+        severity,
+        caused_by,
+        fixed_by,
+        stream,
+        cost,
+        lessons,
+        path: path.to_string(),
+    })
+}
+
+/// `value/incidents.yaml`: a list of incidents.
+pub fn incidents(path: &str, text: &str) -> Parsed<Incident> {
+    let mut problems = Problems::new(path);
+    let root = match document(path, text) {
+        Ok(n) => n,
+        Err(problems) => {
+            return Parsed {
+                items: Vec::new(),
+                problems,
+            };
+        }
+    };
+    let items = list_items(&root, "incidents", &mut problems)
+        .into_iter()
+        .filter_map(|n| incident(n, path, None, &mut problems))
+        .collect();
+    Parsed {
+        items,
+        problems: problems.list,
+    }
+}
+
+/// `value/incidents/<id>.yaml`: one incident, its id the file name.
+pub fn incident_file(path: &str, id: &str, text: &str) -> Parsed<Incident> {
+    let mut problems = Problems::new(path);
+    let root = match document(path, text) {
+        Ok(n) => n,
+        Err(problems) => {
+            return Parsed {
+                items: Vec::new(),
+                problems,
+            };
+        }
+    };
+    let items = incident(&root, path, Some(id), &mut problems)
+        .into_iter()
+        .collect();
+    Parsed {
+        items,
+        problems: problems.list,
+    }
+}
+
+/// Splits `---\n<yaml>\n---\n<markdown>`: the front matter, the line it starts on,
+/// and the body. `None` when the text does not open with a `---` line.
+pub fn split_front_matter(text: &str) -> Option<(&str, u64, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_end = text.find('\n')?;
+    if text[..first_end].trim_end() != "---" {
+        return None;
+    }
+    let rest = &text[first_end + 1..];
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            let yaml = &rest[..offset];
+            let body = &rest[offset + line.len()..];
+            return Some((yaml, 2, body));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
+    let mut problems = Problems::new(path);
+    if let Err(message) = check_id(slug) {
+        problems.add(At { line: 1, column: 1 }, format!("file name: {message}"));
+    }
+    let Some((front, first_line, body)) = split_front_matter(text) else {
+        problems.add(
+            At { line: 1, column: 1 },
+            "a case study starts with front matter between two `---` lines (title, date, summary, ...)",
+        );
+        return Parsed {
+            items: Vec::new(),
+            problems: problems.list,
+        };
+    };
+    let shift = |mut l: Located| {
+        l.line += first_line - 1;
+        l
+    };
+    let root = match yaml::parse(path, front) {
+        Ok(n) => n,
+        Err(e) => {
+            return Parsed {
+                items: Vec::new(),
+                problems: vec![shift(e)],
+            };
+        }
+    };
+    let Some(mut f) = Fields::of(&root, "the front matter", &mut problems) else {
+        return Parsed {
+            items: Vec::new(),
+            problems: problems.list.into_iter().map(shift).collect(),
+        };
+    };
+    let title = f.required_text("title", &mut problems);
+    let date = f.required_parsed("date", &mut problems, Date::parse);
+    let initiative = reference(&mut f, "initiative", &mut problems);
+    let audience = f
+        .texts("audience", &mut problems)
+        .into_iter()
+        .filter_map(|(a, at)| match a.as_str() {
+            "executive" => Some(Audience::Executive),
+            "management" => Some(Audience::Management),
+            "team" => Some(Audience::Team),
+            _ => {
+                problems.add(
+                    at,
+                    format!(
+                        "unknown audience `{a}`{}; expected `executive`, `management` or `team`",
+                        yaml::hint(&a, &["executive", "management", "team"])
+                    ),
+                );
+                None
+            }
+        })
+        .collect();
+    let summary = f.required_text("summary", &mut problems);
+    let featured = f.boolean("featured", &mut problems).unwrap_or(false);
+    let mut evidence = Vec::new();
+    for node in f.list("evidence", &mut problems) {
+        let Some(mut e) = Fields::of(node, "an evidence query", &mut problems) else {
+            continue;
+        };
+        let metric = e.choice("metric", EVIDENCE_METRICS, &mut problems);
+        if e.get("metric").is_none() {
+            problems.add(e.at, "an evidence query is missing the field `metric`");
+        }
+        let scope = match e.get("scope") {
+            Some(n) => yaml::text(n, &mut problems).map(|value| Spot { value, at: n.at }),
+            None => Some(Spot {
+                value: "repository".to_string(),
+                at: e.at,
+            }),
+        };
+        let before = e.required_parsed("before", &mut problems, Quarter::parse);
+        let after = e.required_parsed("after", &mut problems, Quarter::parse);
+        let label = e.text("label", &mut problems);
+        e.finish(&mut problems);
+        if let (Some(metric), Some(scope), Some(before), Some(after)) =
+            (metric, scope, before, after)
+        {
+            evidence.push(EvidenceQuery {
+                metric,
+                scope,
+                before,
+                after,
+                label,
+            });
+        }
+    }
+    f.finish(&mut problems);
+    let items = match (title, date, summary) {
+        (Some(title), Some(date), Some(summary)) => vec![CaseStudy {
+            slug: slug.to_string(),
+            title,
+            date,
+            initiative,
+            audience,
+            summary,
+            featured,
+            evidence,
+            body: body.to_string(),
+            path: path.to_string(),
+        }],
+        _ => Vec::new(),
+    };
+    Parsed {
+        items,
+        problems: problems.list.into_iter().map(shift).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages<T>(p: &Parsed<T>) -> Vec<String> {
+        p.problems.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn stage_with_typo_and_bad_duration_reports_both() {
+        let text = "name: Checkout\nstages:\n  - { name: Build, proces: 2h }\n  - { name: Review, process: 3x, wait: 1d }\n";
+        let p = stream("value/streams/checkout.yaml", "checkout", text);
+        let m = messages(&p);
+        assert!(m.iter().any(|m| m.starts_with("value/streams/checkout.yaml:3:20: unknown field `proces` in a stage (did you mean `process`?)")), "{m:?}");
+        assert!(
+            m.iter()
+                .any(|m| m.starts_with("value/streams/checkout.yaml:4:30: invalid duration `3x`")),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn front_matter_is_split_and_errors_keep_file_lines() {
+        let (yaml, line, body) = split_front_matter("---\ntitle: x\n---\n# Body\n").unwrap();
+        assert_eq!((yaml, line, body), ("title: x\n", 2, "# Body\n"));
+        assert!(split_front_matter("# no front matter").is_none());
+        assert!(split_front_matter("---\nnever closed\n").is_none());
+        let p = case_study(
+            "c.md",
+            "c",
+            "---\ntitle: T\ndate: 2025-13-01\nsummary: S\n---\nbody",
+        );
+        assert_eq!(
+            messages(&p),
+            [
+                "c.md:3:7: invalid date `2025-13-01`: expected a real day written YYYY-MM-DD, such as 2025-03-01"
+            ]
+        );
+    }
+
+    #[test]
+    fn incident_resolved_before_started_is_located() {
+        let text = "- id: INC-1\n  title: Down\n  started: 2025-05-02T10:00:00Z\n  resolved: 2025-05-01T10:00:00Z\n";
+        let p = incidents("value/incidents.yaml", text);
+        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.problems[0].line, 4);
+        assert!(p.problems[0].message.contains("before `started`"));
+    }
+}

@@ -1,0 +1,210 @@
+//! What refers to what in the value folder, and to the history: every id is unique,
+//! every reference names something that exists.
+
+use std::collections::BTreeSet;
+
+use super::model::*;
+use super::yaml::hint;
+use crate::error::Located;
+
+fn located(path: &str, spot_at: super::yaml::At, message: String) -> Located {
+    Located {
+        path: path.to_string(),
+        line: spot_at.line.max(1),
+        column: spot_at.column.max(1),
+        message,
+    }
+}
+
+fn unique<'a>(
+    kind: &str,
+    ids: impl Iterator<Item = (&'a str, &'a str, super::yaml::At)>,
+    out: &mut Vec<Located>,
+) {
+    let mut seen = BTreeSet::new();
+    for (id, path, at) in ids {
+        if !seen.insert(id.to_ascii_lowercase()) {
+            out.push(located(path, at, format!("duplicate {kind} id `{id}`")));
+        }
+    }
+}
+
+fn exists(
+    path: &str,
+    reference: &Spot<String>,
+    kind: &str,
+    defined_in: &str,
+    known: &[&str],
+    out: &mut Vec<Located>,
+) {
+    if !known.contains(&reference.value.as_str()) {
+        out.push(located(
+            path,
+            reference.at,
+            format!(
+                "unknown {kind} `{}`{}; {kind}s are defined in {defined_in}",
+                reference.value,
+                hint(&reference.value, known)
+            ),
+        ));
+    }
+}
+
+/// References inside the folder: goals, streams, teams, initiatives, evidence scopes.
+pub fn check_refs(folder: &ValueFolder) -> Vec<Located> {
+    let mut out = Vec::new();
+    unique(
+        "goal",
+        folder
+            .goals
+            .iter()
+            .map(|g| (g.id.value.as_str(), g.path.as_str(), g.id.at)),
+        &mut out,
+    );
+    unique(
+        "team",
+        folder
+            .teams
+            .iter()
+            .map(|t| (t.id.value.as_str(), t.path.as_str(), t.id.at)),
+        &mut out,
+    );
+    unique(
+        "incident",
+        folder
+            .incidents
+            .iter()
+            .map(|i| (i.id.value.as_str(), i.path.as_str(), i.id.at)),
+        &mut out,
+    );
+    let at0 = super::yaml::At { line: 1, column: 1 };
+    unique(
+        "value-stream",
+        folder
+            .streams
+            .iter()
+            .map(|s| (s.id.as_str(), s.path.as_str(), at0)),
+        &mut out,
+    );
+    unique(
+        "initiative",
+        folder
+            .initiatives
+            .iter()
+            .map(|i| (i.id.as_str(), i.path.as_str(), at0)),
+        &mut out,
+    );
+
+    let goals: Vec<&str> = folder.goals.iter().map(|g| g.id.value.as_str()).collect();
+    let teams: Vec<&str> = folder.teams.iter().map(|t| t.id.value.as_str()).collect();
+    let streams: Vec<&str> = folder.streams.iter().map(|s| s.id.as_str()).collect();
+    let initiatives: Vec<&str> = folder.initiatives.iter().map(|i| i.id.as_str()).collect();
+    const GOALS: &str = "value/goals.yaml";
+    const TEAMS: &str = "value/teams.yaml";
+    const STREAMS: &str = "value/streams/";
+    const INITIATIVES: &str = "value/initiatives/";
+
+    for s in &folder.streams {
+        if let Some(g) = &s.goal {
+            exists(&s.path, g, "goal", GOALS, &goals, &mut out);
+        }
+        if let Some(t) = &s.owner {
+            exists(&s.path, t, "team", TEAMS, &teams, &mut out);
+        }
+    }
+    for i in &folder.initiatives {
+        exists(&i.path, &i.goal, "goal", GOALS, &goals, &mut out);
+        if let Some(s) = &i.stream {
+            exists(&i.path, s, "value stream", STREAMS, &streams, &mut out);
+        }
+        if let Some(t) = &i.owner {
+            exists(&i.path, t, "team", TEAMS, &teams, &mut out);
+        }
+    }
+    for inc in &folder.incidents {
+        if let Some(s) = &inc.stream {
+            exists(&inc.path, s, "value stream", STREAMS, &streams, &mut out);
+        }
+    }
+    for c in &folder.case_studies {
+        if let Some(i) = &c.initiative {
+            exists(
+                &c.path,
+                i,
+                "initiative",
+                INITIATIVES,
+                &initiatives,
+                &mut out,
+            );
+        }
+        for e in &c.evidence {
+            let scope = &e.scope.value;
+            let (kind, id) = scope.split_once(':').unwrap_or((scope.as_str(), ""));
+            let ok = match kind {
+                "repository" => id.is_empty(),
+                "stream" => streams.contains(&id),
+                "team" => teams.contains(&id),
+                "initiative" => initiatives.contains(&id),
+                _ => false,
+            };
+            if !ok {
+                out.push(located(
+                    &c.path,
+                    e.scope.at,
+                    format!(
+                        "unknown evidence scope `{scope}`: expected `repository`, or `stream:`, `team:` or `initiative:` followed by an id defined in the value folder"
+                    ),
+                ));
+            }
+            if e.after < e.before {
+                out.push(located(
+                    &c.path,
+                    e.scope.at,
+                    format!(
+                        "evidence compares {} after {}: put the earlier quarter in `before`",
+                        e.after, e.before
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Incidents' `caused_by` and `fixed_by` must name a release tag or a commit of the
+/// history (a full id, or an unambiguous prefix of at least 7 hex digits).
+pub fn check_history_refs(
+    folder: &ValueFolder,
+    tags: &[&str],
+    commit_exists: impl Fn(&str) -> CommitMatch,
+) -> Vec<Located> {
+    let mut out = Vec::new();
+    for inc in &folder.incidents {
+        for (field, r) in [("caused_by", &inc.caused_by), ("fixed_by", &inc.fixed_by)] {
+            let Some(r) = r else { continue };
+            if tags.contains(&r.value.as_str()) {
+                continue;
+            }
+            let message = match commit_exists(&r.value) {
+                CommitMatch::One => continue,
+                CommitMatch::Ambiguous => format!(
+                    "`{field}: {}` matches more than one commit; give more of its id",
+                    r.value
+                ),
+                CommitMatch::None => format!(
+                    "`{field}: {}` names no release tag and no commit in the history{}",
+                    r.value,
+                    hint(&r.value, tags)
+                ),
+            };
+            out.push(located(&inc.path, r.at, message));
+        }
+    }
+    out
+}
+
+pub enum CommitMatch {
+    None,
+    One,
+    Ambiguous,
+}

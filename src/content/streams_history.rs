@@ -1,0 +1,89 @@
+//! How each value-stream map looked at the end of every quarter of the history: the
+//! version in the tree of the last first-parent commit of the built revision at that
+//! time, so pages can show a map improving.
+
+use super::model::{MapVersion, Stream};
+use super::units::Quarter;
+use crate::git::Repository;
+use crate::history::{CommitId, History};
+use crate::releases::Graph;
+
+/// Fills `stream.history` for each stream, reading old trees of `repo`. A version
+/// that no longer parses is skipped (it was already reported when it was current).
+pub fn map_history(
+    repo: &Repository,
+    history: &History,
+    graph: &Graph,
+    head: CommitId,
+    streams: &mut [Stream],
+) {
+    let Some(&head_index) = graph.index.get(&head) else {
+        return;
+    };
+    // The first-parent chain, newest first, with committer times.
+    let mut chain = Vec::new();
+    let mut at = Some(head_index);
+    while let Some(i) = at {
+        chain.push((
+            history.commits[i as usize].committer_time.seconds,
+            history.commits[i as usize].id,
+        ));
+        at = graph.first_parent(i);
+    }
+    let Some(&(oldest, _)) = chain.last() else {
+        return;
+    };
+    let newest = chain.iter().map(|(t, _)| *t).max().unwrap_or(oldest);
+    let mut quarter = Quarter::of(oldest);
+    let last = Quarter::of(newest);
+    // The commit current at each quarter end: the newest chain commit at or before it.
+    let mut ends: Vec<(Quarter, CommitId)> = Vec::new();
+    loop {
+        let end = quarter.end_seconds();
+        if let Some(&(_, id)) = chain.iter().find(|(t, _)| *t < end) {
+            ends.push((quarter, id));
+        }
+        if quarter >= last {
+            break;
+        }
+        quarter = quarter.next();
+    }
+    for stream in streams.iter_mut() {
+        let mut versions: Vec<MapVersion> = Vec::new();
+        let mut previous_text: Option<String> = None;
+        for (quarter, commit) in &ends {
+            let Ok(Some(bytes)) = repo.read_file(*commit, &stream.path) else {
+                previous_text = None;
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if previous_text.as_deref() == Some(text.as_str())
+                && let Some(v) = versions.last_mut()
+            {
+                v.quarters.push(*quarter);
+                continue;
+            }
+            let parsed = super::parse::stream(&stream.path, &stream.id, &text);
+            previous_text = Some(text);
+            if let Some(old) = parsed.items.into_iter().next() {
+                // Same stages under a changed file (a comment, another field): same version.
+                if let Some(v) = versions.last_mut()
+                    && same_stages(&v.stages, &old.stages)
+                {
+                    v.quarters.push(*quarter);
+                    continue;
+                }
+                versions.push(MapVersion {
+                    quarters: vec![*quarter],
+                    commit: *commit,
+                    stages: old.stages,
+                });
+            }
+        }
+        stream.history = versions;
+    }
+}
+
+fn same_stages(a: &[super::model::Stage], b: &[super::model::Stage]) -> bool {
+    serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+}
