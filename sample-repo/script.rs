@@ -869,7 +869,7 @@ impl Script<'_> {
         let (incident, area, fix) = match tag {
             "v0.1.0" => ("INC-1", 1, "read payment timeout from config"),
             "v1.20.0" => ("INC-4", 0, "keep cart when session expires"),
-            "v2.0.0" => ("INC-6", 2, "fix layout shift on the payment step"),
+            "v2.0.0" => ("INC-10", 2, "fix layout shift on the payment step"),
             _ => return Ok(()),
         };
         let area = &AREAS[area];

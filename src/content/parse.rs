@@ -145,7 +145,10 @@ pub fn goals(path: &str, text: &str) -> Parsed<Goal> {
             }
         }
         f.finish(&mut problems);
-        if let (Some(id), Some(title)) = (id, title) {
+        // An item whose id reads is kept even when other fields are wrong, so that
+        // what refers to it does not fail too; its problems are already reported.
+        if let Some(id) = id {
+            let title = title.unwrap_or_else(|| id.value.clone());
             items.push(Goal {
                 id,
                 title,
@@ -200,7 +203,8 @@ pub fn teams(path: &str, text: &str) -> Parsed<Team> {
             .collect();
         let owned = paths(&mut f, "paths", &mut problems);
         f.finish(&mut problems);
-        if let (Some(id), Some(name)) = (id, name) {
+        if let Some(id) = id {
+            let name = name.unwrap_or_else(|| id.value.clone());
             items.push(Team {
                 id,
                 name,
@@ -234,12 +238,13 @@ fn stages(nodes: Vec<&Node>, problems: &mut Problems<'_>) -> Vec<Stage> {
             });
         let complete_accurate = f.parsed("complete_accurate", problems, Percent::parse);
         let at = f.at;
-        let has_process = f.get("process").is_some();
+        let has_process = f.get("process").is_some() || f.misspelt("process");
         let has_wait = f.get("wait").is_some();
+        let misspelt_measured = f.misspelt("measured");
         f.finish(problems);
         if measured.is_some() && (has_process || has_wait) {
             problems.add(at, "a stage is either `measured` from git or given `process` and `wait` times, not both");
-        } else if measured.is_none() && !has_process {
+        } else if measured.is_none() && !has_process && !misspelt_measured {
             problems.add(at, "a stage needs `process` (and usually `wait`) times, or `measured: coding | review | release_wait`");
         }
         let Some(name) = name else { continue };
@@ -320,7 +325,7 @@ pub fn stream(path: &str, id: &str, text: &str) -> Parsed<Stream> {
         None => None,
     };
     f.finish(&mut problems);
-    let items = name
+    let items = Some(name.unwrap_or_else(|| id.to_string()))
         .map(|name| Stream {
             id: id.to_string(),
             name,
@@ -457,10 +462,10 @@ pub fn initiative(path: &str, id: &str, text: &str) -> Parsed<Initiative> {
         }
     }
     f.finish(&mut problems);
-    let items = match (title, goal) {
-        (Some(title), Some(goal)) => vec![Initiative {
+    let items = match goal {
+        Some(goal) => vec![Initiative {
             id: id.to_string(),
-            title,
+            title: title.unwrap_or_else(|| id.to_string()),
             goal,
             stream,
             owner,

@@ -126,10 +126,20 @@ impl fmt::Display for Percent {
     }
 }
 
-/// An amount of money in the configured currency, in whole cents.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
+/// An amount of money in the configured currency, in whole cents; serialized as a
+/// number of currency units (`1250` or `1250.5`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Money(pub i64);
+
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 100 == 0 {
+            s.serialize_i64(self.0 / 100)
+        } else {
+            s.serialize_f64(self.units())
+        }
+    }
+}
 
 impl Money {
     /// A number with optional thousands separators, decimals, a `k` or `M` suffix and
@@ -377,5 +387,65 @@ mod tests {
         );
         assert_eq!(Quarter::of(q.end_seconds() - 1), q);
         assert!(Quarter::parse("2025-Q5").is_err());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parsers_never_panic(text in any::<String>()) {
+            let _ = Duration::parse(&text);
+            let _ = Percent::parse(&text);
+            let _ = Money::parse(&text);
+            let _ = Date::parse(&text);
+            let _ = DateTime::parse(&text);
+            let _ = Quarter::parse(&text);
+        }
+
+        #[test]
+        fn parsers_never_panic_on_near_misses(text in "[0-9.,:%kKMT Z$€+-]{0,24}[wdhmsQ%]?") {
+            let _ = Duration::parse(&text);
+            let _ = Percent::parse(&text);
+            let _ = Money::parse(&text);
+            let _ = Date::parse(&text);
+            let _ = DateTime::parse(&text);
+            let _ = Quarter::parse(&text);
+        }
+
+        #[test]
+        fn duration_round_trips(seconds in 0i64..MAX_DURATION) {
+            let d = Duration(seconds);
+            prop_assert_eq!(Duration::parse(&d.to_string()), Ok(d));
+        }
+
+        #[test]
+        fn percent_round_trips(ten_thousandths in 0u32..=1_000_000) {
+            let printed = Percent(ten_thousandths as f64 / 1_000_000.0).to_string();
+            let again = Percent::parse(&printed).unwrap().to_string();
+            prop_assert_eq!(again, printed);
+        }
+
+        #[test]
+        fn money_round_trips(cents in 0i64..1_000_000_000_000) {
+            prop_assert_eq!(Money::parse(&Money(cents).to_string()), Ok(Money(cents)));
+        }
+
+        #[test]
+        fn dates_round_trip(days in 0i64..40_000, second in 0i64..86_400) {
+            let date = jiff::civil::Date::new(1970, 1, 1).unwrap() + jiff::Span::new().days(days);
+            let d = Date(date);
+            prop_assert_eq!(Date::parse(&d.to_string()), Ok(d));
+            let t = DateTime(d.start_seconds() + second);
+            prop_assert_eq!(DateTime::parse(&t.to_string()), Ok(t));
+            let q = Quarter::of(t.0);
+            prop_assert_eq!(Quarter::parse(&q.to_string()), Ok(q));
+            prop_assert!(q.start_seconds() <= t.0 && t.0 < q.end_seconds());
+        }
     }
 }

@@ -170,6 +170,9 @@ impl<'p> Problems<'p> {
 pub struct Fields<'n> {
     entries: Vec<(&'n str, &'n Node, &'n Node)>,
     known: Vec<&'static str>,
+    /// Required fields found missing, reported by `finish` unless a misspelt key
+    /// already explains them.
+    missing: Vec<&'static str>,
     pub at: At,
     what: &'static str,
 }
@@ -210,6 +213,7 @@ impl<'n> Fields<'n> {
         Some(Fields {
             entries: list,
             known: Vec::new(),
+            missing: Vec::new(),
             at: node.at,
             what,
         })
@@ -226,15 +230,24 @@ impl<'n> Fields<'n> {
     }
 
     /// Like [`Fields::get`], recording a problem when the field is missing.
-    pub fn require(&mut self, name: &'static str, problems: &mut Problems<'_>) -> Option<&'n Node> {
+    /// Like [`Fields::get`]; a missing field is reported by [`Fields::finish`].
+    pub fn require(
+        &mut self,
+        name: &'static str,
+        _problems: &mut Problems<'_>,
+    ) -> Option<&'n Node> {
         let node = self.get(name);
-        if node.is_none() {
-            problems.add(
-                self.at,
-                format!("{} is missing the field `{name}`", self.what),
-            );
+        if node.is_none() && !self.missing.contains(&name) {
+            self.missing.push(name);
         }
         node
+    }
+
+    /// Whether a key that is not `name` looks like a misspelling of it.
+    pub fn misspelt(&self, name: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|(key, _, _)| *key != name && !self.known.contains(key) && close(key, name))
     }
 
     pub fn text(&mut self, name: &'static str, problems: &mut Problems<'_>) -> Option<String> {
@@ -342,8 +355,17 @@ impl<'n> Fields<'n> {
         }
     }
 
-    /// Reports every field nobody asked for.
+    /// Reports every missing required field (unless a misspelt key explains it) and
+    /// every field nobody asked for.
     pub fn finish(self, problems: &mut Problems<'_>) {
+        for name in &self.missing {
+            if !self.misspelt(name) {
+                problems.add(
+                    self.at,
+                    format!("{} is missing the field `{name}`", self.what),
+                );
+            }
+        }
         for (name, key, _) in &self.entries {
             if !self.known.contains(name) {
                 problems.add(
@@ -392,12 +414,17 @@ fn parse_node<T>(
     }
 }
 
-/// `, did you mean `x`?` when a known name is close to `word`, else nothing.
+/// Whether `word` is within a typo or two of `known`.
+fn close(word: &str, known: &str) -> bool {
+    strsim::damerau_levenshtein(word, known) <= 2.max(known.len() / 3)
+}
+
+/// ` (did you mean `x`?)` when a known name is close to `word`, else nothing.
 pub fn hint(word: &str, known: &[&str]) -> String {
     known
         .iter()
+        .filter(|k| close(word, k))
         .map(|k| (strsim::damerau_levenshtein(word, k), *k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
         .min()
         .map(|(_, k)| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default()

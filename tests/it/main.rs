@@ -7,3 +7,4 @@ mod correlation;
 mod odd_histories;
 mod output;
 mod support;
+mod value_folder;
