@@ -52,16 +52,34 @@ pub struct SourceArgs {
     /// Regular expression for release tag names (default `^v?\d+\.\d+(\.\d+)?$`).
     #[arg(long, value_name = "REGEX")]
     pub tag_pattern: Option<String>,
+    /// Build one component of a monorepo (listed under `components:` in the config).
+    #[arg(long, value_name = "ID")]
+    pub component: Option<String>,
+    /// Keep the per-commit diff cache here (default: inside the repository's git folder).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the diff cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl SourceArgs {
-    fn source(&self) -> cmd::input::Source {
+    fn source(&self, cli: &Cli) -> cmd::input::Source {
+        use std::io::IsTerminal;
         cmd::input::Source {
             repo: self.repo.clone(),
             rev: self.rev.clone(),
             worktree: self.worktree,
             config: self.config.clone(),
             tag_pattern: self.tag_pattern.clone(),
+            component: self.component.clone(),
+            cache: match (&self.cache_dir, self.no_cache) {
+                (_, true) => crate::changes::CachePlace::Off,
+                (Some(dir), false) => crate::changes::CachePlace::Dir(dir.clone()),
+                (None, false) => crate::changes::CachePlace::GitDir,
+            },
+            progress: !cli.quiet && std::io::stderr().is_terminal(),
+            changes_wanted: true,
         }
     }
 }
@@ -115,7 +133,10 @@ pub fn main() -> ExitCode {
 }
 
 fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
-    match cmd::check::run(&args.source.source()) {
+    match cmd::check::run(&cmd::input::Source {
+        changes_wanted: false,
+        ..args.source.source(cli)
+    }) {
         Ok(checked) => {
             print!("{}", checked.render(args.format));
             if !cli.quiet && args.format == cmd::check::Format::Human {
@@ -153,7 +174,7 @@ fn report_error(e: &crate::error::Error) -> ExitCode {
 
 fn build(cli: &Cli, args: &BuildArgs) -> crate::error::Result<()> {
     let options = cmd::build::BuildOptions {
-        source: args.source.source(),
+        source: args.source.source(cli),
         out: args.out.clone(),
         base_url: args.base_url.clone(),
         json_only: args.json_only,

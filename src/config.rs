@@ -22,6 +22,18 @@ pub struct ConfigFile {
     pub dora: DoraFile,
     pub money: Option<MoneyFile>,
     pub views: ViewsFile,
+    pub components: Vec<ComponentFile>,
+}
+
+/// A part of a monorepo with its own folder and its own release tags.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentFile {
+    pub id: Spanned<String>,
+    pub name: Option<String>,
+    pub paths: Vec<String>,
+    /// Its release tags are this prefix and a version: `notify-v1.2.0`.
+    pub tag_prefix: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +91,25 @@ pub struct Settings {
     pub baseline: Option<i64>,
     pub lead_time_from: LeadTimeFrom,
     pub exclude_authors: Vec<Regex>,
+    /// Only commits touching these path prefixes count (monorepo scoping).
+    pub paths: Vec<String>,
+    pub components: Vec<Component>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    pub paths: Vec<String>,
+    pub tag_prefix: Option<String>,
+}
+
+impl Component {
+    /// Its release tags: the prefix, then a version as the default pattern reads it.
+    pub fn tag_pattern(&self) -> Option<Regex> {
+        let prefix = self.tag_prefix.as_ref()?;
+        Regex::new(&format!(r"^{}v?\d+\.\d+(\.\d+)?$", regex::escape(prefix))).ok()
+    }
 }
 
 impl Default for Settings {
@@ -91,6 +122,8 @@ impl Default for Settings {
             baseline: None,
             lead_time_from: LeadTimeFrom::Author,
             exclude_authors: vec![Regex::new(r"\[bot\]$").expect("the default pattern compiles")],
+            paths: Vec::new(),
+            components: Vec::new(),
         }
     }
 }
@@ -199,6 +232,38 @@ impl ConfigFile {
             None => defaults.exclude_authors,
         };
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or("/"));
+        let check_path = |p: &String| {
+            crate::content::parse::check_repo_path(p).map_err(|message| Located {
+                path: path.to_string(),
+                line: 1,
+                column: 1,
+                message: format!("`commits.paths` or `components`: {message}"),
+            })
+        };
+        self.commits.paths.iter().try_for_each(check_path)?;
+        let mut components: Vec<Component> = Vec::new();
+        for c in self.components {
+            let id = c.id.value.clone();
+            if let Err(message) = crate::content::parse::check_id(&id) {
+                return Err(at(&c.id, message));
+            }
+            if components.iter().any(|k| k.id == id) {
+                return Err(at(&c.id, format!("duplicate component id `{id}`")));
+            }
+            if c.paths.is_empty() {
+                return Err(at(
+                    &c.id,
+                    format!("component `{id}` needs `paths`: the folders it lives in"),
+                ));
+            }
+            c.paths.iter().try_for_each(check_path)?;
+            components.push(Component {
+                name: c.name.unwrap_or_else(|| id.clone()),
+                id,
+                paths: c.paths,
+                tag_prefix: c.tag_prefix,
+            });
+        }
         Ok(Settings {
             title: self.title,
             base_url,
@@ -207,6 +272,8 @@ impl ConfigFile {
             baseline,
             lead_time_from: self.releases.lead_time_from,
             exclude_authors,
+            paths: self.commits.paths,
+            components,
         })
     }
 }

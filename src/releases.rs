@@ -10,7 +10,7 @@
 use std::collections::{BinaryHeap, HashSet};
 
 use crate::config::{LeadTimeFrom, Settings};
-use crate::history::{CommitId, History, IdMap, Tag, TagTarget};
+use crate::history::{Commit, CommitId, History, IdMap, Tag, TagTarget};
 use crate::stats::{self, Summary};
 
 const NONE: u32 = u32::MAX;
@@ -171,11 +171,16 @@ pub struct Correlation {
 
 /// Correlates `history` (everything reachable from `head` and the release tags) with
 /// the `tags` that `settings.tag_pattern` accepted.
+///
+/// With `counts`, only the commits it accepts count (monorepo scoping): they are
+/// still assigned by reachability over the whole graph, then the others are left
+/// out, and releases left with no commit are dropped.
 pub fn correlate(
     history: &History,
     tags: &[Tag],
     head: CommitId,
     settings: &Settings,
+    counts: Option<&dyn Fn(&Commit) -> bool>,
 ) -> Correlation {
     let graph = Graph::new(history);
     let mut warnings = Vec::new();
@@ -244,6 +249,32 @@ pub fn correlate(
             NONE if reachable[c as usize] => unreleased.push(c),
             NONE => {}
             o => releases[o as usize].commits.push(c),
+        }
+    }
+    if let Some(counts) = counts {
+        let keep = |c: &u32| counts(&history.commits[*c as usize]);
+        unreleased.retain(keep);
+        for r in releases.iter_mut() {
+            r.commits.retain(keep);
+        }
+        // Renumber the releases that still ship something.
+        let mut renumber = vec![NONE; releases.len()];
+        let mut kept = Vec::new();
+        for (i, r) in releases.into_iter().enumerate() {
+            if !r.commits.is_empty() {
+                renumber[i] = kept.len() as u32;
+                kept.push(r);
+            }
+        }
+        releases = kept;
+        for o in owner.iter_mut().filter(|o| **o != NONE) {
+            *o = renumber[*o as usize];
+        }
+        for list in tagged.iter_mut() {
+            list.retain_mut(|r| {
+                *r = renumber[*r as usize];
+                *r != NONE
+            });
         }
     }
 

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::changes::Changes;
+use crate::cmd::input::Scope;
 use crate::content;
 use crate::history::{CommitId, History};
 use crate::releases::{Correlation, Evidence, LeadTime, ReleaseKind};
@@ -17,6 +19,8 @@ pub struct Data {
     pub title: String,
     pub base_url: String,
     pub repository: RepositoryInfo,
+    /// Set when the build covers one component or some paths only.
+    pub scope: Option<Scope>,
     pub releases: Vec<ReleaseView>,
     pub unreleased: Unreleased,
     pub goals: Vec<content::Goal>,
@@ -47,10 +51,35 @@ pub struct ReleaseView {
     pub commit_count: usize,
     pub commits: Vec<CommitId>,
     pub lead_time: Option<LeadTime>,
+    /// Files changed and lines added and removed by the release's commits, when
+    /// changes were computed.
+    pub churn: Option<Churn>,
     pub kind: ReleaseKind,
     pub failed: bool,
     pub hotfix_evidence: Vec<Evidence>,
     pub failure_evidence: Vec<Evidence>,
+}
+
+#[derive(Serialize, Clone, Copy, Default)]
+pub struct Churn {
+    pub files: usize,
+    pub added: u64,
+    pub removed: u64,
+}
+
+/// Distinct files and line counts over some commits.
+pub fn churn(changes: &Changes, commits: impl Iterator<Item = CommitId>) -> Churn {
+    let mut files = std::collections::HashSet::new();
+    let mut churn = Churn::default();
+    for id in commits {
+        for c in changes.of(&id) {
+            files.insert(c.path);
+            churn.added += u64::from(c.added);
+            churn.removed += u64::from(c.removed);
+        }
+    }
+    churn.files = files.len();
+    churn
 }
 
 #[derive(Serialize)]
@@ -67,6 +96,8 @@ pub struct Source<'a> {
     pub history: &'a History,
     pub correlation: &'a Correlation,
     pub value: &'a content::ValueFolder,
+    pub changes: Option<&'a Changes>,
+    pub scope: Option<Scope>,
     pub warnings: Vec<String>,
 }
 
@@ -79,6 +110,8 @@ pub fn data(source: Source<'_>) -> Data {
         history,
         correlation,
         value,
+        changes,
+        scope,
         warnings,
     } = source;
     let ids = |list: &[u32]| -> Vec<CommitId> {
@@ -99,6 +132,12 @@ pub fn data(source: Source<'_>) -> Data {
             commit_count: r.commits.len(),
             commits: ids(&r.commits),
             lead_time: r.lead_time,
+            churn: changes.map(|ch| {
+                churn(
+                    ch,
+                    r.commits.iter().map(|&c| history.commits[c as usize].id),
+                )
+            }),
             kind: r.kind,
             failed: r.failed(),
             hotfix_evidence: r.hotfix_evidence.clone(),
@@ -116,6 +155,7 @@ pub fn data(source: Source<'_>) -> Data {
             shallow: false,
             commit_count: history.commits.len(),
         },
+        scope,
         releases,
         unreleased: Unreleased {
             commit_count: correlation.unreleased.len(),

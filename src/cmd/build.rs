@@ -54,7 +54,9 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         history: &input.history,
         correlation: &input.correlation,
         value: &input.value.folder,
-        warnings: input.correlation.warnings.clone(),
+        changes: input.changes.as_ref(),
+        scope: input.scope.clone(),
+        warnings: input.warnings.clone(),
     });
     let json = serde_json::to_vec_pretty(&data)
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;

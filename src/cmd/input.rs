@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use crate::changes::{self, CachePlace, Changes};
 use crate::config::{self, Settings};
 use crate::content::{self, CommitMatch};
 use crate::error::{Error, Located, Result};
@@ -20,6 +21,14 @@ pub struct Source {
     pub worktree: bool,
     pub config: Option<PathBuf>,
     pub tag_pattern: Option<String>,
+    /// Build one component of a monorepo: its paths and its tags only.
+    pub component: Option<String>,
+    pub cache: CachePlace,
+    /// Show progress bars (on a terminal, unless quiet).
+    pub progress: bool,
+    /// Whether to compute per-commit changes when a feature needs them (`check`
+    /// does not).
+    pub changes_wanted: bool,
 }
 
 impl Default for Source {
@@ -30,8 +39,19 @@ impl Default for Source {
             worktree: false,
             config: None,
             tag_pattern: None,
+            component: None,
+            cache: CachePlace::GitDir,
+            progress: false,
+            changes_wanted: true,
         }
     }
+}
+
+/// What a scoped build covers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Scope {
+    pub component: Option<String>,
+    pub paths: Vec<String>,
 }
 
 pub struct Input {
@@ -41,6 +61,10 @@ pub struct Input {
     pub history: History,
     pub correlation: Correlation,
     pub value: content::Loaded,
+    /// Per-commit changed paths, when a feature needs them.
+    pub changes: Option<Changes>,
+    pub scope: Option<Scope>,
+    pub warnings: Vec<String>,
     /// Every problem in the configuration and the value folder, sorted.
     pub problems: Vec<Located>,
 }
@@ -82,6 +106,32 @@ pub fn read(source: &Source) -> Result<Input> {
     }
     drop(files);
 
+    let mut settings = settings;
+    let mut warnings = Vec::new();
+    let scope = match &source.component {
+        Some(id) => {
+            let Some(component) = settings.components.iter().find(|c| &c.id == id).cloned() else {
+                let known: Vec<&str> = settings.components.iter().map(|c| c.id.as_str()).collect();
+                return Err(Error::Refused(format!(
+                    "no component `{id}`{} in the configuration; components are listed under `components:` in valuestory.yaml",
+                    content::yaml::hint(id, &known)
+                )));
+            };
+            if let Some(pattern) = component.tag_pattern() {
+                settings.tag_pattern = pattern;
+            }
+            Some(Scope {
+                component: Some(component.id),
+                paths: component.paths,
+            })
+        }
+        None if !settings.paths.is_empty() => Some(Scope {
+            component: None,
+            paths: settings.paths.clone(),
+        }),
+        None => None,
+    };
+
     let tags = repo.tags(|name| settings.tag_pattern.is_match(name))?;
     let mut starts = vec![head];
     starts.extend(tags.iter().filter_map(|t| match t.target {
@@ -89,13 +139,48 @@ pub fn read(source: &Source) -> Result<Input> {
         TagTarget::Other(_) => None,
     }));
     let history = repo.history(&starts, &mailmap)?;
-    let correlation = releases::correlate(&history, &tags, head, &settings);
 
-    let release_tags: Vec<&str> = correlation
-        .releases
-        .iter()
-        .map(|r| r.tag.as_str())
-        .collect();
+    let needs_changes = scope.is_some()
+        || (source.changes_wanted
+            && (value.folder.teams.iter().any(|t| !t.paths.is_empty())
+                || value
+                    .folder
+                    .initiatives
+                    .iter()
+                    .any(|i| !i.matching.paths.is_empty())));
+    let changes = if needs_changes {
+        let commits: Vec<CommitId> = history
+            .commits
+            .iter()
+            .filter(|c| !c.is_merge())
+            .map(|c| c.id)
+            .collect();
+        let options = changes::Options {
+            cache: &source.cache,
+            progress: source.progress,
+        };
+        Some(changes::compute(repo.git_dir(), &commits, &options, &mut warnings)?.0)
+    } else {
+        None
+    };
+    let counts = |c: &crate::history::Commit| match (&scope, &changes) {
+        (Some(scope), Some(changes)) => changes.touches(&c.id, &scope.paths),
+        _ => true,
+    };
+    let correlation = releases::correlate(
+        &history,
+        &tags,
+        head,
+        &settings,
+        scope
+            .is_some()
+            .then_some(&counts as &dyn Fn(&crate::history::Commit) -> bool),
+    );
+    warnings.extend(correlation.warnings.iter().cloned());
+
+    // Incidents may name any tag: in a component build, the product's releases too.
+    let all_tags = repo.tag_names()?;
+    let release_tags: Vec<&str> = all_tags.iter().map(String::as_str).collect();
     let mut hex: Vec<String> = history.commits.iter().map(|c| c.id.to_hex()).collect();
     hex.sort_unstable();
     problems.extend(content::check_history_refs(
@@ -121,6 +206,9 @@ pub fn read(source: &Source) -> Result<Input> {
         history,
         correlation,
         value,
+        changes,
+        scope,
+        warnings,
         problems,
     })
 }

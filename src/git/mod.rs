@@ -2,11 +2,13 @@
 //! and files valuestory needs, and writes repositories for the demo and the tests,
 //! turning every git2 object into the plain types of [`crate::history`] at the edge.
 
+mod diff;
 mod read;
 mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use diff::{Differ, FileChange, count_lines, is_binary};
 pub use read::{Mailmap, parse_signature};
 pub use write::{Signature, TreeId, Writer};
 

@@ -133,6 +133,18 @@ type Batch = Vec<(CommitId, Vec<u8>)>;
 const BATCH: usize = 512;
 
 impl Repository {
+    /// The names of all tags, sorted.
+    pub fn tag_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .inner
+            .tag_names(None)?
+            .iter()
+            .filter_map(|n| n.ok().flatten().map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     /// Every tag whose name `wanted` accepts, peeled to what it finally points at.
     pub fn tags(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<Tag>> {
         let mut tags = Vec::new();

@@ -1,0 +1,220 @@
+//! Changed paths and line counts per commit, for the features that need them (path
+//! scoping, components, team ownership and initiatives by path, churn). Computed in
+//! parallel, one repository per worker, and cached by commit id so that a rebuild
+//! pays only for new commits.
+
+mod cache;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::git::{Differ, FileChange};
+use crate::history::{CommitId, IdMap};
+
+pub use cache::CACHE_FILE;
+
+/// Index into [`Changes::paths`].
+pub type PathId = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub path: PathId,
+    pub old_path: Option<PathId>,
+    pub added: u32,
+    pub removed: u32,
+    pub binary: bool,
+}
+
+/// The changes of many commits, with their paths interned.
+#[derive(Default, Debug)]
+pub struct Changes {
+    pub paths: Vec<String>,
+    index: HashMap<String, PathId>,
+    pub by_commit: IdMap<Vec<Change>>,
+}
+
+impl Changes {
+    pub fn path(&self, id: PathId) -> &str {
+        &self.paths[id as usize]
+    }
+
+    pub fn intern(&mut self, path: &str) -> PathId {
+        if let Some(&id) = self.index.get(path) {
+            return id;
+        }
+        let id = self.paths.len() as PathId;
+        self.paths.push(path.to_string());
+        self.index.insert(path.to_string(), id);
+        id
+    }
+
+    pub fn insert(&mut self, commit: CommitId, files: &[FileChange]) {
+        let changes = files
+            .iter()
+            .map(|f| Change {
+                path: self.intern(&f.path),
+                old_path: f.old_path.as_deref().map(|p| self.intern(p)),
+                added: f.added,
+                removed: f.removed,
+                binary: f.binary,
+            })
+            .collect();
+        self.by_commit.insert(commit, changes);
+    }
+
+    pub fn of(&self, commit: &CommitId) -> &[Change] {
+        self.by_commit.get(commit).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the commit changed a path under one of `prefixes` (a rename counts on
+    /// both sides). A prefix ending in `/` names a folder; any other names a file or
+    /// a folder.
+    pub fn touches(&self, commit: &CommitId, prefixes: &[String]) -> bool {
+        self.of(commit).iter().any(|c| {
+            under(self.path(c.path), prefixes)
+                || c.old_path.is_some_and(|p| under(self.path(p), prefixes))
+        })
+    }
+}
+
+pub fn under(path: &str, prefixes: &[String]) -> bool {
+    prefixes.iter().any(|p| {
+        let p = p.trim_start_matches("./");
+        if p.ends_with('/') {
+            path.starts_with(p)
+        } else {
+            path == p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        }
+    })
+}
+
+/// Where the cache lives, if anywhere.
+#[derive(Clone, Debug, Default)]
+pub enum CachePlace {
+    /// `<git dir>/valuestory/`.
+    #[default]
+    GitDir,
+    Dir(PathBuf),
+    Off,
+}
+
+pub struct Options<'a> {
+    pub cache: &'a CachePlace,
+    pub progress: bool,
+}
+
+/// What [`compute`] did, for messages and tests.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub from_cache: usize,
+    pub computed: usize,
+}
+
+/// The changes of every commit in `commits` (merges should be left out by the
+/// caller, as `git log --numstat` leaves them out), from the cache where it has
+/// them and from the repository at `git_dir` for the rest.
+pub fn compute(
+    git_dir: &Path,
+    commits: &[CommitId],
+    options: &Options<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<(Changes, Stats)> {
+    let cache_dir = match options.cache {
+        CachePlace::GitDir => Some(git_dir.join("valuestory")),
+        CachePlace::Dir(d) => Some(d.clone()),
+        CachePlace::Off => None,
+    };
+    let mut changes = match &cache_dir {
+        Some(dir) => cache::load(dir, warnings),
+        None => Changes::default(),
+    };
+    let missing: Vec<CommitId> = commits
+        .iter()
+        .filter(|c| !changes.by_commit.contains_key(*c))
+        .copied()
+        .collect();
+    let stats = Stats {
+        from_cache: commits.len() - missing.len(),
+        computed: missing.len(),
+    };
+    if missing.is_empty() {
+        return Ok((changes, stats));
+    }
+    let bar = options.progress.then(|| progress_bar(missing.len()));
+    let done = AtomicUsize::new(0);
+    let results: Vec<Result<(CommitId, Vec<FileChange>)>> = missing
+        .par_iter()
+        .with_min_len(256)
+        .map_init(
+            || Differ::open(git_dir),
+            |differ, &id| {
+                let differ = differ.as_ref().map_err(|e| {
+                    Error::Refused(format!("cannot open the repository for diffing: {e}"))
+                })?;
+                let files = differ.changes(id)?;
+                let n = done.fetch_add(1, Ordering::Relaxed);
+                if let Some(bar) = &bar
+                    && n % 256 == 0
+                {
+                    bar.set_position(n as u64);
+                }
+                Ok((id, files))
+            },
+        )
+        .collect();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    for r in results {
+        let (id, files) = r?;
+        changes.insert(id, &files);
+    }
+    if let Some(dir) = &cache_dir
+        && let Err(e) = cache::save(dir, &changes)
+    {
+        warnings.push(format!(
+            "could not write the diff cache in {}: {e}",
+            dir.display()
+        ));
+    }
+    Ok((changes, stats))
+}
+
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "diffing commits {bar:30} {pos}/{len} ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folder_prefixes_and_file_paths() {
+        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(under(
+            "services/notify/src/lib.rs",
+            &p(&["services/notify/"])
+        ));
+        assert!(under(
+            "services/notify/src/lib.rs",
+            &p(&["services/notify"])
+        ));
+        assert!(!under("services/notifyx/lib.rs", &p(&["services/notify"])));
+        assert!(under("README.md", &p(&["README.md"])));
+        assert!(!under("README.md.bak", &p(&["README.md"])));
+    }
+}
