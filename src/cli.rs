@@ -197,7 +197,7 @@ fn report_built(cli: &Cli, built: &cmd::build::Built) {
     if cli.quiet {
         return;
     }
-    for w in &built.data.warnings {
+    for w in &built.warnings {
         eprintln!("warning: {w}");
     }
     if cli.verbose {
@@ -207,6 +207,12 @@ fn report_built(cli: &Cli, built: &cmd::build::Built) {
             built.data.releases.len(),
             built.data.unreleased.commit_count
         );
+        if let Some(stats) = built.diff_stats {
+            eprintln!(
+                "changed paths: {} from the cache, {} computed",
+                stats.from_cache, stats.computed
+            );
+        }
     }
     println!("{}", display_abs(&built.out));
 }

@@ -125,6 +125,8 @@ pub struct Conventional {
 #[derive(Clone, Debug)]
 pub struct Commit {
     pub id: CommitId,
+    /// The commit's root tree (an object id, like a commit id).
+    pub tree: CommitId,
     pub parents: Vec<CommitId>,
     pub author: PersonId,
     pub author_time: GitTime,

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::git::{Differ, FileChange};
+use crate::git::{Differ, FileChange, set_hash_verification};
 use crate::history::{CommitId, IdMap};
 
 pub use cache::CACHE_FILE;
@@ -110,6 +110,14 @@ pub struct Options<'a> {
     pub progress: bool,
 }
 
+/// One commit to diff: its tree against its first parent's.
+#[derive(Clone, Copy, Debug)]
+pub struct Job {
+    pub commit: CommitId,
+    pub tree: CommitId,
+    pub parent_tree: Option<CommitId>,
+}
+
 /// What [`compute`] did, for messages and tests.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
@@ -122,7 +130,7 @@ pub struct Stats {
 /// them and from the repository at `git_dir` for the rest.
 pub fn compute(
     git_dir: &Path,
-    commits: &[CommitId],
+    commits: &[Job],
     options: &Options<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(Changes, Stats)> {
@@ -135,9 +143,9 @@ pub fn compute(
         Some(dir) => cache::load(dir, warnings),
         None => Changes::default(),
     };
-    let missing: Vec<CommitId> = commits
+    let missing: Vec<Job> = commits
         .iter()
-        .filter(|c| !changes.by_commit.contains_key(*c))
+        .filter(|j| !changes.by_commit.contains_key(&j.commit))
         .copied()
         .collect();
     let stats = Stats {
@@ -148,20 +156,23 @@ pub fn compute(
         return Ok((changes, stats));
     }
     let bar = options.progress.then(|| progress_bar(missing.len()));
+    // As for the history walk: git log does not re-hash every object it reads.
+    set_hash_verification(false);
     let done = AtomicUsize::new(0);
     let results: Vec<Result<(CommitId, Vec<FileChange>)>> = missing
         .par_iter()
         .with_min_len(256)
         .map_init(
             || Differ::open(git_dir),
-            |differ, &id| {
+            |differ, job| {
                 let differ = differ.as_ref().map_err(|e| {
                     Error::Refused(format!("cannot open the repository for diffing: {e}"))
                 })?;
-                let files = differ.changes(id)?;
+                let files = differ.changes(job.parent_tree, job.tree)?;
+                let id = job.commit;
                 let n = done.fetch_add(1, Ordering::Relaxed);
                 if let Some(bar) = &bar
-                    && n % 256 == 0
+                    && n.is_multiple_of(256)
                 {
                     bar.set_position(n as u64);
                 }
@@ -169,6 +180,7 @@ pub fn compute(
             },
         )
         .collect();
+    set_hash_verification(true);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

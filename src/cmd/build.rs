@@ -32,6 +32,9 @@ impl Default for BuildOptions {
 pub struct Built {
     pub data: Data,
     pub out: PathBuf,
+    pub diff_stats: Option<crate::changes::Stats>,
+    /// Everything to warn about, those in data.json and those about this machine.
+    pub warnings: Vec<String>,
 }
 
 pub fn run(options: &BuildOptions) -> Result<Built> {
@@ -56,7 +59,9 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         value: &input.value.folder,
         changes: input.changes.as_ref(),
         scope: input.scope.clone(),
-        warnings: input.warnings.clone(),
+        // Only what the data says; warnings about this machine (a damaged cache)
+        // would make data.json differ between identical builds.
+        warnings: input.correlation.warnings.clone(),
     });
     let json = serde_json::to_vec_pretty(&data)
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
@@ -84,6 +89,8 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
     Ok(Built {
         data,
         out: options.out.clone(),
+        diff_stats: input.diff_stats,
+        warnings: input.warnings,
     })
 }
 

@@ -64,6 +64,8 @@ pub struct Input {
     /// Per-commit changed paths, when a feature needs them.
     pub changes: Option<Changes>,
     pub scope: Option<Scope>,
+    /// How many commits' changes came from the cache and how many were computed.
+    pub diff_stats: Option<changes::Stats>,
     pub warnings: Vec<String>,
     /// Every problem in the configuration and the value folder, sorted.
     pub problems: Vec<Located>,
@@ -148,18 +150,29 @@ pub fn read(source: &Source) -> Result<Input> {
                     .initiatives
                     .iter()
                     .any(|i| !i.matching.paths.is_empty())));
+    let mut diff_stats = None;
     let changes = if needs_changes {
-        let commits: Vec<CommitId> = history
-            .commits
-            .iter()
+        let tree_of: crate::history::IdMap<CommitId> =
+            history.commits.iter().map(|c| (c.id, c.tree)).collect();
+        // Newest first, as git log: a file's old version in one commit is its new
+        // version in the next one diffed, still in the object cache.
+        let commits: Vec<changes::Job> = correlation_order(&history)
+            .into_iter()
+            .map(|i| &history.commits[i])
             .filter(|c| !c.is_merge())
-            .map(|c| c.id)
+            .map(|c| changes::Job {
+                commit: c.id,
+                tree: c.tree,
+                parent_tree: c.parents.first().and_then(|p| tree_of.get(p).copied()),
+            })
             .collect();
         let options = changes::Options {
             cache: &source.cache,
             progress: source.progress,
         };
-        Some(changes::compute(repo.git_dir(), &commits, &options, &mut warnings)?.0)
+        let (changes, stats) = changes::compute(repo.git_dir(), &commits, &options, &mut warnings)?;
+        diff_stats = Some(stats);
+        Some(changes)
     } else {
         None
     };
@@ -208,6 +221,7 @@ pub fn read(source: &Source) -> Result<Input> {
         value,
         changes,
         scope,
+        diff_stats,
         warnings,
         problems,
     })
@@ -263,4 +277,16 @@ fn load_settings(
     })?;
     let settings = config::parse(&shown, &text)?.resolve(&shown, source.tag_pattern.as_deref())?;
     Ok((settings, Some((shown, text))))
+}
+
+/// Commit indices by committer time, newest first.
+fn correlation_order(history: &History) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..history.commits.len()).collect();
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse((
+            history.commits[i].committer_time.seconds,
+            history.commits[i].id,
+        ))
+    });
+    order
 }

@@ -49,34 +49,23 @@ impl Differ {
         })
     }
 
-    /// The changes of `commit` against its first parent (against nothing for a root).
-    pub fn changes(&self, commit: CommitId) -> Result<Vec<FileChange>> {
-        let c = self.repo.find_commit(to_oid(commit))?;
-        let new_tree = c.tree_id();
-        let old_tree = match c.parent_ids().next() {
-            Some(p) => Some(self.repo.find_commit(p)?.tree_id()),
-            None => None,
-        };
+    /// The changes between two root trees (`old` is `None` for a root commit):
+    /// a commit against its first parent.
+    pub fn changes(&self, old: Option<CommitId>, new: CommitId) -> Result<Vec<FileChange>> {
         let mut deltas = Vec::new();
-        self.walk(old_tree, Some(new_tree), "", &mut deltas)?;
+        let old = old.map(to_oid);
+        self.walk(old, Some(to_oid(new)), "", &mut deltas)?;
         self.count(deltas)
     }
 
-    fn tree_entries(&self, id: Option<git2::Oid>) -> Result<Vec<(Vec<u8>, Side)>> {
-        let Some(id) = id else { return Ok(Vec::new()) };
-        let tree = self.repo.find_tree(id)?;
-        Ok(tree
-            .iter()
-            .map(|e| {
-                (
-                    e.name_bytes().to_vec(),
-                    Side {
-                        id: e.id(),
-                        mode: e.filemode_raw(),
-                    },
-                )
-            })
-            .collect())
+    /// The changes of `commit` against its first parent, reading the commits.
+    pub fn changes_of_commit(&self, commit: CommitId) -> Result<Vec<FileChange>> {
+        let c = self.repo.find_commit(to_oid(commit))?;
+        let old = match c.parent_ids().next() {
+            Some(p) => Some(super::to_commit_id(self.repo.find_commit(p)?.tree_id())),
+            None => None,
+        };
+        self.changes(old, super::to_commit_id(c.tree_id()))
     }
 
     fn walk(
@@ -89,38 +78,91 @@ impl Differ {
         if old == new {
             return Ok(());
         }
-        let a = self.tree_entries(old)?;
-        let b = self.tree_entries(new)?;
+        let a = match old {
+            Some(id) => Some(self.repo.find_tree(id)?),
+            None => None,
+        };
+        let b = match new {
+            Some(id) => Some(self.repo.find_tree(id)?),
+            None => None,
+        };
+        let (a_len, b_len) = (
+            a.as_ref().map_or(0, |t| t.len()),
+            b.as_ref().map_or(0, |t| t.len()),
+        );
+        let entry = |t: &Option<git2::Tree<'_>>, i: usize| -> Option<(Vec<u8>, Side)> {
+            let e = t.as_ref()?.get(i)?;
+            Some((
+                e.name_bytes().to_vec(),
+                Side {
+                    id: e.id(),
+                    mode: e.filemode_raw(),
+                },
+            ))
+        };
+        let side = |t: &Option<git2::Tree<'_>>, i: usize| -> Option<(Side, usize)> {
+            let e = t.as_ref()?.get(i)?;
+            Some((
+                Side {
+                    id: e.id(),
+                    mode: e.filemode_raw(),
+                },
+                i,
+            ))
+        };
+        let name_of = |t: &Option<git2::Tree<'_>>, i: usize, f: &mut dyn FnMut(&[u8])| {
+            if let Some(e) = t.as_ref().and_then(|t| t.get(i)) {
+                f(e.name_bytes());
+            }
+        };
         let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            let order = match (a.get(i), b.get(j)) {
-                (Some(x), Some(y)) => compare_entries(&x.0, x.1.mode, &y.0, y.1.mode),
+        while i < a_len || j < b_len {
+            let order = match (side(&a, i), side(&b, j)) {
+                (Some((x, _)), Some((y, _))) => {
+                    let mut ord = std::cmp::Ordering::Equal;
+                    name_of(&a, i, &mut |an| {
+                        name_of(&b, j, &mut |bn| {
+                            ord = compare_entries(an, x.mode, bn, y.mode)
+                        });
+                    });
+                    ord
+                }
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
             };
-            let (old_side, new_side, name) = match order {
+            let (old_side, new_side, from_a) = match order {
                 std::cmp::Ordering::Less => {
                     i += 1;
-                    (Some(a[i - 1].1), None, &a[i - 1].0)
+                    (side(&a, i - 1).map(|s| s.0), None, true)
                 }
                 std::cmp::Ordering::Greater => {
                     j += 1;
-                    (None, Some(b[j - 1].1), &b[j - 1].0)
+                    (None, side(&b, j - 1).map(|s| s.0), false)
                 }
                 std::cmp::Ordering::Equal => {
                     i += 1;
                     j += 1;
-                    (Some(a[i - 1].1), Some(b[j - 1].1), &a[i - 1].0)
+                    (
+                        side(&a, i - 1).map(|s| s.0),
+                        side(&b, j - 1).map(|s| s.0),
+                        true,
+                    )
                 }
             };
             if old_side == new_side {
                 continue;
             }
-            let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+            let name = if from_a {
+                entry(&a, i - 1)
+            } else {
+                entry(&b, j - 1)
+            };
+            let Some((name, _)) = name else { continue };
+            let path = format!("{prefix}{}", String::from_utf8_lossy(&name));
             let is_tree = |s: Option<Side>| s.is_some_and(|s| s.mode == TREE);
-            let old_tree = old_side.filter(|s| s.mode == TREE).map(|s| s.id);
-            let new_tree = new_side.filter(|s| s.mode == TREE).map(|s| s.id);
             if is_tree(old_side) || is_tree(new_side) {
+                let old_tree = old_side.filter(|s| s.mode == TREE).map(|s| s.id);
+                let new_tree = new_side.filter(|s| s.mode == TREE).map(|s| s.id);
                 self.walk(old_tree, new_tree, &format!("{path}/"), out)?;
             }
             let old_file = old_side.filter(|s| s.mode != TREE);
@@ -143,6 +185,15 @@ impl Differ {
         Ok(self.repo.find_blob(side.id)?.content().to_vec())
     }
 
+    /// Calls `f` with the contents of `side` without copying a blob.
+    fn with_content<T>(&self, side: Side, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        if side.mode == GITLINK {
+            return f(format!("Subproject commit {}\n", side.id).as_bytes());
+        }
+        let blob = self.repo.find_blob(side.id)?;
+        f(blob.content())
+    }
+
     /// Pairs renames, then counts lines for every change.
     fn count(&self, deltas: Vec<Delta>) -> Result<Vec<FileChange>> {
         let mut modified: Vec<(String, Option<String>, Side, Side)> = Vec::new();
@@ -161,11 +212,10 @@ impl Differ {
         }
         let mut out = Vec::with_capacity(modified.len() + added.len() + deleted.len());
         for (path, old_path, o, n) in modified {
-            let (a, b) = (self.content(o)?, self.content(n)?);
             let (added, removed, binary) = if o.id == n.id {
-                (0, 0, is_binary(&a))
+                (0, 0, self.with_content(o, |a| Ok(is_binary(a)))?)
             } else {
-                line_counts(&a, &b)?
+                self.with_content(o, |a| self.with_content(n, |b| line_counts(a, b)))?
             };
             out.push(FileChange {
                 path,
@@ -176,24 +226,22 @@ impl Differ {
             });
         }
         for (path, n) in added {
-            let b = self.content(n)?;
-            let binary = is_binary(&b);
+            let (binary, lines) = self.with_content(n, |b| Ok((is_binary(b), count_lines(b))))?;
             out.push(FileChange {
                 path,
                 old_path: None,
-                added: if binary { 0 } else { count_lines(&b) },
+                added: if binary { 0 } else { lines },
                 removed: 0,
                 binary,
             });
         }
         for (path, o) in deleted {
-            let a = self.content(o)?;
-            let binary = is_binary(&a);
+            let (binary, lines) = self.with_content(o, |a| Ok((is_binary(a), count_lines(a))))?;
             out.push(FileChange {
                 path,
                 old_path: None,
                 added: 0,
-                removed: if binary { 0 } else { count_lines(&a) },
+                removed: if binary { 0 } else { lines },
                 binary,
             });
         }

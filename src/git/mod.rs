@@ -206,6 +206,12 @@ fn resolve_link(link: &str, target: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// Whether libgit2 re-hashes every object it reads (on by default; the walks that
+/// read everything switch it off, as `git log` does not verify either).
+pub fn set_hash_verification(on: bool) {
+    git2::opts::strict_hash_verification(on);
+}
+
 pub(crate) fn to_commit_id(oid: git2::Oid) -> CommitId {
     let mut id = [0u8; 20];
     id.copy_from_slice(&oid.as_bytes()[..20]);

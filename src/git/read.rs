@@ -113,6 +113,7 @@ impl People {
         let (committer, committer_time) = parse_signature(raw.committer);
         Ok(Commit {
             id,
+            tree: raw.tree,
             parents: raw.parents,
             author: self.id(author.0, author.1),
             author_time,
@@ -305,6 +306,7 @@ fn parent_lines(data: &[u8]) -> impl Iterator<Item = Option<CommitId>> + '_ {
 
 /// The header fields of a raw commit object that valuestory reads.
 struct RawCommit<'a> {
+    tree: CommitId,
     parents: Vec<CommitId>,
     author: &'a [u8],
     committer: &'a [u8],
@@ -315,6 +317,7 @@ struct RawCommit<'a> {
 impl<'a> RawCommit<'a> {
     fn parse(data: &'a [u8]) -> Result<RawCommit<'a>, &'static str> {
         let mut raw = RawCommit {
+            tree: CommitId([0; 20]),
             parents: Vec::new(),
             author: b"",
             committer: b"",
@@ -333,7 +336,12 @@ impl<'a> RawCommit<'a> {
             if line[0] == b' ' {
                 continue; // continuation of a multi-line header (gpgsig, mergetag)
             }
-            if let Some(hex) = line.strip_prefix(b"parent ") {
+            if let Some(hex) = line.strip_prefix(b"tree ") {
+                raw.tree = std::str::from_utf8(hex)
+                    .ok()
+                    .and_then(CommitId::from_hex)
+                    .ok_or("malformed tree line")?;
+            } else if let Some(hex) = line.strip_prefix(b"parent ") {
                 let id = std::str::from_utf8(hex)
                     .ok()
                     .and_then(CommitId::from_hex)

@@ -1,0 +1,329 @@
+//! Changed paths and line counts per commit, against `git log --numstat -M`, and
+//! the cache that makes rebuilds cheap.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use valuestory::git::Differ;
+use valuestory::history::CommitId;
+
+use crate::support::*;
+
+/// A small deterministic generator (splitmix64), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn text_file(rng: &mut Rng, lines: usize) -> Vec<u8> {
+    (0..lines)
+        .map(|_| format!("line {} of something {}\n", rng.below(1000), rng.below(50)))
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// (added, removed, path, old path) per file, as git prints them; `None` counts for
+/// binary files.
+type Numstat = BTreeSet<(Option<u32>, Option<u32>, String, Option<String>)>;
+
+/// `old => new`, or `dir/{old => new}/rest` as git abbreviates renames.
+fn parse_rename(field: &str) -> (String, Option<String>) {
+    if let (Some(open), Some(close)) = (field.find('{'), field.find('}'))
+        && let Some((a, b)) = field[open + 1..close].split_once(" => ")
+    {
+        let (pre, post) = (&field[..open], &field[close + 1..]);
+        let join = |mid: &str| format!("{pre}{mid}{post}").replace("//", "/");
+        return (join(b), Some(join(a)));
+    }
+    match field.split_once(" => ") {
+        Some((a, b)) => (b.to_string(), Some(a.to_string())),
+        None => (field.to_string(), None),
+    }
+}
+
+fn git_numstat(repo: &TestRepo, tip: CommitId) -> BTreeMap<String, Numstat> {
+    let out = repo.git(&["log", "--numstat", "-M", "--format=>%H", &tip.to_hex()]);
+    let mut map: BTreeMap<String, Numstat> = BTreeMap::new();
+    let mut current = String::new();
+    for line in out.lines() {
+        if let Some(id) = line.strip_prefix('>') {
+            current = id.to_string();
+            map.entry(current.clone()).or_default();
+        } else if !line.is_empty() {
+            let mut parts = line.splitn(3, '\t');
+            let added = parts.next().unwrap().parse().ok();
+            let removed = parts.next().unwrap().parse().ok();
+            let (path, old) = parse_rename(parts.next().unwrap());
+            map.get_mut(&current)
+                .unwrap()
+                .insert((added, removed, path, old));
+        }
+    }
+    map
+}
+
+#[test]
+fn per_commit_changes_match_git_log_numstat() {
+    let repo = TestRepo::new();
+    let mut rng = Rng(42);
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let dirs = [
+        "src",
+        "src/core",
+        "src/core/deep/er",
+        "docs",
+        "assets/img",
+        "a",
+        "a.b",
+    ];
+    let mut parent: Option<CommitId> = None;
+    let mut tree = repo.writer.empty_tree();
+    let mut renames = 0;
+    let mut binaries = 0;
+    let mut deletions = 0;
+    let mut commits = Vec::new();
+    for i in 0..90 {
+        let mut changes: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+        let roll = rng.below(100);
+        let names: Vec<String> = files.keys().cloned().collect();
+        if i < 3 || roll < 15 || names.len() < 4 {
+            for _ in 0..1 + rng.below(3) {
+                let dir = dirs[rng.below(dirs.len())];
+                let path = format!("{dir}/f{}.txt", rng.below(10_000));
+                let lines = 3 + rng.below(40);
+                changes.push((path, Some(text_file(&mut rng, lines))));
+            }
+        } else if roll < 25 {
+            // A rename, exact or with a small edit (clearly above git's 50%).
+            let from = names[rng.below(names.len())].clone();
+            let mut content = files[&from].clone();
+            if rng.below(2) == 0 && !content.contains(&0) {
+                content.extend_from_slice(b"one more line\n");
+            }
+            let to = format!(
+                "{}/moved{}.txt",
+                dirs[rng.below(dirs.len())],
+                rng.below(10_000)
+            );
+            changes.push((from, None));
+            changes.push((to, Some(content)));
+            renames += 1;
+        } else if roll < 32 {
+            let from = names[rng.below(names.len())].clone();
+            changes.push((from, None));
+            deletions += 1;
+        } else if roll < 40 {
+            let mut bytes = vec![0u8, 159, 146, 150];
+            bytes.extend((0..rng.below(200)).map(|_| rng.below(256) as u8));
+            let path = format!("assets/img/b{}.bin", rng.below(50));
+            changes.push((path, Some(bytes)));
+            binaries += 1;
+        } else {
+            // Edit lines of one or two files: change some, insert some, drop some.
+            for _ in 0..1 + rng.below(2) {
+                let path = names[rng.below(names.len())].clone();
+                let old = &files[&path];
+                if old.contains(&0) {
+                    continue;
+                }
+                let mut lines: Vec<String> = String::from_utf8_lossy(old)
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(lines.len() + 1);
+                    match rng.below(3) {
+                        0 => lines.insert(at, format!("inserted {}", rng.below(1000))),
+                        1 if at < lines.len() => lines[at] = format!("changed {}", rng.below(1000)),
+                        _ if at < lines.len() => {
+                            lines.remove(at);
+                        }
+                        _ => {}
+                    }
+                }
+                let mut text = lines.join("\n");
+                if rng.below(5) != 0 {
+                    text.push('\n'); // sometimes no newline at the end
+                }
+                changes.push((path, Some(text.into_bytes())));
+            }
+        }
+        // One change per path: the last one wins.
+        let mut seen = BTreeSet::new();
+        changes.reverse();
+        changes.retain(|(p, _)| seen.insert(p.clone()));
+        let list: Vec<(&str, Option<&[u8]>)> = changes
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_deref()))
+            .collect();
+        let new_tree = repo.writer.tree(Some(tree), &list).unwrap();
+        if new_tree == tree {
+            continue;
+        }
+        tree = new_tree;
+        for (p, c) in changes {
+            match c {
+                Some(c) => {
+                    files.insert(p, c);
+                }
+                None => {
+                    files.remove(&p);
+                }
+            }
+        }
+        let parents: Vec<CommitId> = parent.into_iter().collect();
+        let id = repo
+            .writer
+            .commit(
+                tree,
+                &parents,
+                &who(T0 + i * HOUR),
+                &who(T0 + i * HOUR),
+                &format!("change {i}"),
+            )
+            .unwrap();
+        commits.push(id);
+        parent = Some(id);
+    }
+    assert!(commits.len() >= 50, "{} commits", commits.len());
+    assert!(
+        renames >= 5 && binaries >= 3 && deletions >= 3,
+        "{renames} renames, {binaries} binaries, {deletions} deletions"
+    );
+
+    let expected = git_numstat(&repo, *commits.last().unwrap());
+    let differ = Differ::open(&repo.path().join(".git")).unwrap();
+    let mut renamed_seen = 0;
+    for id in &commits {
+        let got: Numstat = differ
+            .changes_of_commit(*id)
+            .unwrap()
+            .into_iter()
+            .map(|f| {
+                let counts = if f.binary {
+                    (None, None)
+                } else {
+                    (Some(f.added), Some(f.removed))
+                };
+                renamed_seen += usize::from(f.old_path.is_some());
+                (counts.0, counts.1, f.path, f.old_path)
+            })
+            .collect();
+        assert_eq!(got, expected[&id.to_hex()], "commit {id}");
+    }
+    assert!(
+        renamed_seen >= 5,
+        "only {renamed_seen} renames were compared"
+    );
+}
+
+fn sample(dir: &std::path::Path) -> std::path::PathBuf {
+    let repo = dir.join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    repo
+}
+
+#[test]
+fn component_build_shows_only_its_commits_and_releases() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = sample(dir.path());
+    let r = repo.to_str().unwrap();
+    let out = valuestory(
+        &[
+            "build",
+            "--json-only",
+            "--repo",
+            r,
+            "--component",
+            "notify",
+            "--out",
+            "o",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("o/data.json")).unwrap()).unwrap();
+    assert_eq!(data["scope"]["component"], "notify");
+    let tags = tags_in_order(&data);
+    let git_tags = git(&repo, &["tag", "--list", "notify-v*"]);
+    assert_eq!(tags.len(), git_tags.lines().count());
+    assert!(tags.iter().all(|t| t.starts_with("notify-v")), "{tags:?}");
+    let ours: BTreeSet<String> = data["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| ids(&r["commits"]))
+        .chain(ids(&data["unreleased"]["commits"]))
+        .collect();
+    // Every non-merge commit that touched services/notify/, as git sees it.
+    let theirs: BTreeSet<String> = git(
+        &repo,
+        &[
+            "log",
+            "--all",
+            "--no-merges",
+            "--format=%H",
+            "--",
+            "services/notify/",
+        ],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect();
+    assert!(!ours.is_empty());
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn rebuild_diffs_only_new_commits_and_survives_a_damaged_cache() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = sample(dir.path());
+    let r = repo.to_str().unwrap();
+    let build = |out: &str, extra: &[&str]| {
+        let mut args = vec!["-v", "build", "--json-only", "--repo", r, "--out", out];
+        args.extend_from_slice(extra);
+        let o = valuestory(&args, dir.path());
+        assert!(o.status.success(), "{}", stderr(&o));
+        (
+            stderr(&o),
+            std::fs::read_to_string(dir.path().join(out).join("data.json")).unwrap(),
+        )
+    };
+    let (log, clean) = build("clean", &["--no-cache"]);
+    assert!(log.contains(" 0 from the cache"), "{log}");
+    let (log, first) = build("first", &[]);
+    assert!(log.contains(" 0 from the cache"), "{log}");
+    let (log, warm) = build("warm", &[]);
+    assert!(log.contains(", 0 computed"), "{log}");
+    assert!(first == clean, "data.json differs with the cache");
+    assert!(warm == clean, "data.json differs from the warm cache");
+
+    // A build killed while writing leaves a partial temporary file beside the cache;
+    // a torn cache file (as a crash with a non-atomic write would leave) is ignored.
+    let cache = repo.join(".git/valuestory/diffstat.cache");
+    let full = std::fs::read(&cache).unwrap();
+    std::fs::write(
+        repo.join(".git/valuestory/diffstat.cache.999.tmp"),
+        &full[..full.len() / 3],
+    )
+    .unwrap();
+    std::fs::write(&cache, &full[..full.len() / 2]).unwrap();
+    let (log, after) = build("after", &[]);
+    assert!(log.contains("warning: ignoring the diff cache"), "{log}");
+    assert!(after == clean, "data.json differs after a damaged cache");
+    let (log, again) = build("again", &[]);
+    assert!(log.contains(", 0 computed"), "{log}");
+    assert!(
+        again == clean,
+        "data.json differs after the cache was rebuilt"
+    );
+}
