@@ -140,7 +140,7 @@ pub fn read(source: &Source) -> Result<Input> {
         TagTarget::Commit(id) => Some(id),
         TagTarget::Other(_) => None,
     }));
-    let history = repo.history(&starts, &mailmap)?;
+    let history = repo.history_with_progress(&starts, &mailmap, source.progress)?;
 
     let needs_changes = scope.is_some()
         || (source.changes_wanted

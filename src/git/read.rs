@@ -203,12 +203,17 @@ impl Repository {
 
     /// Reads every commit reachable from `starts`, each object read and parsed once.
     pub fn history(&self, starts: &[CommitId], mailmap: &Mailmap) -> Result<History> {
+        self.history_with_progress(starts, mailmap, false)
+    }
+
+    /// Like [`Repository::history`], with a counter on stderr when `progress`.
+    pub fn history_with_progress(&self, starts: &[CommitId], mailmap: &Mailmap, progress: bool) -> Result<History> {
         // The object cache would keep every raw commit alive for no gain: each is read
         // exactly once here. Re-hashing every object to verify it costs more than a
         // tenth of the walk; `git log` does not do it either (git fsck does).
         git2::opts::enable_caching(false);
         git2::opts::strict_hash_verification(false);
-        let result = self.walk(starts, mailmap);
+        let result = self.walk(starts, mailmap, progress);
         git2::opts::strict_hash_verification(true);
         git2::opts::enable_caching(true);
         result
@@ -216,7 +221,7 @@ impl Repository {
 
     /// Two threads: this one reads objects and follows parents (the part that
     /// cannot be split), the other parses messages and people meanwhile.
-    fn walk(&self, starts: &[CommitId], mailmap: &Mailmap) -> Result<History> {
+    fn walk(&self, starts: &[CommitId], mailmap: &Mailmap, progress: bool) -> Result<History> {
         let odb = self.inner.odb()?;
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(64);
         std::thread::scope(|scope| {
@@ -233,7 +238,18 @@ impl Repository {
                     people: people.list,
                 })
             });
-            let read = read_graph(&odb, starts, &sender);
+            let bar = progress.then(|| {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("reading history {spinner} {pos} commits")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar
+            });
+            let read = read_graph(&odb, starts, &sender, bar.as_ref());
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
             drop(sender);
             let parsed = parser.join().unwrap_or_else(|_| {
                 Err(Error::BadCommit {
@@ -251,6 +267,7 @@ fn read_graph(
     odb: &git2::Odb<'_>,
     starts: &[CommitId],
     out: &std::sync::mpsc::SyncSender<Batch>,
+    progress: Option<&indicatif::ProgressBar>,
 ) -> Result<()> {
     let mut seen: IdMap<()> = IdMap::default();
     let mut stack: Vec<CommitId> = Vec::new();
@@ -282,6 +299,11 @@ fn read_graph(
             }
         }
         batch.push((id, data.to_vec()));
+        if let Some(bar) = progress
+            && seen.len().is_multiple_of(4096)
+        {
+            bar.set_position(seen.len() as u64);
+        }
         if batch.len() == BATCH && out.send(std::mem::take(&mut batch)).is_err() {
             return Ok(()); // the parser stopped; its error is the one to report
         }
