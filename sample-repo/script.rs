@@ -106,11 +106,12 @@ struct Cadence {
 }
 
 const CADENCES: [Cadence; 8] = [
-    // 2025-Q1: two big releases; changes wait weeks on long-lived branches.
+    // 2025-Q1: one big release at the start of March; changes wait weeks on
+    // long-lived branches.
     Cadence {
         until: 1_743_465_600,
-        cycle_days: 35.0,
-        items: 14,
+        cycle_days: 56.0,
+        items: 20,
         delay_hours: (480, 1080),
     },
     // 2025-Q2: every 16 days.

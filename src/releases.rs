@@ -124,6 +124,10 @@ pub enum Evidence {
         revert: CommitId,
         reverted: CommitId,
     },
+    /// An incident names this release (or one of its commits) in `caused_by`.
+    Incident { incident: String },
+    /// An incident names this release in `fixed_by`.
+    FixesIncident { incident: String },
 }
 
 #[derive(Clone, Debug)]
@@ -138,6 +142,8 @@ pub struct Release {
     /// Indices into [`History::commits`], newest first.
     pub commits: Vec<u32>,
     pub lead_time: Option<LeadTime>,
+    /// The lead time of each commit that has one (after the baseline), clamped at 0.
+    pub lead_times: Vec<i64>,
     pub kind: ReleaseKind,
     pub hotfix_evidence: Vec<Evidence>,
     pub failure_evidence: Vec<Evidence>,
@@ -215,6 +221,7 @@ pub fn correlate(
             previous: None,
             commits: Vec::new(),
             lead_time: None,
+            lead_times: Vec::new(),
             kind: ReleaseKind::Planned,
             hotfix_evidence: Vec::new(),
             failure_evidence: Vec::new(),
@@ -280,7 +287,9 @@ pub fn correlate(
 
     for ri in 0..releases.len() {
         releases[ri].previous = previous_release(ri, &releases, &graph, &tagged);
-        releases[ri].lead_time = lead_time(&releases[ri], history, settings);
+        let (summary, values) = lead_time(&releases[ri], history, settings);
+        releases[ri].lead_time = summary;
+        releases[ri].lead_times = values;
     }
     classify(&mut releases, history, &graph, &owner, settings);
 
@@ -360,7 +369,11 @@ fn previous_release(
     None
 }
 
-fn lead_time(release: &Release, history: &History, settings: &Settings) -> Option<LeadTime> {
+fn lead_time(
+    release: &Release,
+    history: &History,
+    settings: &Settings,
+) -> (Option<LeadTime>, Vec<i64>) {
     let mut clamped = 0;
     let mut values: Vec<i64> = release
         .commits
@@ -381,17 +394,21 @@ fn lead_time(release: &Release, history: &History, settings: &Settings) -> Optio
             Some(lead.max(0))
         })
         .collect();
-    let Summary {
+    let Some(Summary {
         median_seconds,
         p90_seconds,
         count,
-    } = stats::summarize(&mut values)?;
-    Some(LeadTime {
+    }) = stats::summarize(&mut values)
+    else {
+        return (None, values);
+    };
+    let summary = LeadTime {
         median_seconds,
         p90_seconds,
         clamped,
         count,
-    })
+    };
+    (Some(summary), values)
 }
 
 /// Marks hotfix releases (by tag pattern, or a patch bump of only fixes) and failed
@@ -492,4 +509,69 @@ fn only_fixes(commits: &[u32], history: &History) -> bool {
         }
     }
     any
+}
+
+/// What an incident says about releases, for [`apply_incidents`].
+pub struct IncidentRef<'a> {
+    pub id: &'a str,
+    /// A tag, or a commit id or unambiguous prefix.
+    pub caused_by: Option<&'a str>,
+    pub fixed_by: Option<&'a str>,
+}
+
+/// Adds the evidence incidents give: the release named in (or shipping the commit
+/// named in) `caused_by` failed; the release named in `fixed_by` is a hotfix.
+pub fn apply_incidents(
+    correlation: &mut Correlation,
+    history: &History,
+    incidents: &[IncidentRef<'_>],
+) {
+    let find = |name: &str| -> Option<usize> {
+        if let Some(i) = correlation.releases.iter().position(|r| r.tag == name) {
+            return Some(i);
+        }
+        let name = name.to_ascii_lowercase();
+        if name.len() < 7 {
+            return None;
+        }
+        let mut found = history
+            .commits
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.id.to_hex().starts_with(&name));
+        let (ci, _) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        correlation
+            .owner
+            .get(ci)
+            .copied()
+            .flatten()
+            .map(|o| o as usize)
+    };
+    let resolved: Vec<(Option<usize>, Option<usize>)> = incidents
+        .iter()
+        .map(|inc| (inc.caused_by.and_then(find), inc.fixed_by.and_then(find)))
+        .collect();
+    for (inc, (caused, fixed)) in incidents.iter().zip(resolved) {
+        if let Some(r) = caused {
+            let e = Evidence::Incident {
+                incident: inc.id.to_string(),
+            };
+            if !correlation.releases[r].failure_evidence.contains(&e) {
+                correlation.releases[r].failure_evidence.push(e);
+            }
+        }
+        if let Some(r) = fixed {
+            let release = &mut correlation.releases[r];
+            release.kind = ReleaseKind::Hotfix;
+            let e = Evidence::FixesIncident {
+                incident: inc.id.to_string(),
+            };
+            if !release.hotfix_evidence.contains(&e) {
+                release.hotfix_evidence.push(e);
+            }
+        }
+    }
 }

@@ -46,6 +46,12 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
     if let Some(url) = &options.base_url {
         settings.base_url = config::normalize_base_url(url);
     }
+    let metrics = crate::metrics::compute(
+        &input.history,
+        &input.correlation,
+        &input.value.folder,
+        input.head,
+    );
     let data = report::data(report::Source {
         title: settings
             .title
@@ -58,6 +64,7 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         correlation: &input.correlation,
         value: &input.value.folder,
         changes: input.changes.as_ref(),
+        metrics,
         scope: input.scope.clone(),
         // Only what the data says; warnings about this machine (a damaged cache)
         // would make data.json differ between identical builds.
@@ -84,6 +91,9 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
             render::index_html(&data).into_bytes(),
         );
         files.insert(".nojekyll".to_string(), Vec::new());
+        for (name, csv) in crate::csv::tables(&data) {
+            files.insert(format!("data/{name}"), csv.into_bytes());
+        }
         site::write_site(&options.out, &files, &guard)?;
     }
     Ok(Built {

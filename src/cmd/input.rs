@@ -180,7 +180,7 @@ pub fn read(source: &Source) -> Result<Input> {
         (Some(scope), Some(changes)) => changes.touches(&c.id, &scope.paths),
         _ => true,
     };
-    let correlation = releases::correlate(
+    let mut correlation = releases::correlate(
         &history,
         &tags,
         head,
@@ -189,6 +189,17 @@ pub fn read(source: &Source) -> Result<Input> {
             .is_some()
             .then_some(&counts as &dyn Fn(&crate::history::Commit) -> bool),
     );
+    let incidents: Vec<releases::IncidentRef<'_>> = value
+        .folder
+        .incidents
+        .iter()
+        .map(|i| releases::IncidentRef {
+            id: &i.id.value,
+            caused_by: i.caused_by.as_ref().map(|s| s.value.as_str()),
+            fixed_by: i.fixed_by.as_ref().map(|s| s.value.as_str()),
+        })
+        .collect();
+    releases::apply_incidents(&mut correlation, &history, &incidents);
     warnings.extend(correlation.warnings.iter().cloned());
 
     // Incidents may name any tag: in a component build, the product's releases too.

@@ -207,7 +207,12 @@ impl Repository {
     }
 
     /// Like [`Repository::history`], with a counter on stderr when `progress`.
-    pub fn history_with_progress(&self, starts: &[CommitId], mailmap: &Mailmap, progress: bool) -> Result<History> {
+    pub fn history_with_progress(
+        &self,
+        starts: &[CommitId],
+        mailmap: &Mailmap,
+        progress: bool,
+    ) -> Result<History> {
         // The object cache would keep every raw commit alive for no gain: each is read
         // exactly once here. Re-hashing every object to verify it costs more than a
         // tenth of the walk; `git log` does not do it either (git fsck does).
@@ -241,8 +246,10 @@ impl Repository {
             let bar = progress.then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_style(
-                    indicatif::ProgressStyle::with_template("reading history {spinner} {pos} commits")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    indicatif::ProgressStyle::with_template(
+                        "reading history {spinner} {pos} commits",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
                 );
                 bar
             });
