@@ -396,7 +396,7 @@ fn period_metrics(
     }
 }
 
-/// Deploy-days in each week and month that starts inside the period.
+/// Deploy-days in each ISO week and each month that lies entirely inside the period.
 fn deploy_band(p: &Period, correlation: &Correlation) -> Band {
     let days: std::collections::BTreeSet<i64> = correlation
         .releases
