@@ -207,6 +207,9 @@ fn report_built(cli: &Cli, built: &cmd::build::Built) {
             built.data.releases.len(),
             built.data.unreleased.commit_count
         );
+        for (stage, at) in &built.timings {
+            eprintln!("{at:8.3} s  {stage}");
+        }
         if let Some(stats) = built.diff_stats {
             eprintln!(
                 "changed paths: {} from the cache, {} computed",

@@ -93,6 +93,8 @@ pub struct Settings {
     pub exclude_authors: Vec<Regex>,
     /// Only commits touching these path prefixes count (monorepo scoping).
     pub paths: Vec<String>,
+    /// The currency of money amounts, when `money` is configured.
+    pub currency: Option<String>,
     pub components: Vec<Component>,
 }
 
@@ -123,6 +125,7 @@ impl Default for Settings {
             lead_time_from: LeadTimeFrom::Author,
             exclude_authors: vec![Regex::new(r"\[bot\]$").expect("the default pattern compiles")],
             paths: Vec::new(),
+            currency: None,
             components: Vec::new(),
         }
     }
@@ -273,6 +276,7 @@ impl ConfigFile {
             lead_time_from: self.releases.lead_time_from,
             exclude_authors,
             paths: self.commits.paths,
+            currency: self.money.as_ref().map(|m| m.currency.clone()),
             components,
         })
     }

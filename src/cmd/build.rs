@@ -30,6 +30,8 @@ impl Default for BuildOptions {
 }
 
 pub struct Built {
+    /// Seconds since the start at the end of each stage, for `-v`.
+    pub timings: Vec<(&'static str, f64)>,
     pub data: Data,
     pub out: PathBuf,
     pub diff_stats: Option<crate::changes::Stats>,
@@ -38,7 +40,13 @@ pub struct Built {
 }
 
 pub fn run(options: &BuildOptions) -> Result<Built> {
+    let clock = std::time::Instant::now();
+    let mut timings: Vec<(&'static str, f64)> = Vec::new();
+    let mut lap = |name: &'static str| {
+        timings.push((name, clock.elapsed().as_secs_f64()));
+    };
     let input = input::read(&options.source)?;
+    lap("read history, releases and value folder");
     if !input.problems.is_empty() {
         return Err(Error::Invalid(input.problems));
     }
@@ -51,7 +59,10 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         &input.correlation,
         &input.value.folder,
         input.head,
+        input.changes.as_ref(),
+        input.settings.currency.clone(),
     );
+    lap("metrics");
     let data = report::data(report::Source {
         title: settings
             .title
@@ -70,6 +81,7 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         // would make data.json differ between identical builds.
         warnings: input.correlation.warnings.clone(),
     });
+    lap("report");
     let json = serde_json::to_vec_pretty(&data)
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
 
@@ -96,7 +108,9 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         }
         site::write_site(&options.out, &files, &guard)?;
     }
+    lap("write");
     Ok(Built {
+        timings,
         data,
         out: options.out.clone(),
         diff_stats: input.diff_stats,

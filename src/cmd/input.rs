@@ -205,12 +205,19 @@ pub fn read(source: &Source) -> Result<Input> {
     // Incidents may name any tag: in a component build, the product's releases too.
     let all_tags = repo.tag_names()?;
     let release_tags: Vec<&str> = all_tags.iter().map(String::as_str).collect();
-    let mut hex: Vec<String> = history.commits.iter().map(|c| c.id.to_hex()).collect();
-    hex.sort_unstable();
+    // Sorted commit ids, made only when an incident names something that is not a tag.
+    let hex = std::cell::OnceCell::new();
     problems.extend(content::check_history_refs(
         &value.folder,
         &release_tags,
-        |prefix| commit_by_prefix(&hex, prefix),
+        |prefix| {
+            let hex = hex.get_or_init(|| {
+                let mut hex: Vec<String> = history.commits.iter().map(|c| c.id.to_hex()).collect();
+                hex.sort_unstable();
+                hex
+            });
+            commit_by_prefix(hex, prefix)
+        },
     ));
     problems.append(&mut value.problems);
     content::sort_problems(&mut problems);

@@ -53,51 +53,38 @@ pub fn kind_of_type(kind: &str, scope: Option<&str>) -> Option<FlowKind> {
     })
 }
 
-/// A subject without a conventional type, by its first keywords.
+/// A subject without a conventional type, by its keywords: defect words first, then
+/// risk, debt and feature words.
 pub fn kind_of_subject(subject: &str) -> FlowKind {
-    let s = subject.to_ascii_lowercase();
-    let has = |words: &[&str]| {
-        words
-            .iter()
-            .any(|w| s.split(|c: char| !c.is_alphanumeric()).any(|t| t == *w))
-    };
-    if s.starts_with("revert")
-        || has(&[
-            "fix", "fixes", "fixed", "bug", "crash", "error", "broken", "hotfix",
-        ])
-    {
-        FlowKind::Defect
-    } else if has(&[
-        "security",
-        "cve",
-        "vulnerability",
-        "vulnerable",
-        "dependency",
-        "dependencies",
-        "bump",
-    ]) {
-        FlowKind::Risk
-    } else if has(&[
-        "refactor", "cleanup", "clean", "tidy", "docs", "readme", "test", "tests", "typo", "lint",
-        "format", "logging",
-    ]) {
-        FlowKind::Debt
-    } else if has(&[
-        "add",
-        "adds",
-        "added",
-        "implement",
-        "support",
-        "new",
-        "introduce",
-        "feature",
-        "allow",
-        "enable",
-    ]) {
-        FlowKind::Feature
-    } else {
-        FlowKind::Other
+    let lower = subject.to_ascii_lowercase();
+    if lower.starts_with("revert") {
+        return FlowKind::Defect;
     }
+    let mut found = [false; 4];
+    for token in lower.split(|c: char| !c.is_alphanumeric()) {
+        match token {
+            "fix" | "fixes" | "fixed" | "bug" | "crash" | "error" | "broken" | "hotfix" => {
+                found[0] = true
+            }
+            "security" | "cve" | "vulnerability" | "vulnerable" | "dependency" | "dependencies"
+            | "bump" => found[1] = true,
+            "refactor" | "cleanup" | "clean" | "tidy" | "docs" | "readme" | "test" | "tests"
+            | "typo" | "lint" | "format" | "logging" => found[2] = true,
+            "add" | "adds" | "added" | "implement" | "support" | "new" | "introduce"
+            | "feature" | "allow" | "enable" => found[3] = true,
+            _ => {}
+        }
+    }
+    [
+        FlowKind::Defect,
+        FlowKind::Risk,
+        FlowKind::Debt,
+        FlowKind::Feature,
+    ]
+    .into_iter()
+    .zip(found)
+    .find(|(_, hit)| *hit)
+    .map_or(FlowKind::Other, |(k, _)| k)
 }
 
 pub fn kind_of(commit: &Commit) -> FlowKind {

@@ -8,6 +8,7 @@ pub mod flow;
 pub mod narrative;
 pub mod periods;
 pub mod streams;
+pub mod work;
 
 use std::collections::BTreeMap;
 
@@ -120,6 +121,10 @@ pub struct Metrics {
     pub recoveries: Vec<Recovery>,
     pub streams: Vec<streams::StreamMetrics>,
     pub narrative: narrative::Narrative,
+    pub initiatives: Vec<work::InitiativeMetrics>,
+    pub goal_values: Vec<work::GoalValue>,
+    pub teams: Vec<work::TeamMetrics>,
+    pub cost: work::Cost,
     #[serde(skip)]
     pub pull_requests: Vec<PullRequest>,
 }
@@ -190,6 +195,8 @@ pub fn compute(
     correlation: &Correlation,
     value: &ValueFolder,
     head: CommitId,
+    changes: Option<&crate::changes::Changes>,
+    currency: Option<String>,
 ) -> Metrics {
     let head_index = correlation.graph.index.get(&head).copied();
     let (prs, _pr_of) = flow::pull_requests(history, correlation, head_index);
@@ -216,12 +223,13 @@ pub fn compute(
             .map(|r| r.time)
             .min()
             .map_or(first, |t| t.min(first));
+        let facts = facts(history, correlation, &prs, &recoveries);
         for kind in Kind::ALL {
-            let list = periods::between(kind, first, last)
-                .into_iter()
-                .map(|p| period_metrics(&p, history, correlation, value, &prs, &recoveries))
-                .collect();
-            periods.insert(kind.name(), list);
+            let list = periods::between(kind, first, last);
+            periods.insert(
+                kind.name(),
+                all_periods(&list, history, correlation, value, &prs, &facts),
+            );
         }
     }
     let streams = streams::compute(
@@ -237,12 +245,21 @@ pub fn compute(
         value,
         last.unwrap_or(0),
     );
+    let now = last.unwrap_or(0);
+    let initiatives = work::initiatives(history, correlation, value, changes, now);
+    let goal_values = work::goal_values(value);
+    let teams = work::teams(history, value, &prs, changes, now);
+    let cost = work::cost(history, correlation, value, &initiatives, currency);
     Metrics {
         periods,
         pull_request_count: prs.len(),
         recoveries,
         streams,
         narrative,
+        initiatives,
+        goal_values,
+        teams,
+        cost,
         pull_requests: prs,
     }
 }
@@ -251,117 +268,150 @@ fn ratio(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-fn period_metrics(
-    p: &Period,
+/// What every period computation needs, worked out once.
+struct Facts {
+    /// Per commit: release time of the release that shipped it.
+    shipped: Vec<Option<i64>>,
+    kind: Vec<FlowKind>,
+    /// Commits in some pull request (its branch or its merge/squash commit).
+    in_pr: Vec<bool>,
+    /// Release indices sorted by time.
+    by_time: Vec<usize>,
+    /// Recovery seconds per release index.
+    recovery: Vec<Option<i64>>,
+    /// Non-merge commits as (committer time, release time or MAX), by committer time.
+    landings: Vec<(i64, i64)>,
+}
+
+fn facts(
+    history: &History,
+    correlation: &Correlation,
+    prs: &[PullRequest],
+    recoveries: &[Recovery],
+) -> Facts {
+    let shipped: Vec<Option<i64>> = correlation
+        .owner
+        .iter()
+        .map(|o| o.map(|o| correlation.releases[o as usize].time))
+        .collect();
+    let mut in_pr = vec![false; history.commits.len()];
+    for pr in prs {
+        in_pr[pr.merge as usize] = true;
+        for &c in &pr.commits {
+            in_pr[c as usize] = true;
+        }
+    }
+    let mut by_time: Vec<usize> = (0..correlation.releases.len()).collect();
+    by_time.sort_by_key(|&r| (correlation.releases[r].time, r));
+    let recovery = correlation
+        .releases
+        .iter()
+        .map(|r| {
+            recoveries
+                .iter()
+                .find(|rc| rc.release == r.tag)
+                .and_then(|rc| rc.seconds)
+        })
+        .collect();
+    let mut landings: Vec<(i64, i64)> = history
+        .commits
+        .iter()
+        .zip(&shipped)
+        .filter(|(c, _)| !c.is_merge())
+        .map(|(c, s)| (c.committer_time.seconds, s.unwrap_or(i64::MAX)))
+        .collect();
+    landings.sort_unstable();
+    Facts {
+        shipped,
+        kind: history.commits.iter().map(flow::kind_of).collect(),
+        in_pr,
+        by_time,
+        recovery,
+        landings,
+    }
+}
+
+/// The metrics of every period in `list` (consecutive, sorted), in one pass over
+/// the releases, pull requests and commits.
+fn all_periods(
+    list: &[Period],
     history: &History,
     correlation: &Correlation,
     value: &ValueFolder,
     prs: &[PullRequest],
-    recoveries: &[Recovery],
-) -> PeriodMetrics {
-    let inside = |t: i64| t >= p.start && t < p.end;
-    let releases: Vec<(usize, &crate::releases::Release)> = correlation
-        .releases
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| inside(r.time))
-        .collect();
-    let deployments = releases.len();
-    let mut days: Vec<i64> = releases.iter().map(|(_, r)| periods::day(r.time)).collect();
-    days.sort_unstable();
-    days.dedup();
-    let mut lead: Vec<i64> = releases
-        .iter()
-        .flat_map(|(_, r)| r.lead_times.iter().copied())
-        .collect();
-    let lead_time = stats::summarize(&mut lead);
-    let failed = releases.iter().filter(|(_, r)| r.failed()).count();
-    let hotfixes = releases
-        .iter()
-        .filter(|(_, r)| r.kind == crate::releases::ReleaseKind::Hotfix)
-        .count();
-    let mut rec: Vec<i64> = recoveries
-        .iter()
-        .filter(|rc| releases.iter().any(|(_, r)| r.tag == rc.release))
-        .filter_map(|rc| rc.seconds)
-        .collect();
-    let recovery_time = stats::summarize(&mut rec).map(|s| Median {
-        median_seconds: s.median_seconds,
-        count: s.count,
-    });
-
-    let mut distribution = KindCounts::default();
-    let mut velocity = KindCounts::default();
-    let mut flow_times = Vec::new();
-    let owner_time =
-        |c: u32| correlation.owner[c as usize].map(|o| correlation.releases[o as usize].time);
-    for (ri, r) in &releases {
-        let _ = ri;
-        for &c in &r.commits {
-            let commit = &history.commits[c as usize];
-            if !commit.is_merge() {
-                distribution.add(flow::kind_of(commit));
-            }
-        }
-    }
-    let mut in_pr = std::collections::HashSet::new();
-    for pr in prs {
-        for &c in &pr.commits {
-            in_pr.insert(c);
-        }
-        in_pr.insert(pr.merge);
-        if let Some(t) = owner_time(pr.merge)
-            && inside(t)
-        {
-            velocity.add(pr.kind);
-            flow_times.push((t - pr.started).max(0));
-        }
-    }
-    for (_, r) in &releases {
-        for &c in &r.commits {
-            let commit = &history.commits[c as usize];
-            if !commit.is_merge() && !in_pr.contains(&c) {
-                velocity.add(flow::kind_of(commit));
-            }
-        }
-    }
-    let flow_time = stats::summarize(&mut flow_times);
-
-    // Load at the end of the period: merged before it, released after it (or not).
-    let mut ages: Vec<i64> = history
-        .commits
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| {
-            !c.is_merge()
-                && c.committer_time.seconds < p.end
-                && owner_time(*i as u32).is_none_or(|t| t >= p.end)
-        })
-        .map(|(_, c)| p.end - c.committer_time.seconds)
-        .collect();
-    ages.sort_unstable();
-    let flow_load = Load {
-        commits: ages.len(),
-        median_age_seconds: stats::summarize(&mut ages.clone()).map(|s| s.median_seconds),
-        oldest_age_seconds: ages.last().copied(),
+    f: &Facts,
+) -> Vec<PeriodMetrics> {
+    let bucket = |t: i64| -> Option<usize> {
+        let i = list.partition_point(|p| p.end <= t);
+        (i < list.len() && list[i].start <= t).then_some(i)
     };
-
-    let incidents: Vec<_> = value
-        .incidents
-        .iter()
-        .filter(|i| inside(i.started.0))
-        .collect();
-    let incident_cost = incidents
-        .iter()
-        .filter_map(|i| i.cost)
-        .map(|c| c.units())
-        .sum();
-
-    let change_failure_rate = ratio(failed, deployments);
-    let bands = (p.kind != Kind::Week).then(|| {
-        let deployment_frequency = Some(deploy_band(p, correlation));
-        Bands {
-            deployment_frequency,
+    let n = list.len();
+    let mut releases: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for &r in &f.by_time {
+        if let Some(b) = bucket(correlation.releases[r].time) {
+            releases[b].push(r);
+        }
+    }
+    let mut velocity = vec![KindCounts::default(); n];
+    let mut flow_times: Vec<Vec<i64>> = vec![Vec::new(); n];
+    for pr in prs {
+        if let Some(t) = f.shipped[pr.merge as usize]
+            && let Some(b) = bucket(t)
+        {
+            velocity[b].add(pr.kind);
+            flow_times[b].push((t - pr.started).max(0));
+        }
+    }
+    let loads = loads(list, &f.landings);
+    let mut out = Vec::with_capacity(n);
+    for (i, p) in list.iter().enumerate() {
+        let rels: Vec<&crate::releases::Release> = releases[i]
+            .iter()
+            .map(|&r| &correlation.releases[r])
+            .collect();
+        let deployments = rels.len();
+        let mut days: Vec<i64> = rels.iter().map(|r| periods::day(r.time)).collect();
+        days.dedup();
+        let mut lead: Vec<i64> = rels
+            .iter()
+            .flat_map(|r| r.lead_times.iter().copied())
+            .collect();
+        let lead_time = stats::summarize(&mut lead);
+        let failed = rels.iter().filter(|r| r.failed()).count();
+        let hotfixes = rels
+            .iter()
+            .filter(|r| r.kind == crate::releases::ReleaseKind::Hotfix)
+            .count();
+        let mut rec: Vec<i64> = releases[i].iter().filter_map(|&r| f.recovery[r]).collect();
+        let recovery_time = stats::summarize(&mut rec).map(|s| Median {
+            median_seconds: s.median_seconds,
+            count: s.count,
+        });
+        let mut distribution = KindCounts::default();
+        for r in &rels {
+            for &c in &r.commits {
+                if !history.commits[c as usize].is_merge() {
+                    distribution.add(f.kind[c as usize]);
+                    if !f.in_pr[c as usize] {
+                        velocity[i].add(f.kind[c as usize]);
+                    }
+                }
+            }
+        }
+        let flow_time = stats::summarize(&mut flow_times[i]);
+        let incidents: Vec<_> = value
+            .incidents
+            .iter()
+            .filter(|inc| inc.started.0 >= p.start && inc.started.0 < p.end)
+            .collect();
+        let incident_cost = incidents
+            .iter()
+            .filter_map(|inc| inc.cost)
+            .map(|c| c.units())
+            .fold(0.0, |a, b| a + b);
+        let change_failure_rate = ratio(failed, deployments);
+        let bands = (p.kind != Kind::Week).then(|| Bands {
+            deployment_frequency: Some(deploy_band(p, &days)),
             lead_time: bands::lead_time(
                 lead_time.map(|s| s.median_seconds),
                 lead_time.map_or(0, |s| s.count),
@@ -371,46 +421,101 @@ fn period_metrics(
                 recovery_time.map(|s| s.median_seconds),
                 recovery_time.map_or(0, |s| s.count),
             ),
-        }
-    });
-    PeriodMetrics {
-        period: p.label.clone(),
-        start: crate::time::rfc3339(p.start),
-        end: crate::time::rfc3339(p.end),
-        deployments,
-        deploy_days: days.len(),
-        lead_time,
-        change_failure_rate,
-        failed_deployments: failed,
-        recovery_time,
-        rework_rate: ratio(hotfixes, deployments),
-        hotfixes,
-        bands,
-        flow_distribution: distribution,
-        flow_velocity: velocity,
-        flow_time,
-        flow_load,
-        incidents: incidents.len(),
-        incident_cost,
-        span: (p.start, p.end),
+        });
+        out.push(PeriodMetrics {
+            period: p.label.clone(),
+            start: crate::time::rfc3339(p.start),
+            end: crate::time::rfc3339(p.end),
+            deployments,
+            deploy_days: days.len(),
+            lead_time,
+            change_failure_rate,
+            failed_deployments: failed,
+            recovery_time,
+            rework_rate: ratio(hotfixes, deployments),
+            hotfixes,
+            bands,
+            flow_distribution: distribution,
+            flow_velocity: std::mem::take(&mut velocity[i]),
+            flow_time,
+            flow_load: loads[i].clone(),
+            incidents: incidents.len(),
+            incident_cost,
+            span: (p.start, p.end),
+        });
     }
+    out
+}
+
+/// Flow load at each period's end: commits landed before it and released at or
+/// after it (or never). A sweep: landings enter in time order, and leave once
+/// released.
+fn loads(list: &[Period], landings: &[(i64, i64)]) -> Vec<Load> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut active: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut size = 0usize;
+    let mut leaving: BinaryHeap<Reverse<(i64, i64)>> = BinaryHeap::new();
+    let mut next = 0;
+    let mut out = Vec::with_capacity(list.len());
+    for p in list {
+        while next < landings.len() && landings[next].0 < p.end {
+            let (landed, released) = landings[next];
+            *active.entry(landed).or_default() += 1;
+            size += 1;
+            leaving.push(Reverse((released, landed)));
+            next += 1;
+        }
+        while let Some(&Reverse((released, landed))) = leaving.peek() {
+            if released >= p.end {
+                break;
+            }
+            leaving.pop();
+            if let Some(count) = active.get_mut(&landed) {
+                *count -= 1;
+                if *count == 0 {
+                    active.remove(&landed);
+                }
+            }
+            size -= 1;
+        }
+        let oldest = active.keys().next().map(|&t| p.end - t);
+        // Ages sorted ascending are landing times descending: the median by rank.
+        let median = (size > 0).then(|| {
+            let nth = |k: usize| -> i64 {
+                let mut seen = 0;
+                for (&t, &c) in active.iter().rev() {
+                    seen += c;
+                    if seen > k {
+                        return p.end - t;
+                    }
+                }
+                0
+            };
+            if size % 2 == 1 {
+                nth(size / 2)
+            } else {
+                (nth(size / 2 - 1) + nth(size / 2)).div_euclid(2)
+            }
+        });
+        out.push(Load {
+            commits: size,
+            median_age_seconds: median,
+            oldest_age_seconds: oldest,
+        });
+    }
+    out
 }
 
 /// Deploy-days in each ISO week and each month that lies entirely inside the period.
-fn deploy_band(p: &Period, correlation: &Correlation) -> Band {
-    let days: std::collections::BTreeSet<i64> = correlation
-        .releases
-        .iter()
-        .filter(|r| r.time >= p.start && r.time < p.end)
-        .map(|r| periods::day(r.time))
-        .collect();
+fn deploy_band(p: &Period, days: &[i64]) -> Band {
     let count = |kind: Kind| -> Vec<usize> {
         periods::between(kind, p.start, p.end - 1)
             .into_iter()
             .filter(|w| w.start >= p.start && w.end <= p.end)
             .map(|w| {
-                days.range(periods::day(w.start)..periods::day(w.end))
-                    .count()
+                let (a, b) = (periods::day(w.start), periods::day(w.end));
+                days.iter().filter(|&&d| d >= a && d < b).count()
             })
             .collect()
     };

@@ -149,7 +149,10 @@ pub fn facts(quarters: &[PeriodMetrics], value: &ValueFolder, now: i64) -> Narra
         stories.push(QuarterStory {
             period: cur.period.clone(),
             facts,
-            incident_cost: incidents.iter().filter_map(|i| i.cost).sum(),
+            incident_cost: incidents
+                .iter()
+                .filter_map(|i| i.cost)
+                .fold(0.0, |a, b| a + b),
             incidents,
         });
     }

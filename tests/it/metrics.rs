@@ -21,6 +21,15 @@ const VALUE: &[(&str, &str)] = &[
         "value/incidents.yaml",
         "- id: INC-1\n  title: API down\n  started: 2026-04-07T13:00:00Z\n  resolved: 2026-04-07T13:30:00Z\n  caused_by: v1.3.0\n  fixed_by: v1.3.1\n  cost: 500\n",
     ),
+    ("value/goals.yaml", "- id: g\n  title: G\n"),
+    (
+        "value/initiatives/x.yaml",
+        "title: X\ngoal: g\nmatch: { trailer: Initiative, scopes: [api] }\nvalue: { kind: revenue, amount: 73000, per: year }\n",
+    ),
+    (
+        "value/teams.yaml",
+        "- id: t\n  name: T\n  members: [tess@example.com]\n  paths: [file.txt]\n",
+    ),
     (
         "value/streams/api.yaml",
         "name: API\nstages:\n  - { name: Plan, process: 2h, wait: 6h, complete_accurate: 80% }\n  - { name: Build, measured: coding }\n  - { name: Review, measured: review }\n  - { name: Release, measured: release_wait }\n",
@@ -57,7 +66,12 @@ fn build() -> (TestRepo, serde_json::Value, Vec<CommitId>) {
     // 2026-Q2: pull request #7 (c6, c7 on a branch) merged as m1 beside c8.
     let c6 = commit(&[c5], "feat(api): d", "2026-04-06T09:00:00Z", false);
     let c7 = commit(&[c6], "test: more", "2026-04-06T15:00:00Z", false);
-    let c8 = commit(&[c5], "docs: e", "2026-04-07T09:00:00Z", false);
+    let c8 = commit(
+        &[c5],
+        "docs: e\n\nCo-authored-by: Ann <ann@example.com>",
+        "2026-04-07T09:00:00Z",
+        false,
+    );
     let m1 = commit(
         &[c8, c7],
         "Merge pull request #7 from acme/d\n\nfeat(api): d",
@@ -65,7 +79,12 @@ fn build() -> (TestRepo, serde_json::Value, Vec<CommitId>) {
         false,
     );
     let c9 = commit(&[m1], "fix(api): f", "2026-04-07T14:00:00Z", false);
-    let c10 = commit(&[c9], "feat: g", "2026-06-29T10:00:00Z", false);
+    let c10 = commit(
+        &[c9],
+        "feat: g\n\nInitiative: x",
+        "2026-06-29T10:00:00Z",
+        false,
+    );
     let c11 = commit(&[c10], "docs: value folder", "2026-07-02T10:00:00Z", true);
     let tag = |name: &str, id: CommitId, time: &str| {
         w.tag_annotated(name, id, Some(&sig(time)), "release\n")
@@ -402,4 +421,40 @@ fn sample_quarter_matches_plain_git() {
     assert_eq!(q3["lead_time"]["count"].as_u64().unwrap() as usize, n);
     assert_eq!(q3["lead_time"]["median_seconds"].as_i64().unwrap(), median);
     assert_eq!(q3["lead_time"]["p90_seconds"].as_i64().unwrap(), p90);
+}
+
+#[test]
+fn initiatives_teams_and_cost_by_hand() {
+    let (_repo, data, _) = build();
+    let x = &data["initiative_metrics"][0];
+    // Linked: c6 and c9 by the scope `api`, c10 by its trailer.
+    assert_eq!(x["commits"], 3);
+    assert_eq!(x["shipped_commits"], 2);
+    assert_eq!(ids(&x["releases"]), ["v1.3.0", "v1.3.1"]);
+    // Lead times 27 h (c6) and 1 h (c9): median (3600 + 97200) / 2 = 50400.
+    assert_eq!(x["lead_time"]["median_seconds"], 50_400);
+    // c10 landed Jun 29 10:00 and still waits at the last event (Jul 2 10:00): 3 days
+    // of 73000 a year = 600.
+    assert_eq!(x["unreleased_commits"], 1);
+    assert!((x["cost_of_delay"].as_f64().unwrap() - 600.0).abs() < 1e-9);
+    assert_eq!(data["goal_values"][0]["annual_value"], 73_000.0);
+    let t = &data["team_metrics"][0];
+    // Eleven non-merge commits, all by Tess; c8 has a co-author: 1/11.
+    assert_eq!(t["commits"], 11);
+    assert_eq!(t["people"], 1);
+    assert!((t["co_authored_share"].as_f64().unwrap() - 1.0 / 11.0).abs() < 1e-12);
+    // Pull request #7 has commits by Tess only.
+    assert_eq!(t["multi_author_pull_requests"], 0.0);
+    // file.txt: 11 changes in the 12 months before Jul 2, all by one person.
+    assert_eq!(t["knowledge"][0]["changes"], 11);
+    assert_eq!(t["knowledge"][0]["people_for_80_percent"], 1);
+    assert_eq!(ids(&t["single_person_paths"]), ["file.txt"]);
+    // Shipped non-merge commits c1-c9 without m1: 9; defects fix b, the revert and fix f
+    // (3); debt README, test and docs (3).
+    let cost = &data["cost"];
+    assert!((cost["defect_share"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert!((cost["debt_share"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(cost["incident_cost"], 500.0);
+    assert!((cost["cost_of_delay"].as_f64().unwrap() - 600.0).abs() < 1e-9);
+    assert_eq!(cost["estimate"], true);
 }

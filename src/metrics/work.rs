@@ -1,0 +1,363 @@
+//! Who and what the work was for: initiatives (linked commits and releases, cost of
+//! delay, value per goal), teams (collaboration and knowledge sharing) and the cost
+//! of failure against the cost of delay.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::flow::{FlowKind, PullRequest, kind_of};
+use crate::changes::Changes;
+use crate::content::{Initiative, Team, ValueFolder};
+use crate::history::History;
+use crate::releases::Correlation;
+
+const DAY: i64 = 86_400;
+const YEAR: i64 = 365 * DAY;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InitiativeMetrics {
+    pub id: String,
+    pub commits: usize,
+    pub shipped_commits: usize,
+    pub releases: Vec<String>,
+    pub first_commit: Option<String>,
+    pub last_release: Option<String>,
+    pub lead_time: Option<crate::stats::Summary>,
+    /// Linked commits merged but not released at the last event.
+    pub unreleased_commits: usize,
+    /// Value per year, from the estimate (`once` counts as is).
+    pub annual_value: Option<f64>,
+    /// Estimated: annual value / 365 for each day the oldest unreleased linked commit
+    /// has waited.
+    pub cost_of_delay: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GoalValue {
+    pub goal: String,
+    pub initiatives: usize,
+    pub annual_value: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PathKnowledge {
+    pub path: String,
+    pub changes: usize,
+    pub people: usize,
+    /// How many people made 80% of the changes in the last 12 months.
+    pub people_for_80_percent: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TeamMetrics {
+    pub id: String,
+    pub commits: usize,
+    pub people: usize,
+    /// Share of the team's commits with a `Co-authored-by` trailer.
+    pub co_authored_share: Option<f64>,
+    /// Share of the team's pull requests whose commits come from more than one person.
+    pub multi_author_pull_requests: Option<f64>,
+    /// The team's commits that touched paths another team owns.
+    pub commits_in_other_teams_paths: Option<usize>,
+    pub knowledge: Vec<PathKnowledge>,
+    /// Owned paths only one person changed in the last 12 months.
+    pub single_person_paths: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Cost {
+    pub currency: Option<String>,
+    /// Shares of shipped non-merge commits, over all time.
+    pub defect_share: Option<f64>,
+    pub debt_share: Option<f64>,
+    /// Incident costs: the cost of failure.
+    pub incident_cost: f64,
+    /// Cost of delay of merged but unreleased work on valued initiatives.
+    pub cost_of_delay: f64,
+    /// Always estimates.
+    pub estimate: bool,
+}
+
+fn linked(i: &Initiative, c: &crate::history::Commit, changes: Option<&Changes>) -> bool {
+    let key = i.matching.trailer.as_deref();
+    if let Some(key) = key
+        && c.trailer_values(key).any(|v| v.eq_ignore_ascii_case(&i.id))
+    {
+        return true;
+    }
+    if let Some(conv) = &c.conventional
+        && let Some(scope) = &conv.scope
+        && i.matching.scopes.iter().any(|s| s == scope)
+    {
+        return true;
+    }
+    !i.matching.paths.is_empty() && changes.is_some_and(|ch| ch.touches(&c.id, &i.matching.paths))
+}
+
+fn annual(i: &Initiative) -> Option<f64> {
+    let v = i.value.as_ref()?;
+    let amount = v.amount.units();
+    Some(match v.per {
+        "month" => amount * 12.0,
+        "quarter" => amount * 4.0,
+        _ => amount,
+    })
+}
+
+pub fn initiatives(
+    history: &History,
+    correlation: &Correlation,
+    value: &ValueFolder,
+    changes: Option<&Changes>,
+    now: i64,
+) -> Vec<InitiativeMetrics> {
+    value
+        .initiatives
+        .iter()
+        .map(|i| {
+            let commits: Vec<usize> = history
+                .commits
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !c.is_merge() && linked(i, c, changes))
+                .map(|(k, _)| k)
+                .collect();
+            let owners: Vec<Option<u32>> = commits.iter().map(|&k| correlation.owner[k]).collect();
+            let mut releases: Vec<usize> = owners.iter().flatten().map(|&o| o as usize).collect();
+            releases.sort_unstable();
+            releases.dedup();
+            let mut lead: Vec<i64> = Vec::new();
+            for &r in &releases {
+                let rel = &correlation.releases[r];
+                for &c in &rel.commits {
+                    if commits.contains(&(c as usize)) {
+                        lead.push(
+                            (rel.time - history.commits[c as usize].author_time.seconds).max(0),
+                        );
+                    }
+                }
+            }
+            let waiting: Vec<i64> = commits
+                .iter()
+                .zip(&owners)
+                .filter(|(_, o)| o.is_none())
+                .map(|(&k, _)| now - history.commits[k].committer_time.seconds)
+                .collect();
+            let annual_value = annual(i);
+            let cost_of_delay = annual_value.map(|v| {
+                let oldest = waiting.iter().copied().max().unwrap_or(0).max(0);
+                v * oldest as f64 / YEAR as f64
+            });
+            InitiativeMetrics {
+                id: i.id.clone(),
+                commits: commits.len(),
+                shipped_commits: owners.iter().filter(|o| o.is_some()).count(),
+                releases: releases
+                    .iter()
+                    .map(|&r| correlation.releases[r].tag.clone())
+                    .collect(),
+                first_commit: commits
+                    .iter()
+                    .map(|&k| history.commits[k].author_time.seconds)
+                    .min()
+                    .map(crate::time::rfc3339),
+                last_release: releases
+                    .last()
+                    .map(|&r| crate::time::rfc3339(correlation.releases[r].time)),
+                lead_time: crate::stats::summarize(&mut lead),
+                unreleased_commits: waiting.len(),
+                annual_value,
+                cost_of_delay,
+            }
+        })
+        .collect()
+}
+
+pub fn goal_values(value: &ValueFolder) -> Vec<GoalValue> {
+    value
+        .goals
+        .iter()
+        .map(|g| {
+            let mine: Vec<&Initiative> = value
+                .initiatives
+                .iter()
+                .filter(|i| i.goal.value == g.id.value)
+                .collect();
+            GoalValue {
+                goal: g.id.value.clone(),
+                initiatives: mine.len(),
+                annual_value: mine
+                    .iter()
+                    .filter_map(|i| annual(i))
+                    .fold(0.0, |a, b| a + b),
+            }
+        })
+        .collect()
+}
+
+pub fn teams(
+    history: &History,
+    value: &ValueFolder,
+    prs: &[PullRequest],
+    changes: Option<&Changes>,
+    now: i64,
+) -> Vec<TeamMetrics> {
+    let email_of = |c: &crate::history::Commit| history.person(c.author).email.to_ascii_lowercase();
+    value
+        .teams
+        .iter()
+        .map(|team| {
+            let members: BTreeSet<String> = team
+                .members
+                .iter()
+                .map(|m| m.value.to_ascii_lowercase())
+                .collect();
+            let is_team = |c: &crate::history::Commit| {
+                members.contains(&email_of(c))
+                    || (!team.paths.is_empty()
+                        && changes.is_some_and(|ch| ch.touches(&c.id, &team.paths)))
+            };
+            let commits: Vec<&crate::history::Commit> = history
+                .commits
+                .iter()
+                .filter(|c| !c.is_merge() && is_team(c))
+                .collect();
+            let people: BTreeSet<String> = commits.iter().map(|c| email_of(c)).collect();
+            let co = commits
+                .iter()
+                .filter(|c| c.trailer_values("Co-authored-by").next().is_some())
+                .count();
+            let team_prs: Vec<&PullRequest> = prs
+                .iter()
+                .filter(|p| {
+                    p.commits
+                        .iter()
+                        .any(|&c| is_team(&history.commits[c as usize]))
+                })
+                .collect();
+            let multi = team_prs
+                .iter()
+                .filter(|p| {
+                    p.commits
+                        .iter()
+                        .map(|&c| email_of(&history.commits[c as usize]))
+                        .collect::<BTreeSet<_>>()
+                        .len()
+                        > 1
+                })
+                .count();
+            let others: Vec<&Team> = value
+                .teams
+                .iter()
+                .filter(|t| t.id.value != team.id.value)
+                .collect();
+            let foreign = changes.map(|ch| {
+                commits
+                    .iter()
+                    .filter(|c| members.contains(&email_of(c)))
+                    .filter(|c| {
+                        others
+                            .iter()
+                            .any(|o| !o.paths.is_empty() && ch.touches(&c.id, &o.paths))
+                    })
+                    .count()
+            });
+            let (knowledge, single) = knowledge(history, team, changes, now);
+            TeamMetrics {
+                id: team.id.value.clone(),
+                commits: commits.len(),
+                people: people.len(),
+                co_authored_share: (!commits.is_empty()).then(|| co as f64 / commits.len() as f64),
+                multi_author_pull_requests: (!team_prs.is_empty())
+                    .then(|| multi as f64 / team_prs.len() as f64),
+                commits_in_other_teams_paths: foreign,
+                knowledge,
+                single_person_paths: single,
+            }
+        })
+        .collect()
+}
+
+/// For each owned path: who changed it in the 12 months before `now`.
+fn knowledge(
+    history: &History,
+    team: &Team,
+    changes: Option<&Changes>,
+    now: i64,
+) -> (Vec<PathKnowledge>, Vec<String>) {
+    let Some(changes) = changes else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut single = Vec::new();
+    for path in &team.paths {
+        let prefix = [path.clone()];
+        let mut by_person: HashMap<u32, usize> = HashMap::new();
+        for c in history.commits.iter().filter(|c| {
+            !c.is_merge()
+                && c.committer_time.seconds > now - YEAR
+                && c.committer_time.seconds <= now
+        }) {
+            if changes.touches(&c.id, &prefix) {
+                *by_person.entry(c.author).or_default() += 1;
+            }
+        }
+        let total: usize = by_person.values().sum();
+        let mut counts: Vec<usize> = by_person.values().copied().collect();
+        counts.sort_unstable_by(|a, b| b.cmp(a));
+        let mut sum = 0;
+        let mut needed = 0;
+        for n in &counts {
+            if sum * 10 >= total * 8 {
+                break;
+            }
+            sum += n;
+            needed += 1;
+        }
+        if by_person.len() == 1 {
+            single.push(path.clone());
+        }
+        out.push(PathKnowledge {
+            path: path.clone(),
+            changes: total,
+            people: by_person.len(),
+            people_for_80_percent: needed,
+        });
+    }
+    (out, single)
+}
+
+pub fn cost(
+    history: &History,
+    correlation: &Correlation,
+    value: &ValueFolder,
+    initiatives: &[InitiativeMetrics],
+    currency: Option<String>,
+) -> Cost {
+    let mut kinds: BTreeMap<FlowKind, usize> = BTreeMap::new();
+    for (i, c) in history.commits.iter().enumerate() {
+        if !c.is_merge() && correlation.owner[i].is_some() {
+            *kinds.entry(kind_of(c)).or_default() += 1;
+        }
+    }
+    let total: usize = kinds.values().sum();
+    let share =
+        |k: FlowKind| (total > 0).then(|| *kinds.get(&k).unwrap_or(&0) as f64 / total as f64);
+    Cost {
+        currency,
+        defect_share: share(FlowKind::Defect),
+        debt_share: share(FlowKind::Debt),
+        incident_cost: value
+            .incidents
+            .iter()
+            .filter_map(|i| i.cost)
+            .map(|c| c.units())
+            .fold(0.0, |a, b| a + b),
+        cost_of_delay: initiatives
+            .iter()
+            .filter_map(|i| i.cost_of_delay)
+            .fold(0.0, |a, b| a + b),
+        estimate: true,
+    }
+}
