@@ -32,6 +32,8 @@ fn main() {
     for (name, folder) in [
         ("SAMPLE_FILES", "sample-repo/files"),
         ("SAMPLE_EARLIER", "sample-repo/earlier"),
+        ("SITE_TEMPLATES", "templates"),
+        ("SITE_THEMES", "themes"),
     ] {
         let root = Path::new(&manifest).join(folder);
         println!("cargo:rerun-if-changed={folder}");

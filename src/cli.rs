@@ -32,6 +32,18 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check the configuration and the value folder, reporting every problem.
     Check(CheckArgs),
+    /// List the built-in themes, or export one to start your own.
+    #[command(subcommand)]
+    Theme(ThemeCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ThemeCommand {
+    /// Print the names of the built-in themes.
+    List,
+    /// Write a theme's templates and styles into DIR (which must be new or empty).
+    /// Copy the templates you change to `value/templates/` in your repository.
+    Export { name: String, dir: PathBuf },
 }
 
 /// Which repository and revision to read, and how.
@@ -125,6 +137,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build(&cli, args),
         Command::Demo(args) => demo(&cli, args),
         Command::Check(args) => return check(&cli, args),
+        Command::Theme(t) => theme(t),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -159,6 +172,46 @@ fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
             }
         }
         Err(e) => report_error(&e),
+    }
+}
+
+fn theme(command: &ThemeCommand) -> crate::error::Result<()> {
+    use crate::error::Error;
+    match command {
+        ThemeCommand::List => {
+            for t in crate::render::themes() {
+                println!("{t}");
+            }
+            Ok(())
+        }
+        ThemeCommand::Export { name, dir } => {
+            let files = crate::render::theme_files(name).ok_or_else(|| {
+                Error::Refused(format!(
+                    "no theme `{name}`; the themes are: {}",
+                    crate::render::themes().join(", ")
+                ))
+            })?;
+            if dir
+                .read_dir()
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false)
+            {
+                return Err(Error::Refused(format!(
+                    "{}: this folder is not empty; export into a new folder",
+                    dir.display()
+                )));
+            }
+            for (path, bytes) in files {
+                let full = dir.join(&path);
+                if let Some(parent) = full.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| Error::io("cannot create", parent, e))?;
+                }
+                std::fs::write(&full, bytes).map_err(|e| Error::io("cannot write", &full, e))?;
+            }
+            println!("{}", display_abs(dir));
+            Ok(())
+        }
     }
 }
 

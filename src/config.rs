@@ -95,6 +95,8 @@ pub struct Settings {
     pub paths: Vec<String>,
     /// The currency of money amounts, when `money` is configured.
     pub currency: Option<String>,
+    pub theme: Option<String>,
+    pub cname: Option<String>,
     pub components: Vec<Component>,
 }
 
@@ -126,6 +128,8 @@ impl Default for Settings {
             exclude_authors: vec![Regex::new(r"\[bot\]$").expect("the default pattern compiles")],
             paths: Vec::new(),
             currency: None,
+            theme: None,
+            cname: None,
             components: Vec::new(),
         }
     }
@@ -277,6 +281,8 @@ impl ConfigFile {
             exclude_authors,
             paths: self.commits.paths,
             currency: self.money.as_ref().map(|m| m.currency.clone()),
+            theme: self.theme,
+            cname: self.cname,
             components,
         })
     }

@@ -9,6 +9,10 @@ pub mod config;
 pub mod content;
 pub mod csv;
 pub mod demo;
+/// Files compiled into the binary: the sample repository, templates and themes.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
 pub mod error;
 pub mod git;
 pub mod history;

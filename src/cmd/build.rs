@@ -96,13 +96,21 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
     if options.json_only {
         site::write_json_only(&options.out, &json, &guard)?;
     } else {
-        let mut files = site::Files::new();
+        let theme = input
+            .settings
+            .theme
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        let mut files = render::site(
+            &data,
+            &input.history,
+            &input.correlation,
+            &theme,
+            &input.value.templates,
+            input.settings.cname.as_deref(),
+        )
+        .map_err(|e| Error::Refused(format!("cannot render the site: {e}")))?;
         files.insert("data.json".to_string(), json);
-        files.insert(
-            "index.html".to_string(),
-            render::index_html(&data).into_bytes(),
-        );
-        files.insert(".nojekyll".to_string(), Vec::new());
         for (name, csv) in crate::csv::tables(&data) {
             files.insert(format!("data/{name}"), csv.into_bytes());
         }

@@ -33,6 +33,8 @@ pub struct Loaded {
     pub folder: ValueFolder,
     pub problems: Vec<Located>,
     pub sources: BTreeMap<String, String>,
+    /// A repository's own templates (`value/templates/*.html`), by name.
+    pub templates: Vec<(String, String)>,
 }
 
 impl Loaded {
@@ -159,6 +161,12 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
         if let Some(text) = loaded.text(files, &path)? {
             let parsed = parse::case_study(&path, &stem, &text);
             loaded.take(parsed, &mut folder.case_studies);
+        }
+    }
+    for (path, _) in files_in(files, &format!("{root}/templates"), &["html"])? {
+        if let Some(text) = loaded.text(files, &path)? {
+            let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+            loaded.templates.push((name, text));
         }
     }
     folder.incidents.sort_by(|a, b| {

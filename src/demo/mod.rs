@@ -6,9 +6,7 @@ use std::path::Path;
 use crate::git::{self, Writer};
 use crate::history::CommitId;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-}
+use crate::embedded;
 
 #[path = "../../sample-repo/script.rs"]
 mod script;

@@ -8,5 +8,6 @@ mod correlation;
 mod metrics;
 mod odd_histories;
 mod output;
+mod site;
 mod support;
 mod value_folder;

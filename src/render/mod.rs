@@ -1,41 +1,12 @@
-//! Pages. Until the tera themes land, the site is one plain index of releases built
-//! here, every value escaped.
+//! Pages: tera 2 templates over view values prepared here, so templates lay out and
+//! word things but compute nothing. Templates are embedded in the binary; a theme
+//! overrides the shared ones, and a repository's `value/templates/` overrides both.
 
-use crate::report::Data;
+pub mod charts;
+pub mod markdown;
+mod pages;
 
-pub fn index_html(data: &Data) -> String {
-    let mut rows = String::new();
-    for r in data.releases.iter().rev() {
-        let lead = r
-            .lead_time
-            .map_or("–".to_string(), |l| human_duration(l.median_seconds));
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&r.tag),
-            escape(&r.time[..10]),
-            r.commit_count,
-            escape(&lead),
-            match r.kind {
-                crate::releases::ReleaseKind::Hotfix => "hotfix",
-                crate::releases::ReleaseKind::Planned => "planned",
-            },
-            if r.failed { "failed" } else { "" },
-        ));
-    }
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{title}: releases</title>\n</head>\n<body>\n<h1>{title}</h1>\n\
-<p>{count} releases, {unreleased} commits not yet released. Machine-readable: <a href=\"data.json\">data.json</a>.</p>\n\
-{story}\
-<table>\n<thead><tr><th>Release</th><th>Date</th><th>Commits</th><th>Median lead time</th><th>Kind</th><th>Status</th></tr></thead>\n\
-<tbody>\n{rows}</tbody>\n</table>\n</body>\n</html>\n",
-        title = escape(&data.title),
-        count = data.releases.len(),
-        unreleased = data.unreleased.commit_count,
-        story = story_html(data),
-    )
-}
+pub use pages::{RenderError, site, theme_files, themes};
 
 /// `3.2 days`, `5 hours`, `12 minutes`.
 pub fn human_duration(seconds: i64) -> String {
@@ -61,40 +32,6 @@ pub fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
-}
-
-/// The latest quarter's narrative facts as sentences.
-pub fn story_html(data: &Data) -> String {
-    let Some(latest) = &data.narrative.latest else {
-        return String::new();
-    };
-    let Some(story) = data.narrative.quarters.iter().find(|q| &q.period == latest) else {
-        return String::new();
-    };
-    let mut out = format!("<h2>{}</h2>\n<ul>\n", escape(latest));
-    for f in &story.facts {
-        out.push_str(&format!("<li>{}</li>\n", escape(&sentence(f))));
-    }
-    for i in &story.incidents {
-        let cost = i
-            .cost
-            .map(|c| format!(", costing an estimated {c:.0}"))
-            .unwrap_or_default();
-        let lessons = i
-            .lessons
-            .as_deref()
-            .map(|l| format!(" What we learned: {l}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "<li>{}</li>\n",
-            escape(&format!(
-                "Incident {} ({}): {}{cost}.{lessons}",
-                i.id, i.severity, i.title
-            ))
-        ));
-    }
-    out.push_str("</ul>\n");
     out
 }
 

@@ -1,0 +1,718 @@
+//! Every page of the site: which template renders it and the view it gets. Views are
+//! plain JSON values built from `data.json`'s structs and the history, with numbers
+//! already formatted, links already relative, and charts already drawn.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use super::charts::{self, Point};
+use super::{escape, human_duration, markdown, sentence};
+use crate::history::History;
+use crate::metrics::PeriodMetrics;
+use crate::releases::Correlation;
+use crate::report::Data;
+
+use crate::embedded;
+
+/// A template that failed, named and located.
+#[derive(Debug, thiserror::Error)]
+#[error("template {template}: {message}")]
+pub struct RenderError {
+    pub template: String,
+    pub message: String,
+}
+
+/// The built-in templates of a theme: the shared ones with the theme's overrides.
+fn builtin(theme: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (path, bytes) in embedded::SITE_TEMPLATES {
+        out.insert(
+            path.to_string(),
+            String::from_utf8_lossy(bytes).into_owned(),
+        );
+    }
+    let prefix = format!("{theme}/");
+    for (path, bytes) in embedded::SITE_THEMES {
+        if let Some(rest) = path.strip_prefix(prefix.as_str())
+            && rest.ends_with(".html")
+        {
+            out.insert(
+                rest.to_string(),
+                String::from_utf8_lossy(bytes).into_owned(),
+            );
+        }
+    }
+    out
+}
+
+/// The built-in theme names.
+pub fn themes() -> Vec<String> {
+    let mut names: Vec<String> = embedded::SITE_THEMES
+        .iter()
+        .filter_map(|(p, _)| p.split('/').next().map(str::to_string))
+        .collect();
+    names.dedup();
+    names
+}
+
+fn theme_file(theme: &str, name: &str) -> Option<&'static [u8]> {
+    let path = format!("{theme}/{name}");
+    embedded::SITE_THEMES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, b)| *b)
+}
+
+fn engine(theme: &str, overrides: &[(String, String)]) -> Result<tera::Tera, RenderError> {
+    let mut templates = builtin(theme);
+    for (name, text) in overrides {
+        templates.insert(name.clone(), text.clone());
+    }
+    let mut tera = tera::Tera::default();
+    tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .map_err(|e| RenderError {
+            template: "(loading)".into(),
+            message: error_chain(&e),
+        })?;
+    Ok(tera)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or("–".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+fn dur(v: Option<i64>) -> String {
+    v.map_or("–".into(), human_duration)
+}
+
+fn level(b: Option<&crate::metrics::bands::Band>) -> Value {
+    match b {
+        Some(b) => json!({
+            "level": b.level.map(|l| format!("{l:?}").to_ascii_lowercase()),
+            "note": b.note,
+            "basis": b.basis,
+        }),
+        None => Value::Null,
+    }
+}
+
+fn quarter_slug(label: &str) -> String {
+    label.to_ascii_lowercase()
+}
+
+/// The four keys of one period, formatted, with their bands.
+fn keys(p: &PeriodMetrics) -> Value {
+    let weeks = ((p.span.1 - p.span.0) as f64 / (7.0 * 86_400.0)).max(1.0);
+    let b = p.bands.as_ref();
+    json!([
+        {"name": "Deployment frequency", "value": format!("{:.1} / week", p.deployments as f64 / weeks),
+         "detail": format!("{} releases on {} days", p.deployments, p.deploy_days),
+         "band": level(b.and_then(|b| b.deployment_frequency.as_ref()))},
+        {"name": "Lead time for changes", "value": dur(p.lead_time.map(|l| l.median_seconds)),
+         "detail": p.lead_time.map_or("no commits shipped".to_string(), |l| format!("median of {} commits; p90 {}", l.count, human_duration(l.p90_seconds))),
+         "band": level(b.map(|b| &b.lead_time))},
+        {"name": "Change failure rate", "value": pct(p.change_failure_rate),
+         "detail": format!("{} of {} releases failed", p.failed_deployments, p.deployments),
+         "band": level(b.map(|b| &b.change_failure_rate))},
+        {"name": "Recovery time", "value": dur(p.recovery_time.map(|r| r.median_seconds)),
+         "detail": p.recovery_time.map_or("no recovered failures".to_string(), |r| format!("median of {} recoveries", r.count)),
+         "band": level(b.map(|b| &b.recovery_time))},
+    ])
+}
+
+/// Quarter-by-quarter sparkline of one key, with its table fallback rows.
+fn trend(
+    quarters: &[PeriodMetrics],
+    name: &str,
+    value: impl Fn(&PeriodMetrics) -> Option<f64>,
+    show: impl Fn(f64) -> String,
+) -> Value {
+    let points: Vec<Point> = quarters
+        .iter()
+        .map(|q| {
+            let v = value(q);
+            Point {
+                label: q.period.clone(),
+                value: v,
+                title: format!("{}: {}", q.period, v.map_or("–".to_string(), &show)),
+            }
+        })
+        .collect();
+    json!({
+        "name": name,
+        "svg": charts::sparkline(&points, name),
+        "rows": points.iter().map(|p| json!({"label": p.label, "value": p.value.map_or("–".to_string(), &show)})).collect::<Vec<_>>(),
+    })
+}
+
+struct Site<'a> {
+    data: &'a Data,
+    history: &'a History,
+    correlation: &'a Correlation,
+    money: &'a dyn Fn(f64) -> String,
+}
+
+impl Site<'_> {
+    fn quarters(&self) -> &[PeriodMetrics] {
+        self.data
+            .periods
+            .get("quarter")
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    fn latest(&self) -> Option<&PeriodMetrics> {
+        let latest = self.data.narrative.latest.as_ref()?;
+        self.quarters().iter().find(|q| &q.period == latest)
+    }
+
+    fn story(&self, period: &str) -> Value {
+        let Some(story) = self
+            .data
+            .narrative
+            .quarters
+            .iter()
+            .find(|q| q.period == period)
+        else {
+            return json!({"sentences": [], "incidents": []});
+        };
+        json!({
+            "sentences": story.facts.iter().map(|f| json!({"text": sentence(f), "direction": f.direction})).collect::<Vec<_>>(),
+            "incidents": story.incidents.iter().map(|i| json!({
+                "id": i.id, "title": i.title, "severity": i.severity,
+                "cost": i.cost.map(|c| (self.money)(c)), "lessons": i.lessons,
+                "duration": i.duration_seconds.map(human_duration),
+            })).collect::<Vec<_>>(),
+            "cost": (self.money)(story.incident_cost),
+        })
+    }
+
+    fn trends(&self) -> Value {
+        let q = self.quarters();
+        json!([
+            trend(
+                q,
+                "Deployments",
+                |p| Some(p.deployments as f64),
+                |v| format!("{v:.0}")
+            ),
+            trend(
+                q,
+                "Median lead time",
+                |p| p.lead_time.map(|l| l.median_seconds as f64),
+                |v| human_duration(v as i64)
+            ),
+            trend(
+                q,
+                "Change failure rate",
+                |p| p.change_failure_rate,
+                |v| format!("{:.1}%", v * 100.0)
+            ),
+            trend(
+                q,
+                "Median recovery time",
+                |p| p.recovery_time.map(|r| r.median_seconds as f64),
+                |v| human_duration(v as i64)
+            ),
+        ])
+    }
+
+    fn release_rows(&self) -> Vec<Value> {
+        self.data
+            .releases
+            .iter()
+            .rev()
+            .map(|r| {
+                json!({
+                    "tag": r.tag, "slug": r.slug, "date": &r.time[..10], "commits": r.commit_count,
+                    "lead": dur(r.lead_time.map(|l| l.median_seconds)),
+                    "kind": format!("{:?}", r.kind).to_ascii_lowercase(), "failed": r.failed,
+                })
+            })
+            .collect()
+    }
+
+    fn release_page(&self, index: usize) -> Value {
+        let r = &self.data.releases[index];
+        let rel = &self.correlation.releases[index];
+        let mut groups: BTreeMap<&'static str, Vec<Value>> = BTreeMap::new();
+        for &c in &rel.commits {
+            let commit = &self.history.commits[c as usize];
+            if commit.is_merge() && commit.pull_request.is_some() {
+                continue;
+            }
+            let kind = crate::metrics::flow::kind_of(commit).name();
+            groups.entry(kind).or_default().push(json!({
+                "subject": commit.subject,
+                "id": commit.id.to_hex()[..10].to_string(),
+                "author": self.history.person(commit.author).name,
+            }));
+        }
+        let order = ["feature", "defect", "risk", "debt", "other"];
+        let notes: Vec<Value> = order
+            .iter()
+            .filter_map(|k| {
+                groups
+                    .get(k)
+                    .map(|list| json!({"kind": k, "commits": list}))
+            })
+            .collect();
+        // Lead-time distribution in buckets.
+        let edges = [
+            (3_600, "< 1 hour"),
+            (86_400, "< 1 day"),
+            (604_800, "< 1 week"),
+            (2_592_000, "< 30 days"),
+            (i64::MAX, "30 days +"),
+        ];
+        let mut counts = [0usize; 5];
+        for &l in &rel.lead_times {
+            let i = edges.iter().position(|(e, _)| l < *e).unwrap_or(4);
+            counts[i] += 1;
+        }
+        let points: Vec<Point> = edges
+            .iter()
+            .zip(counts)
+            .map(|((_, name), n)| Point {
+                label: name.to_string(),
+                value: Some(n as f64),
+                title: format!("{name}: {n} commits"),
+            })
+            .collect();
+        let evidence = |list: &[crate::releases::Evidence]| -> Vec<String> {
+            list.iter()
+                .map(|e| match e {
+                    crate::releases::Evidence::HotfixTagPattern => {
+                        "its tag matches the hotfix tag pattern".to_string()
+                    }
+                    crate::releases::Evidence::PatchOfFixes => {
+                        "a patch release of fixes only".to_string()
+                    }
+                    crate::releases::Evidence::FixedByHotfix { release } => {
+                        format!("hotfix {release} builds on it")
+                    }
+                    crate::releases::Evidence::RevertedLater {
+                        release, reverted, ..
+                    } => {
+                        format!("{release} reverts its commit {}", &reverted.to_hex()[..10])
+                    }
+                    crate::releases::Evidence::Incident { incident } => {
+                        format!("incident {incident} names it")
+                    }
+                    crate::releases::Evidence::FixesIncident { incident } => {
+                        format!("it fixes incident {incident}")
+                    }
+                })
+                .collect()
+        };
+        let incidents: Vec<Value> = self
+            .data
+            .incidents
+            .iter()
+            .filter(|i| {
+                i.caused_by.as_ref().is_some_and(|c| c.value == r.tag)
+                    || i.fixed_by.as_ref().is_some_and(|c| c.value == r.tag)
+            })
+            .map(|i| json!({"id": i.id.value, "title": i.title}))
+            .collect();
+        json!({
+            "tag": r.tag, "date": r.time, "commit": r.commit.to_hex(), "previous": r.previous,
+            "previous_slug": r.previous.as_ref().and_then(|p| self.data.releases.iter().find(|x| &x.tag == p)).map(|x| x.slug.clone()),
+            "commits": r.commit_count, "kind": format!("{:?}", r.kind).to_ascii_lowercase(), "failed": r.failed,
+            "lead": dur(r.lead_time.map(|l| l.median_seconds)), "p90": dur(r.lead_time.map(|l| l.p90_seconds)),
+            "clamped": r.lead_time.map_or(0, |l| l.clamped),
+            "distribution": charts::bars(&points, "Lead time distribution"),
+            "distribution_rows": points.iter().map(|p| json!({"label": p.label, "value": p.value})).collect::<Vec<_>>(),
+            "notes": notes, "hotfix_evidence": evidence(&r.hotfix_evidence), "failure_evidence": evidence(&r.failure_evidence),
+            "incidents": incidents,
+        })
+    }
+}
+
+/// Every file of the site but `data.json`: pages, styles, sitemap, 404.
+pub fn site(
+    data: &Data,
+    history: &History,
+    correlation: &Correlation,
+    theme: &str,
+    overrides: &[(String, String)],
+    cname: Option<&str>,
+) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
+    let tera = engine(theme, overrides)?;
+    let currency = data.cost.currency.clone();
+    let money = move |v: f64| match &currency {
+        Some(c) => format!("{c} {}", group(v)),
+        None => group(v),
+    };
+    let s = Site {
+        data,
+        history,
+        correlation,
+        money: &money,
+    };
+    let mut pages: Vec<(String, &str, Value)> = Vec::new();
+    let quarters = s.quarters();
+    let latest = s.latest();
+
+    let goals: Vec<Value> = data
+        .goals
+        .iter()
+        .map(|g| {
+            let value = data.goal_values.iter().find(|v| v.goal == g.id.value).map_or(0.0, |v| v.annual_value);
+            json!({
+                "id": g.id.value, "title": g.title, "description": g.description, "owner": g.owner,
+                "value": money(value),
+                "targets": g.targets.iter().map(|t| json!({"metric": t.metric.replace('_', " "), "baseline": t.baseline, "target": t.target, "by": t.by.map(|d| d.to_string())})).collect::<Vec<_>>(),
+                "initiatives": data.initiatives.iter().filter(|i| i.goal.value == g.id.value).map(|i| json!({"id": i.id, "title": i.title, "status": status(i.status)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let case_list: Vec<Value> = data
+        .case_studies
+        .iter()
+        .map(|c| json!({"slug": c.slug, "title": c.title, "date": c.date.to_string(), "summary": c.summary, "featured": c.featured}))
+        .collect();
+    pages.push((
+        "index.html".into(),
+        "index.html",
+        json!({
+            "latest": latest.map(|q| q.period.clone()),
+            "latest_slug": latest.map(|q| quarter_slug(&q.period)),
+            "keys": latest.map(keys),
+            "story": latest.map(|q| s.story(&q.period)),
+            "trends": s.trends(),
+            "goals": goals,
+            "cost": {
+                "failure": money(data.cost.incident_cost),
+                "delay": money(data.cost.cost_of_delay),
+                "defect_share": pct(data.cost.defect_share),
+                "debt_share": pct(data.cost.debt_share),
+            },
+            "case_studies": case_list.iter().filter(|c| c["featured"] == true).cloned().collect::<Vec<_>>(),
+            "releases": data.releases.len(),
+            "unreleased": data.unreleased.commit_count,
+        }),
+    ));
+    for (i, q) in quarters.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| &quarters[j]);
+        let weeks: Vec<Point> = data
+            .periods
+            .get("week")
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|w| w.span.0 >= q.span.0 && w.span.0 < q.span.1)
+            .map(|w| Point {
+                label: w.period[5..].to_string(),
+                value: Some(w.deployments as f64),
+                title: format!("{}: {} releases", w.period, w.deployments),
+            })
+            .collect();
+        pages.push((
+            format!("quarters/{}.html", quarter_slug(&q.period)),
+            "quarter.html",
+            json!({
+                "period": q.period, "keys": keys(q), "previous": prev.map(|p| json!({"period": p.period, "slug": quarter_slug(&p.period), "keys": keys(p)})),
+                "next": quarters.get(i + 1).map(|p| json!({"period": p.period, "slug": quarter_slug(&p.period)})),
+                "story": s.story(&q.period),
+                "weekly": charts::bars(&weeks, "Releases per week"),
+                "weekly_rows": weeks.iter().map(|p| json!({"label": p.label, "value": p.value})).collect::<Vec<_>>(),
+                "flow": [q.flow_velocity.feature, q.flow_velocity.defect, q.flow_velocity.debt, q.flow_velocity.risk, q.flow_velocity.other],
+                "flow_time": dur(q.flow_time.map(|f| f.median_seconds)),
+                "load": q.flow_load.commits,
+                "rework": pct(q.rework_rate),
+            }),
+        ));
+    }
+    pages.push((
+        "releases/index.html".into(),
+        "releases.html",
+        json!({"releases": s.release_rows(), "unreleased": data.unreleased.commit_count}),
+    ));
+    for (i, r) in data.releases.iter().enumerate() {
+        pages.push((
+            format!("releases/{}.html", r.slug),
+            "release.html",
+            s.release_page(i),
+        ));
+    }
+    let streams: Vec<Value> = data
+        .stream_metrics
+        .iter()
+        .filter_map(|m| {
+            let st = data.streams.iter().find(|x| x.id == m.id)?;
+            let map = |mm: &crate::metrics::streams::MapMetrics, label: &str| {
+                let stages: Vec<(String, Option<i64>, Option<i64>)> =
+                    mm.stages.iter().map(|x| (x.name.clone(), x.process_seconds, x.wait_seconds)).collect();
+                json!({
+                    "svg": charts::stream_map(&stages, label, human_duration),
+                    "stages": mm.stages.iter().map(|x| json!({"name": x.name, "process": dur(x.process_seconds), "wait": dur(x.wait_seconds), "source": x.source, "ca": x.complete_accurate.map(|c| format!("{:.0}%", c * 100.0))})).collect::<Vec<_>>(),
+                    "efficiency": pct(mm.flow_efficiency), "lead": human_duration(mm.lead_time_seconds),
+                    "rolled": format!("{:.0}%", mm.rolled_complete_accurate * 100.0), "bottleneck": mm.bottleneck,
+                })
+            };
+            let over: Vec<Point> = m
+                .over_time
+                .iter()
+                .map(|v| Point { label: v.quarter.clone(), value: v.metrics.flow_efficiency.map(|e| e * 100.0), title: format!("{}: {}", v.quarter, pct(v.metrics.flow_efficiency)) })
+                .collect();
+            Some(json!({
+                "id": m.id, "name": st.name, "customer": st.customer, "mode": format!("{:?}", st.mode).to_ascii_lowercase(),
+                "window": m.window, "current": map(&m.current, "Current state"),
+                "future": m.future.as_ref().map(|f| map(f, "Future state")),
+                "over_time": charts::sparkline(&over, "Flow efficiency over time"),
+                "over_rows": over.iter().map(|p| json!({"label": p.label, "value": p.title})).collect::<Vec<_>>(),
+                "guardrails": m.guardrails.iter().map(|g| json!({"metric": g.metric.replace('_', " "), "within": g.within,
+                    "limit": match g.metric { "change_failure_rate" => pct(Some(g.limit)), "deploys_per_week" => format!("{:.1}", g.limit), _ => human_duration(g.limit as i64) },
+                    "actual": match g.metric { "change_failure_rate" => pct(g.actual), "deploys_per_week" => g.actual.map_or("–".into(), |a| format!("{a:.1}")), _ => dur(g.actual.map(|a| a as i64)) }})).collect::<Vec<_>>(),
+            }))
+        })
+        .collect();
+    pages.push((
+        "streams/index.html".into(),
+        "streams.html",
+        json!({"streams": streams}),
+    ));
+    for st in &streams {
+        pages.push((
+            format!("streams/{}.html", st["id"].as_str().unwrap_or("stream")),
+            "stream.html",
+            json!({"stream": st}),
+        ));
+    }
+    let initiatives: Vec<Value> = data
+        .initiatives
+        .iter()
+        .map(|i| {
+            let m = data.initiative_metrics.iter().find(|m| m.id == i.id);
+            json!({
+                "id": i.id, "title": i.title, "goal": i.goal.value, "stream": i.stream.as_ref().map(|x| x.value.clone()),
+                "status": status(i.status), "hypothesis": i.hypothesis,
+                "started": i.started.map(|d| d.to_string()), "finished": i.finished.map(|d| d.to_string()),
+                "value": i.value.as_ref().map(|v| format!("{} {} per {} ({} confidence, estimate)", v.kind, money(v.amount.units()), v.per, v.confidence)),
+                "outcomes": i.outcomes.iter().map(|o| json!({"date": o.date.to_string(), "metric": o.metric.replace('_', " "), "value": o.value})).collect::<Vec<_>>(),
+                "commits": m.map_or(0, |m| m.commits), "shipped": m.map_or(0, |m| m.shipped_commits),
+                "releases": m.map_or(0, |m| m.releases.len()), "lead": dur(m.and_then(|m| m.lead_time.map(|l| l.median_seconds))),
+                "unreleased": m.map_or(0, |m| m.unreleased_commits),
+                "cost_of_delay": m.and_then(|m| m.cost_of_delay).map(&money),
+            })
+        })
+        .collect();
+    pages.push((
+        "initiatives/index.html".into(),
+        "initiatives.html",
+        json!({"initiatives": initiatives}),
+    ));
+    for i in &initiatives {
+        pages.push((
+            format!(
+                "initiatives/{}.html",
+                i["id"].as_str().unwrap_or("initiative")
+            ),
+            "initiative.html",
+            json!({"initiative": i}),
+        ));
+    }
+    pages.push(("goals.html".into(), "goals.html", json!({"goals": goals})));
+    let teams: Vec<Value> = data
+        .teams
+        .iter()
+        .map(|t| {
+            let m = data.team_metrics.iter().find(|m| m.id == t.id.value);
+            json!({
+                "id": t.id.value, "name": t.name, "members": t.members.len(), "paths": t.paths,
+                "commits": m.map_or(0, |m| m.commits), "people": m.map_or(0, |m| m.people),
+                "co_authored": pct(m.and_then(|m| m.co_authored_share)),
+                "multi_author": pct(m.and_then(|m| m.multi_author_pull_requests)),
+                "foreign": m.and_then(|m| m.commits_in_other_teams_paths),
+                "knowledge": m.map(|m| m.knowledge.iter().map(|k| json!({"path": k.path, "changes": k.changes, "people": k.people, "p80": k.people_for_80_percent})).collect::<Vec<_>>()).unwrap_or_default(),
+                "single": m.map(|m| m.single_person_paths.clone()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    pages.push((
+        "teams/index.html".into(),
+        "teams.html",
+        json!({"teams": teams}),
+    ));
+    for t in &teams {
+        pages.push((
+            format!("teams/{}.html", t["id"].as_str().unwrap_or("team")),
+            "team.html",
+            json!({"team": t}),
+        ));
+    }
+    pages.push((
+        "case-studies/index.html".into(),
+        "case_studies.html",
+        json!({"case_studies": case_list}),
+    ));
+    for c in &data.case_studies {
+        let evidence: Vec<Value> = c
+            .evidence
+            .iter()
+            .map(|e| {
+                let find = |q: &crate::content::units::Quarter| quarters.iter().find(|p| p.period == q.to_string());
+                let value = |p: Option<&PeriodMetrics>| -> String {
+                    let Some(p) = p else { return "no data".into() };
+                    match e.metric {
+                        "lead_time" => dur(p.lead_time.map(|l| l.median_seconds)),
+                        "deployment_frequency" => format!("{} releases", p.deployments),
+                        "change_failure_rate" => pct(p.change_failure_rate),
+                        "recovery_time" => dur(p.recovery_time.map(|r| r.median_seconds)),
+                        "rework_rate" => pct(p.rework_rate),
+                        "flow_time" => dur(p.flow_time.map(|f| f.median_seconds)),
+                        _ => "see the value stream".into(),
+                    }
+                };
+                let scoped = e.scope.value == "repository";
+                json!({
+                    "label": e.label.clone().unwrap_or_else(|| e.metric.replace('_', " ")),
+                    "scope": e.scope.value,
+                    "before": e.before.to_string(), "after": e.after.to_string(),
+                    "before_slug": quarter_slug(&e.before.to_string()), "after_slug": quarter_slug(&e.after.to_string()),
+                    "before_value": if scoped { value(find(&e.before)) } else { "repository numbers only, so far".into() },
+                    "after_value": if scoped { value(find(&e.after)) } else { String::new() },
+                })
+            })
+            .collect();
+        pages.push((
+            format!("case-studies/{}.html", c.slug),
+            "case_study.html",
+            json!({"title": c.title, "date": c.date.to_string(), "summary": c.summary, "body": markdown::to_html(&c.body), "evidence": evidence,
+                   "initiative": c.initiative.as_ref().map(|i| i.value.clone())}),
+        ));
+    }
+    pages.push((
+        "incidents.html".into(),
+        "incidents.html",
+        json!({"incidents": data.incidents.iter().rev().map(|i| json!({
+            "id": i.id.value, "title": i.title, "severity": i.severity, "started": i.started.to_string(),
+            "duration": i.resolved.map(|r| human_duration(r.0 - i.started.0)),
+            "caused_by": i.caused_by.as_ref().map(|x| x.value.clone()),
+            "caused_slug": i.caused_by.as_ref().and_then(|x| data.releases.iter().find(|r| r.tag == x.value)).map(|r| r.slug.clone()),
+            "fixed_by": i.fixed_by.as_ref().map(|x| x.value.clone()),
+            "fixed_slug": i.fixed_by.as_ref().and_then(|x| data.releases.iter().find(|r| r.tag == x.value)).map(|r| r.slug.clone()),
+            "cost": i.cost.map(|c| money(c.units())), "lessons": i.lessons,
+        })).collect::<Vec<_>>(), "total": money(data.cost.incident_cost)}),
+    ));
+    pages.push(("methodology.html".into(), "methodology.html", json!({})));
+    pages.push(("404.html".into(), "404.html", json!({})));
+
+    let base = data.base_url.clone();
+    let site_values = json!({"title": data.title, "generator": data.generator, "base_url": base});
+    let rendered: Vec<Result<(String, Vec<u8>), RenderError>> = pages
+        .par_iter()
+        .map(|(path, template, view)| {
+            let depth = path.matches('/').count();
+            // Relative links work from a file, under any base URL; the 404 page is
+            // served at any path, so its links start from the base URL.
+            let root = if path == "404.html" {
+                base.clone()
+            } else {
+                "../".repeat(depth)
+            };
+            let mut context = tera::Context::new();
+            context.insert("site", &site_values);
+            context.insert("root", &root);
+            context.insert("page", view);
+            context.insert("path", path);
+            let html = tera.render(template, &context).map_err(|e| RenderError {
+                template: template.to_string(),
+                message: error_chain(&e),
+            })?;
+            Ok((path.clone(), html.into_bytes()))
+        })
+        .collect();
+    let mut files = BTreeMap::new();
+    for r in rendered {
+        let (path, bytes) = r?;
+        files.insert(path, bytes);
+    }
+    let css = theme_file(theme, "style.css")
+        .or_else(|| theme_file("default", "style.css"))
+        .unwrap_or(b"");
+    files.insert("assets/style.css".into(), css.to_vec());
+    files.insert(".nojekyll".into(), Vec::new());
+    if let Some(cname) = cname {
+        files.insert("CNAME".into(), format!("{cname}\n").into_bytes());
+    }
+    let mut sitemap = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in files
+        .keys()
+        .filter(|p| p.ends_with(".html") && p.as_str() != "404.html")
+    {
+        sitemap.push_str(&format!(
+            "  <url><loc>{}{}</loc></url>\n",
+            escape(&base),
+            escape(path)
+        ));
+    }
+    sitemap.push_str("</urlset>\n");
+    files.insert("sitemap.xml".into(), sitemap.into_bytes());
+    Ok(files)
+}
+
+/// 120000 -> "120,000"; fractions keep two decimals.
+fn group(v: f64) -> String {
+    let whole = v.trunc() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    let frac = (v.fract().abs() * 100.0).round() as i64;
+    if frac == 0 {
+        format!("{sign}{out}")
+    } else {
+        format!("{sign}{out}.{frac:02}")
+    }
+}
+
+fn status(s: crate::content::Status) -> &'static str {
+    match s {
+        crate::content::Status::Proposed => "proposed",
+        crate::content::Status::InProgress => "in progress",
+        crate::content::Status::Paused => "paused",
+        crate::content::Status::Done => "done",
+        crate::content::Status::Dropped => "dropped",
+    }
+}
+
+/// Every file a theme is made of (the shared templates, then the theme's own files
+/// overriding them), for `valuestory theme export`.
+pub fn theme_files(theme: &str) -> Option<BTreeMap<String, Vec<u8>>> {
+    if !themes().iter().any(|t| t == theme) {
+        return None;
+    }
+    let mut out: BTreeMap<String, Vec<u8>> = embedded::SITE_TEMPLATES
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_vec()))
+        .collect();
+    let prefix = format!("{theme}/");
+    for (p, b) in embedded::SITE_THEMES {
+        if let Some(rest) = p.strip_prefix(prefix.as_str()) {
+            out.insert(rest.to_string(), b.to_vec());
+        }
+    }
+    Some(out)
+}
