@@ -30,11 +30,10 @@ fn site_has_data_json_and_an_index_and_is_rebuilt_in_place() {
     let first = build_site(&repo, &out);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(out.join("data.json").is_file());
-    assert!(
-        std::fs::read_to_string(out.join("index.html"))
-            .unwrap()
-            .contains("v1.0")
-    );
+    let releases = std::fs::read_to_string(out.join("releases/index.html")).unwrap();
+    assert!(releases.contains("v1.0"));
+    let index = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(index.contains("2023-Q4 at a glance"), "{index}");
     let again = build_site(&repo, &out);
     assert!(again.status.success(), "{}", stderr(&again));
 }
