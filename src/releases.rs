@@ -172,6 +172,8 @@ pub struct Correlation {
     pub unreleased: Vec<u32>,
     /// Per commit: index of the release that first shipped it, if any.
     pub owner: Vec<Option<u32>>,
+    /// Per commit: whether it counts (false outside the paths of a scoped build).
+    pub counted: Vec<bool>,
     pub warnings: Vec<String>,
 }
 
@@ -258,8 +260,12 @@ pub fn correlate(
             o => releases[o as usize].commits.push(c),
         }
     }
+    let mut counted = vec![true; n];
     if let Some(counts) = counts {
-        let keep = |c: &u32| counts(&history.commits[*c as usize]);
+        for (c, flag) in counted.iter_mut().enumerate() {
+            *flag = counts(&history.commits[c]);
+        }
+        let keep = |c: &u32| counted[*c as usize];
         unreleased.retain(keep);
         for r in releases.iter_mut() {
             r.commits.retain(keep);
@@ -301,6 +307,7 @@ pub fn correlate(
             .into_iter()
             .map(|o| (o != NONE).then_some(o))
             .collect(),
+        counted,
         warnings,
     }
 }
@@ -571,6 +578,14 @@ pub fn apply_incidents(
             };
             if !release.hotfix_evidence.contains(&e) {
                 release.hotfix_evidence.push(e);
+            }
+            // As for any hotfix, the release it builds on failed.
+            let tag = release.tag.clone();
+            if let Some(p) = release.previous {
+                let e = Evidence::FixedByHotfix { release: tag };
+                if !correlation.releases[p].failure_evidence.contains(&e) {
+                    correlation.releases[p].failure_evidence.push(e);
+                }
             }
         }
     }

@@ -60,7 +60,7 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         &input.value.folder,
         input.head,
         input.changes.as_ref(),
-        input.settings.currency.clone(),
+        &input.settings,
     );
     lap("metrics");
     let data = report::data(report::Source {

@@ -70,8 +70,25 @@ fn reference(
     problems: &mut Problems<'_>,
 ) -> Option<Spot<String>> {
     let node = f.get(name)?;
-    let value = yaml::text(node, problems)?;
-    Some(Spot { value, at: node.at })
+    name_text(node, name, problems)
+}
+
+/// A name (a tag, an id) must be written as text: YAML reads `1.10` as the number
+/// 1.1 and `0123456` as 123456, which would silently name something else.
+fn name_text(node: &Node, name: &str, problems: &mut Problems<'_>) -> Option<Spot<String>> {
+    match &node.value {
+        Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+            problems.add(
+                node.at,
+                format!(
+                    "`{name}` is read as a number or a boolean; put it in quotes, such as '{}'",
+                    node.as_text().unwrap_or_default()
+                ),
+            );
+            None
+        }
+        _ => yaml::text(node, problems).map(|value| Spot { value, at: node.at }),
+    }
 }
 
 fn required_reference(
@@ -80,8 +97,7 @@ fn required_reference(
     problems: &mut Problems<'_>,
 ) -> Option<Spot<String>> {
     let node = f.require(name, problems)?;
-    let value = yaml::text(node, problems)?;
-    Some(Spot { value, at: node.at })
+    name_text(node, name, problems)
 }
 
 /// A path prefix in the repository: relative, `/`-separated, never leaving it.

@@ -257,16 +257,30 @@ impl Differ {
         deleted: &mut Vec<(String, Side)>,
         modified: &mut Vec<(String, Option<String>, Side, Side)>,
     ) -> Result<()> {
-        let mut k = 0;
-        while k < added.len() {
-            if let Some(pos) = deleted.iter().position(|(_, o)| o.id == added[k].1.id) {
-                let (old_path, o) = deleted.remove(pos);
-                let (path, n) = added.remove(k);
-                modified.push((path, Some(old_path), o, n));
-            } else {
-                k += 1;
+        // Exact renames: the same blob deleted in one place and added in another.
+        let mut by_blob: std::collections::HashMap<git2::Oid, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, (_, o)) in deleted.iter().enumerate().rev() {
+            by_blob.entry(o.id).or_default().push(i);
+        }
+        let mut taken = vec![false; deleted.len()];
+        let mut still_added = Vec::new();
+        for (path, n) in std::mem::take(added) {
+            match by_blob.get_mut(&n.id).and_then(|list| list.pop()) {
+                Some(i) => {
+                    taken[i] = true;
+                    let (old_path, o) = deleted[i].clone();
+                    modified.push((path, Some(old_path), o, n));
+                }
+                None => still_added.push((path, n)),
             }
         }
+        *added = still_added;
+        let mut i = 0;
+        deleted.retain(|_| {
+            i += 1;
+            !taken[i - 1]
+        });
         if added.is_empty() || deleted.is_empty() || added.len() * deleted.len() > 1_000_000 {
             return Ok(());
         }

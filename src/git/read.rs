@@ -178,7 +178,7 @@ impl Repository {
                         if !annotated {
                             annotated = true;
                             tagger_time = tag.tagger().map(|t| GitTime {
-                                seconds: t.when().seconds(),
+                                seconds: t.when().seconds().clamp(0, LATEST),
                                 offset_minutes: t.when().offset_minutes(),
                             });
                         }
@@ -391,6 +391,10 @@ impl<'a> RawCommit<'a> {
     }
 }
 
+/// Dates are kept between 1970 and 2100: a commit dated in the year 9999 (git accepts
+/// it) would otherwise stretch the periods over millennia.
+pub const LATEST: i64 = 4_102_444_800;
+
 /// Splits `Name <email> 1700000000 +0200` into its parts. A damaged line still
 /// gives a person and time zero rather than failing the whole history.
 pub fn parse_signature(line: &[u8]) -> ((&[u8], &[u8]), GitTime) {
@@ -410,7 +414,8 @@ pub fn parse_signature(line: &[u8]) -> ((&[u8], &[u8]), GitTime) {
         .next()
         .and_then(|s| std::str::from_utf8(s).ok())
         .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .clamp(0, LATEST);
     let offset_minutes = fields.next().map(parse_offset).unwrap_or(0);
     (
         (name, email),

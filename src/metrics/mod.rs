@@ -196,7 +196,7 @@ pub fn compute(
     value: &ValueFolder,
     head: CommitId,
     changes: Option<&crate::changes::Changes>,
-    currency: Option<String>,
+    settings: &crate::config::Settings,
 ) -> Metrics {
     let head_index = correlation.graph.index.get(&head).copied();
     let (prs, _pr_of) = flow::pull_requests(history, correlation, head_index);
@@ -246,10 +246,23 @@ pub fn compute(
         last.unwrap_or(0),
     );
     let now = last.unwrap_or(0);
-    let initiatives = work::initiatives(history, correlation, value, changes, now);
+    let initiatives = work::initiatives(history, correlation, value, changes, now, settings);
     let goal_values = work::goal_values(value);
-    let teams = work::teams(history, value, &prs, changes, now);
-    let cost = work::cost(history, correlation, value, &initiatives, currency);
+    let teams = work::teams(
+        history,
+        value,
+        &prs,
+        changes,
+        now,
+        &settings.exclude_authors,
+    );
+    let cost = work::cost(
+        history,
+        correlation,
+        value,
+        &initiatives,
+        settings.currency.clone(),
+    );
     Metrics {
         periods,
         pull_request_count: prs.len(),
@@ -317,8 +330,9 @@ fn facts(
         .commits
         .iter()
         .zip(&shipped)
-        .filter(|(c, _)| !c.is_merge())
-        .map(|(c, s)| (c.committer_time.seconds, s.unwrap_or(i64::MAX)))
+        .zip(&correlation.counted)
+        .filter(|((c, _), counted)| **counted && !c.is_merge())
+        .map(|((c, s), _)| (c.committer_time.seconds, s.unwrap_or(i64::MAX)))
         .collect();
     landings.sort_unstable();
     Facts {
@@ -354,7 +368,10 @@ fn all_periods(
     }
     let mut velocity = vec![KindCounts::default(); n];
     let mut flow_times: Vec<Vec<i64>> = vec![Vec::new(); n];
-    for pr in prs {
+    for pr in prs
+        .iter()
+        .filter(|pr| pr.commits.iter().any(|&c| correlation.counted[c as usize]))
+    {
         if let Some(t) = f.shipped[pr.merge as usize]
             && let Some(b) = bucket(t)
         {

@@ -81,6 +81,7 @@ fn measures(prs: &[PullRequest], correlation: &Correlation, start: i64, end: i64
     let merged: Vec<&PullRequest> = prs
         .iter()
         .filter(|p| p.merged >= start && p.merged < end)
+        .filter(|p| p.commits.iter().any(|&c| correlation.counted[c as usize]))
         .collect();
     let release_time = |p: &PullRequest| {
         correlation.owner[p.merge as usize].map(|o| correlation.releases[o as usize].time)

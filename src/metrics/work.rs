@@ -111,7 +111,9 @@ pub fn initiatives(
     value: &ValueFolder,
     changes: Option<&Changes>,
     now: i64,
+    settings: &crate::config::Settings,
 ) -> Vec<InitiativeMetrics> {
+    let (baseline, lead_time_from) = (settings.baseline, settings.lead_time_from);
     value
         .initiatives
         .iter()
@@ -120,24 +122,34 @@ pub fn initiatives(
                 .commits
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| !c.is_merge() && linked(i, c, changes))
+                .filter(|(k, c)| !c.is_merge() && correlation.counted[*k] && linked(i, c, changes))
                 .map(|(k, _)| k)
                 .collect();
             let owners: Vec<Option<u32>> = commits.iter().map(|&k| correlation.owner[k]).collect();
             let mut releases: Vec<usize> = owners.iter().flatten().map(|&o| o as usize).collect();
             releases.sort_unstable();
             releases.dedup();
-            let mut lead: Vec<i64> = Vec::new();
-            for &r in &releases {
-                let rel = &correlation.releases[r];
-                for &c in &rel.commits {
-                    if commits.contains(&(c as usize)) {
-                        lead.push(
-                            (rel.time - history.commits[c as usize].author_time.seconds).max(0),
-                        );
+            // Each shipped linked commit's lead time, as releases count it (baseline
+            // and lead-time start applied).
+            let mut lead: Vec<i64> = commits
+                .iter()
+                .zip(&owners)
+                .filter_map(|(&k, o)| {
+                    let release = &correlation.releases[(*o)? as usize];
+                    let start = match lead_time_from {
+                        crate::config::LeadTimeFrom::Author => {
+                            history.commits[k].author_time.seconds
+                        }
+                        crate::config::LeadTimeFrom::Committer => {
+                            history.commits[k].committer_time.seconds
+                        }
+                    };
+                    if baseline.is_some_and(|b| start < b) {
+                        return None;
                     }
-                }
-            }
+                    Some(release.time.saturating_sub(start).max(0))
+                })
+                .collect();
             let waiting: Vec<i64> = commits
                 .iter()
                 .zip(&owners)
@@ -202,8 +214,15 @@ pub fn teams(
     prs: &[PullRequest],
     changes: Option<&Changes>,
     now: i64,
+    bots: &[regex::Regex],
 ) -> Vec<TeamMetrics> {
     let email_of = |c: &crate::history::Commit| history.person(c.author).email.to_ascii_lowercase();
+    // Bots (`commits.exclude_authors`) ship work but are not people in team views.
+    let is_bot = |c: &crate::history::Commit| {
+        let p = history.person(c.author);
+        bots.iter()
+            .any(|b| b.is_match(&p.name) || b.is_match(&p.email))
+    };
     value
         .teams
         .iter()
@@ -221,7 +240,7 @@ pub fn teams(
             let commits: Vec<&crate::history::Commit> = history
                 .commits
                 .iter()
-                .filter(|c| !c.is_merge() && is_team(c))
+                .filter(|c| !c.is_merge() && !is_bot(c) && is_team(c))
                 .collect();
             let people: BTreeSet<String> = commits.iter().map(|c| email_of(c)).collect();
             let co = commits
@@ -263,7 +282,7 @@ pub fn teams(
                     })
                     .count()
             });
-            let (knowledge, single) = knowledge(history, team, changes, now);
+            let (knowledge, single) = knowledge(history, team, changes, now, &is_bot);
             TeamMetrics {
                 id: team.id.value.clone(),
                 commits: commits.len(),
@@ -285,6 +304,7 @@ fn knowledge(
     team: &Team,
     changes: Option<&Changes>,
     now: i64,
+    is_bot: &dyn Fn(&crate::history::Commit) -> bool,
 ) -> (Vec<PathKnowledge>, Vec<String>) {
     let Some(changes) = changes else {
         return (Vec::new(), Vec::new());
@@ -296,6 +316,7 @@ fn knowledge(
         let mut by_person: HashMap<u32, usize> = HashMap::new();
         for c in history.commits.iter().filter(|c| {
             !c.is_merge()
+                && !is_bot(c)
                 && c.committer_time.seconds > now - YEAR
                 && c.committer_time.seconds <= now
         }) {
@@ -337,7 +358,7 @@ pub fn cost(
 ) -> Cost {
     let mut kinds: BTreeMap<FlowKind, usize> = BTreeMap::new();
     for (i, c) in history.commits.iter().enumerate() {
-        if !c.is_merge() && correlation.owner[i].is_some() {
+        if !c.is_merge() && correlation.owner[i].is_some() && correlation.counted[i] {
             *kinds.entry(kind_of(c)).or_default() += 1;
         }
     }

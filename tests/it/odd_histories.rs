@@ -226,3 +226,80 @@ fn mailmap_joins_two_identities() {
     let unmapped = repo.history(&[b], &Mailmap::empty()).unwrap();
     assert_eq!(unmapped.people.len(), 2);
 }
+
+#[test]
+fn commit_dated_in_the_year_9999_does_not_stretch_or_break_the_build() {
+    let mut repo = TestRepo::new();
+    let a = repo.commit(&[], "feat: a", T0);
+    let b = repo.commit(&[a], "feat: far future", 253_402_300_000);
+    repo.main_at(b);
+    repo.tag("v1.0", b);
+    let (out, data) = repo.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let quarters = data.unwrap()["periods"]["quarter"]
+        .as_array()
+        .unwrap()
+        .len();
+    // Dates are kept before 2100: from 2023-Q4 to 2100-Q1 at most.
+    assert!(quarters <= 4 * 77 + 1, "{quarters} quarters");
+}
+
+#[test]
+fn incident_fixed_by_a_release_fails_the_one_it_builds_on() {
+    let repo = TestRepo::new();
+    let t1 = repo
+        .writer
+        .tree(None, &[("f", Some(b"1".as_slice()))])
+        .unwrap();
+    let a = repo
+        .writer
+        .commit(t1, &[], &who(T0), &who(T0), "feat: a")
+        .unwrap();
+    let incident =
+        b"- id: INC-1\n  title: Down\n  started: 2023-11-15T00:00:00Z\n  fixed_by: v1.1.0\n"
+            .as_slice();
+    let t2 = repo
+        .writer
+        .tree(Some(t1), &[("value/incidents.yaml", Some(incident))])
+        .unwrap();
+    let b = repo
+        .writer
+        .commit(t2, &[a], &who(T0 + DAY), &who(T0 + DAY), "feat: b")
+        .unwrap();
+    repo.main_at(b);
+    repo.tag("v1.0.0", a);
+    repo.tag("v1.1.0", b);
+    let (out, data) = repo.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = data.unwrap();
+    assert_eq!(release(&data, "v1.1.0")["kind"], "hotfix");
+    assert_eq!(release(&data, "v1.0.0")["failed"], true);
+    assert_eq!(
+        release(&data, "v1.0.0")["failure_evidence"][0]["release"],
+        "v1.1.0"
+    );
+}
+
+#[test]
+fn an_unquoted_version_in_an_incident_is_refused_not_misread() {
+    let repo = TestRepo::new();
+    let incident =
+        b"- id: INC-1\n  title: Down\n  started: 2023-11-15T00:00:00Z\n  caused_by: 1.10\n"
+            .as_slice();
+    let t = repo
+        .writer
+        .tree(None, &[("value/incidents.yaml", Some(incident))])
+        .unwrap();
+    let a = repo
+        .writer
+        .commit(t, &[], &who(T0), &who(T0), "feat: a")
+        .unwrap();
+    repo.main_at(a);
+    let (out, _) = repo.build(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("value/incidents.yaml:4:14: `caused_by` is read as a number"),
+        "{}",
+        stderr(&out)
+    );
+}
