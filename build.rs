@@ -34,6 +34,7 @@ fn main() {
         ("SAMPLE_EARLIER", "sample-repo/earlier"),
         ("SITE_TEMPLATES", "templates"),
         ("SITE_THEMES", "themes"),
+        ("SCAFFOLD", "scaffold"),
     ] {
         let root = Path::new(&manifest).join(folder);
         println!("cargo:rerun-if-changed={folder}");

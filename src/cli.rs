@@ -32,9 +32,35 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check the configuration and the value folder, reporting every problem.
     Check(CheckArgs),
+    /// Scaffold valuestory.yaml, an example value folder and GitHub Actions workflows.
+    Init(InitArgs),
+    /// Write the quarterly business-review pack: one self-contained HTML file.
+    Pack(PackArgs),
     /// List the built-in themes, or export one to start your own.
     #[command(subcommand)]
     Theme(ThemeCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The repository to set up (default: the current folder).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct PackArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The quarter to review, such as 2026-Q3.
+    #[arg(long, value_name = "YYYY-QN")]
+    pub quarter: String,
+    /// Where to write the pack (default: valuestory-<quarter>.html).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also print it to PDF (beside the HTML) with headless Chromium.
+    #[arg(long)]
+    pub pdf: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,6 +164,8 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo(&cli, args),
         Command::Check(args) => return check(&cli, args),
         Command::Theme(t) => theme(t),
+        Command::Init(args) => init(&cli, args),
+        Command::Pack(args) => pack(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -173,6 +201,41 @@ fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
         }
         Err(e) => report_error(&e),
     }
+}
+
+fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
+    let done = cmd::init::run(&args.repo)?;
+    if !cli.quiet {
+        for p in &done.written {
+            eprintln!("wrote {}", p.display());
+        }
+        for p in &done.kept {
+            eprintln!("kept  {} (it exists; not overwritten)", p.display());
+        }
+        eprintln!(
+            "next: edit value/ to describe your goals, teams and value streams, commit it, then run `valuestory check` and `valuestory build`"
+        );
+    }
+    Ok(())
+}
+
+fn pack(cli: &Cli, args: &PackArgs) -> crate::error::Result<()> {
+    let packed = cmd::pack::run(
+        &args.source.source(cli),
+        &args.quarter,
+        args.out.as_deref(),
+        args.pdf,
+    )?;
+    if !cli.quiet {
+        for w in &packed.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    println!("{}", display_abs(&packed.html));
+    if let Some(pdf) = &packed.pdf {
+        println!("{}", display_abs(pdf));
+    }
+    Ok(())
 }
 
 fn theme(command: &ThemeCommand) -> crate::error::Result<()> {

@@ -50,38 +50,8 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
     if !input.problems.is_empty() {
         return Err(Error::Invalid(input.problems));
     }
-    let mut settings = input.settings.clone();
-    if let Some(url) = &options.base_url {
-        settings.base_url = config::normalize_base_url(url);
-    }
-    let metrics = crate::metrics::compute(
-        &input.history,
-        &input.correlation,
-        &input.value.folder,
-        input.head,
-        input.changes.as_ref(),
-        &input.settings,
-    );
-    lap("metrics");
-    let data = report::data(report::Source {
-        title: settings
-            .title
-            .clone()
-            .unwrap_or_else(|| default_title(&input.repo)),
-        base_url: settings.base_url.clone(),
-        head: input.head,
-        rev: options.source.rev.clone(),
-        history: &input.history,
-        correlation: &input.correlation,
-        value: &input.value.folder,
-        changes: input.changes.as_ref(),
-        metrics,
-        scope: input.scope.clone(),
-        // Only what the data says; warnings about this machine (a damaged cache)
-        // would make data.json differ between identical builds.
-        warnings: input.correlation.warnings.clone(),
-    });
-    lap("report");
+    let data = data_of(&input, &options.source.rev, options.base_url.as_deref());
+    lap("metrics and report");
     let json = serde_json::to_vec_pretty(&data)
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
 
@@ -138,4 +108,38 @@ fn default_title(repo: &Repository) -> String {
     } else {
         name
     }
+}
+
+/// The metrics and the report of what [`input::read`] read.
+pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data {
+    let mut settings = input.settings.clone();
+    if let Some(url) = base_url {
+        settings.base_url = config::normalize_base_url(url);
+    }
+    let metrics = crate::metrics::compute(
+        &input.history,
+        &input.correlation,
+        &input.value.folder,
+        input.head,
+        input.changes.as_ref(),
+        &input.settings,
+    );
+    report::data(report::Source {
+        title: settings
+            .title
+            .clone()
+            .unwrap_or_else(|| default_title(&input.repo)),
+        base_url: settings.base_url.clone(),
+        head: input.head,
+        rev: rev.to_string(),
+        history: &input.history,
+        correlation: &input.correlation,
+        value: &input.value.folder,
+        changes: input.changes.as_ref(),
+        metrics,
+        scope: input.scope.clone(),
+        // Only what the data says; warnings about this machine (a damaged cache)
+        // would make data.json differ between identical builds.
+        warnings: input.correlation.warnings.clone(),
+    })
 }

@@ -3,4 +3,6 @@
 pub mod build;
 pub mod check;
 pub mod demo;
+pub mod init;
 pub mod input;
+pub mod pack;

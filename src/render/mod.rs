@@ -6,7 +6,7 @@ pub mod charts;
 pub mod markdown;
 mod pages;
 
-pub use pages::{RenderError, site, theme_files, themes};
+pub use pages::{RenderError, pack, site, theme_files, themes};
 
 /// `3.2 days`, `5 hours`, `12 minutes`.
 pub fn human_duration(seconds: i64) -> String {

@@ -716,3 +716,116 @@ pub fn theme_files(theme: &str) -> Option<BTreeMap<String, Vec<u8>>> {
     }
     Some(out)
 }
+
+/// The quarterly business-review pack: one HTML file with its styles inline and
+/// charts as inline SVG, nothing fetched from anywhere.
+pub fn pack(
+    data: &Data,
+    history: &History,
+    correlation: &Correlation,
+    quarter: &str,
+) -> Result<String, RenderError> {
+    let tera = engine("print", &[])?;
+    let currency = data.cost.currency.clone();
+    let money = move |v: f64| match &currency {
+        Some(c) => format!("{c} {}", group(v)),
+        None => group(v),
+    };
+    let s = Site {
+        data,
+        history,
+        correlation,
+        money: &money,
+    };
+    let quarters = s.quarters();
+    let i = quarters
+        .iter()
+        .position(|q| q.period == quarter)
+        .unwrap_or(0);
+    let q = &quarters[i];
+    let year_before = {
+        let (y, n) = quarter.split_once("-Q").unwrap_or(("0", "1"));
+        let label = format!("{}-Q{n}", y.parse::<i32>().unwrap_or(0) - 1);
+        quarters.iter().find(|p| p.period == label)
+    };
+    let compare = |name: &str, other: Option<&PeriodMetrics>| {
+        other.map(|o| json!({"label": format!("{name} ({})", o.period), "keys": keys(o)}))
+    };
+    let incidents: Vec<Value> = data
+        .incidents
+        .iter()
+        .filter(|inc| inc.started.0 >= q.span.0 && inc.started.0 < q.span.1)
+        .map(|inc| {
+            json!({"id": inc.id.value, "title": inc.title, "severity": inc.severity,
+            "duration": inc.resolved.map(|r| human_duration(r.0 - inc.started.0)),
+            "cost": inc.cost.map(|c| money(c.units())), "lessons": inc.lessons})
+        })
+        .collect();
+    let studies: Vec<Value> = data
+        .case_studies
+        .iter()
+        .filter(|c| {
+            let t = c.date.start_seconds();
+            t >= q.span.0 && t < q.span.1
+        })
+        .map(
+            |c| json!({"title": c.title, "summary": c.summary, "body": markdown::to_html(&c.body)}),
+        )
+        .collect();
+    let streams: Vec<Value> = data
+        .stream_metrics
+        .iter()
+        .filter_map(|m| {
+            let st = data.streams.iter().find(|x| x.id == m.id)?;
+            let at = m.over_time.iter().find(|v| v.quarter == quarter);
+            let before = m.over_time.iter().find(|v| {
+                Some(v.quarter.as_str()) == i.checked_sub(1).map(|j| quarters[j].period.as_str())
+            });
+            Some(json!({"name": st.name,
+                "efficiency": pct(at.and_then(|v| v.metrics.flow_efficiency)),
+                "before": pct(before.and_then(|v| v.metrics.flow_efficiency)),
+                "lead": at.map(|v| human_duration(v.metrics.lead_time_seconds)),
+                "bottleneck": at.and_then(|v| v.metrics.bottleneck.clone())}))
+        })
+        .collect();
+    let goals: Vec<Value> = data
+        .goals
+        .iter()
+        .map(|g| json!({"title": g.title,
+            "value": money(data.goal_values.iter().find(|v| v.goal == g.id.value).map_or(0.0, |v| v.annual_value)),
+            "initiatives": data.initiatives.iter().filter(|x| x.goal.value == g.id.value).map(|x| {
+                let m = data.initiative_metrics.iter().find(|m| m.id == x.id);
+                json!({"title": x.title, "status": status(x.status),
+                    "progress": m.map(|m| format!("{} of {} linked commits shipped", m.shipped_commits, m.commits)),
+                    "latest_outcome": x.outcomes.last().map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
+            }).collect::<Vec<_>>()}))
+        .collect();
+    let css = theme_file("print", "style.css").unwrap_or(b"");
+    let methodology = tera
+        .render("methodology_body.html", &tera::Context::new())
+        .map_err(|e| RenderError {
+            template: "methodology_body.html".into(),
+            message: error_chain(&e),
+        })?;
+    let mut context = tera::Context::new();
+    context.insert(
+        "site",
+        &json!({"title": data.title, "generator": data.generator}),
+    );
+    context.insert("css", &String::from_utf8_lossy(css));
+    context.insert(
+        "page",
+        &json!({
+            "quarter": quarter, "keys": keys(q),
+            "previous": compare("Previous quarter", i.checked_sub(1).map(|j| &quarters[j])),
+            "year_before": compare("A year before", year_before),
+            "story": s.story(quarter), "goals": goals, "streams": streams, "incidents": incidents,
+            "case_studies": studies, "methodology": methodology,
+            "cost": {"failure": money(q.incident_cost), "total_delay": money(data.cost.cost_of_delay)},
+        }),
+    );
+    tera.render("pack.html", &context).map_err(|e| RenderError {
+        template: "pack.html".into(),
+        message: error_chain(&e),
+    })
+}

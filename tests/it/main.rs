@@ -8,6 +8,7 @@ mod correlation;
 mod metrics;
 mod odd_histories;
 mod output;
+mod publish;
 mod site;
 mod support;
 mod value_folder;

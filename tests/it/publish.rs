@@ -1,0 +1,217 @@
+//! The quarterly pack and `init`.
+
+use std::path::Path;
+
+use crate::support::*;
+
+#[test]
+fn pack_is_one_file_that_references_nothing_outside_it() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let out = valuestory(
+        &[
+            "pack",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--quarter",
+            "2026-Q3",
+            "--out",
+            "pack.html",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("pack.html")).unwrap();
+    assert!(html.contains("Quarterly business review"));
+    assert!(html.contains("2026-Q3"));
+    assert!(html.contains("A year before (2025-Q3)"));
+    assert!(
+        html.contains("INC-11"),
+        "the quarter's incident is in the pack"
+    );
+    assert!(html.contains("Appendix: methodology"));
+    // No reference of any kind leaves the file: no src, no href, no url(), no
+    // http(s) or protocol-relative address.
+    let refs = regex::Regex::new(r#"(?i)\b(?:src|href|action|poster)\s*="#).unwrap();
+    assert!(!refs.is_match(&html), "a reference in the pack");
+    assert!(!html.contains("url("), "a CSS url() in the pack");
+    let external = regex::Regex::new(r#"(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}"#).unwrap();
+    assert!(
+        !external.is_match(&html),
+        "an external address: {:?}",
+        external.find(&html)
+    );
+    // A quarter outside the history is refused, clearly.
+    let out = valuestory(
+        &[
+            "pack",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--quarter",
+            "2019-Q1",
+            "--out",
+            "x.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("outside the history"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// With Chromium the pack prints to a PDF of several pages; without it the test says
+/// it skipped, loudly.
+#[test]
+fn pack_prints_to_pdf_with_chromium() {
+    if !["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .any(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    {
+        eprintln!(
+            "\n*** SKIPPED pack_prints_to_pdf_with_chromium: Chromium is not installed. ***\n"
+        );
+        return;
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let out = valuestory(
+        &[
+            "pack",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--quarter",
+            "2026-Q3",
+            "--out",
+            "pack.html",
+            "--pdf",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pdf = std::fs::read(dir.path().join("pack.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Page objects: "/Type /Page" but not "/Type /Pages".
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert!(pages >= 4, "{pages} pages");
+}
+
+fn read_yaml(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    let node: serde_json::Value = serde_saphyr_value(&text);
+    node
+}
+
+/// YAML to JSON through the same parser valuestory uses.
+fn serde_saphyr_value(text: &str) -> serde_json::Value {
+    fn convert(node: &valuestory::content::yaml::Node) -> serde_json::Value {
+        use valuestory::content::yaml::Value as V;
+        match &node.value {
+            V::Null => serde_json::Value::Null,
+            V::Bool(b) => (*b).into(),
+            V::Int(i) => (*i).into(),
+            V::Float(f) => (*f).into(),
+            V::Str(s) => s.clone().into(),
+            V::Seq(items) => items.iter().map(convert).collect::<Vec<_>>().into(),
+            V::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| (k.as_text().unwrap_or_default(), convert(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+    convert(&valuestory::content::yaml::parse("workflow.yml", text).unwrap())
+}
+
+#[test]
+fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let out = valuestory(&["init", "--repo", repo.to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in [
+        "valuestory.yaml",
+        "value/goals.yaml",
+        "value/teams.yaml",
+        "value/streams/delivery.yaml",
+        ".github/workflows/valuestory-pages.yml",
+        ".github/workflows/valuestory-pr.yml",
+    ] {
+        assert!(repo.join(f).is_file(), "{f} not written");
+    }
+    // It never overwrites.
+    std::fs::write(repo.join("valuestory.yaml"), "title: Mine\n").unwrap();
+    let again = valuestory(&["init", "--repo", repo.to_str().unwrap()], dir.path());
+    assert!(again.status.success());
+    assert_eq!(
+        std::fs::read_to_string(repo.join("valuestory.yaml")).unwrap(),
+        "title: Mine\n"
+    );
+    assert!(stderr(&again).contains("not overwritten"));
+
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "chore: valuestory init",
+        ],
+    );
+    git(&repo, &["tag", "v0.1.0"]);
+    let check = valuestory(&["check", "--repo", repo.to_str().unwrap()], dir.path());
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let build = valuestory(
+        &[
+            "build",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--out",
+            dir.path().join("site").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(build.status.success(), "{}", stderr(&build));
+    assert!(dir.path().join("site/index.html").is_file());
+
+    let pages = read_yaml(&repo.join(".github/workflows/valuestory-pages.yml"));
+    let text = serde_json::to_string(&pages).unwrap();
+    for action in [
+        "actions/checkout@",
+        "actions/upload-pages-artifact@",
+        "actions/deploy-pages@",
+    ] {
+        assert!(text.contains(action), "pages workflow lacks {action}");
+    }
+    assert_eq!(pages["jobs"]["build"]["steps"][0]["with"]["fetch-depth"], 0);
+    let pr = read_yaml(&repo.join(".github/workflows/valuestory-pr.yml"));
+    let text = serde_json::to_string(&pr).unwrap();
+    assert!(text.contains("valuestory check --format github"));
+    assert!(text.contains("valuestory diff"));
+    assert!(text.contains("actions/upload-artifact@"));
+    assert_eq!(pr["jobs"]["check"]["steps"][0]["with"]["fetch-depth"], 0);
+    // The composite action at the project's root parses too.
+    let action = read_yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"));
+    assert_eq!(action["runs"]["using"], "composite");
+}
