@@ -36,9 +36,23 @@ pub enum Command {
     Init(InitArgs),
     /// Write the quarterly business-review pack: one self-contained HTML file.
     Pack(PackArgs),
+    /// What a change (such as a pull request) does to the story, as Markdown or JSON.
+    Diff(DiffArgs),
     /// List the built-in themes, or export one to start your own.
     #[command(subcommand)]
     Theme(ThemeCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// BASE..HEAD (HEAD by default), such as origin/main..HEAD.
+    pub range: String,
+    /// The repository (default: the one around the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// How to print it.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: cmd::diff::Format,
 }
 
 #[derive(Args, Debug)]
@@ -118,6 +132,7 @@ impl SourceArgs {
             },
             progress: !cli.quiet && std::io::stderr().is_terminal(),
             changes_wanted: true,
+            value_rev: None,
         }
     }
 }
@@ -166,6 +181,7 @@ pub fn main() -> ExitCode {
         Command::Theme(t) => theme(t),
         Command::Init(args) => init(&cli, args),
         Command::Pack(args) => pack(&cli, args),
+        Command::Diff(args) => diff(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -201,6 +217,16 @@ fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
         }
         Err(e) => report_error(&e),
     }
+}
+
+fn diff(args: &DiffArgs) -> crate::error::Result<()> {
+    let source = cmd::input::Source {
+        repo: args.repo.clone(),
+        ..cmd::input::Source::default()
+    };
+    let diff = cmd::diff::run(&source, &args.range)?;
+    print!("{}", diff.render(args.format));
+    Ok(())
 }
 
 fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {

@@ -29,6 +29,9 @@ pub struct Source {
     /// Whether to compute per-commit changes when a feature needs them (`check`
     /// does not).
     pub changes_wanted: bool,
+    /// Read the config and value folder from this revision instead of `rev` (for
+    /// `diff`: the base's value folder over the head's history).
+    pub value_rev: Option<String>,
 }
 
 impl Default for Source {
@@ -43,6 +46,7 @@ impl Default for Source {
             cache: CachePlace::GitDir,
             progress: false,
             changes_wanted: true,
+            value_rev: None,
         }
     }
 }
@@ -86,7 +90,10 @@ pub fn read(source: &Source) -> Result<Input> {
         }
         (false, _) => Files::Tree {
             repo: &repo,
-            commit: head,
+            commit: match &source.value_rev {
+                Some(rev) => repo.resolve(rev)?,
+                None => head,
+            },
         },
     };
     let mut problems = Vec::new();

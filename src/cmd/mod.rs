@@ -3,6 +3,7 @@
 pub mod build;
 pub mod check;
 pub mod demo;
+pub mod diff;
 pub mod init;
 pub mod input;
 pub mod pack;

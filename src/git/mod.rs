@@ -169,6 +169,7 @@ impl Repository {
     pub fn list_files(&self, commit: CommitId, dir: &str) -> Result<Vec<String>> {
         let tree = self.inner.find_commit(to_oid(commit))?.tree()?;
         let sub = match tree.get_path(Path::new(dir)) {
+            _ if dir.is_empty() => tree,
             Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
                 self.inner.find_tree(entry.id())?
             }

@@ -215,3 +215,91 @@ fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
     let action = read_yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"));
     assert_eq!(action["runs"]["using"], "composite");
 }
+
+const STORY_DIFF: &str = r#"## What this change does to the value story
+
+Comparing `main` with `change`.
+
+### The value folder
+
+- added `value/case-studies/faster-approvals.md`
+- changed `value/incidents.yaml`
+  - `[INC-11].started`: 2026-08-10T16:10:00Z → 2026-08-32T16:10:00Z
+- changed `value/streams/checkout.yaml`
+  - `stages[Idea to approved].complete_accurate`: 85% → 90%
+  - `stages[Idea to approved].wait`: 1d → 12h
+
+### Problems
+
+This change introduces 1 problem:
+
+- `value/incidents.yaml:98:12`: invalid date `2026-08-32T16:10:00Z`: expected YYYY-MM-DD or an ISO 8601 date-time such as 2025-03-01T10:00:00Z
+
+### The numbers
+
+Not compared: the head's value folder has problems, so its numbers cannot be computed.
+"#;
+
+#[test]
+fn diff_of_a_branch_that_edits_a_map_breaks_an_incident_and_adds_a_case_study() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    git(&repo, &["checkout", "-q", "-b", "change"]);
+    let edit = |file: &str, from: &str, to: &str| {
+        let path = repo.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{file}: {from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    edit(
+        "value/streams/checkout.yaml",
+        "{ name: Idea to approved, process: 2h, wait: 1d, complete_accurate: 85% }",
+        "{ name: Idea to approved, process: 2h, wait: 12h, complete_accurate: 90% }",
+    );
+    edit(
+        "value/incidents.yaml",
+        "  started: 2026-08-10T16:10:00Z",
+        "  started: 2026-08-32T16:10:00Z",
+    );
+    std::fs::write(
+        repo.join("value/case-studies/faster-approvals.md"),
+        "---\ntitle: Faster approvals\ndate: 2026-11-20\nsummary: Approving ideas in hours.\n---\nWe now approve ideas the same day.\n",
+    )
+    .unwrap();
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "docs(value): faster approvals",
+        ],
+    );
+    let out = valuestory(
+        &["diff", "main..change", "--repo", repo.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let markdown = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(markdown, STORY_DIFF, "\n{markdown}");
+    let json = valuestory(
+        &[
+            "diff",
+            "main..change",
+            "--format",
+            "json",
+            "--repo",
+            repo.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["files"].as_array().unwrap().len(), 3);
+    assert_eq!(value["problems"].as_array().unwrap().len(), 1);
+}
