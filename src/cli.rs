@@ -38,6 +38,8 @@ pub enum Command {
     Pack(PackArgs),
     /// What a change (such as a pull request) does to the story, as Markdown or JSON.
     Diff(DiffArgs),
+    /// Serve the site from the working tree on 127.0.0.1, rebuilding on every change.
+    Serve(ServeArgs),
     /// List the built-in themes, or export one to start your own.
     #[command(subcommand)]
     Theme(ThemeCommand),
@@ -53,6 +55,16 @@ pub struct DiffArgs {
     /// How to print it.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: cmd::diff::Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The repository (default: the one around the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// The port on 127.0.0.1.
+    #[arg(long, default_value = "1111")]
+    pub port: u16,
 }
 
 #[derive(Args, Debug)]
@@ -182,6 +194,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init(&cli, args),
         Command::Pack(args) => pack(&cli, args),
         Command::Diff(args) => diff(args),
+        Command::Serve(args) => cmd::serve::run(args.repo.clone(), args.port, cli.quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

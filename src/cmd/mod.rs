@@ -7,3 +7,4 @@ pub mod diff;
 pub mod init;
 pub mod input;
 pub mod pack;
+pub mod serve;

@@ -303,3 +303,102 @@ fn diff_of_a_branch_that_edits_a_map_breaks_an_incident_and_adds_a_case_study() 
     assert_eq!(value["files"].as_array().unwrap().len(), 3);
     assert_eq!(value["problems"].as_array().unwrap().len(), 1);
 }
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut body = String::new();
+    s.read_to_string(&mut body).ok()?;
+    Some(body)
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Killed(std::process::Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_valuestory"))
+        .args([
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--repo",
+            repo.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Killed(child);
+    let wait_for = |path: &str, needle: &str| -> bool {
+        for _ in 0..60 {
+            if http_get(port, path).is_some_and(|b| b.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        false
+    };
+    assert!(
+        wait_for(
+            "/streams/checkout.html",
+            "Idea to approved: process 2.0 hours"
+        ),
+        "first page never came"
+    );
+    let page = http_get(port, "/index.html").unwrap();
+    assert!(
+        page.contains("/__valuestory/reload.js"),
+        "no live reload under serve"
+    );
+    let map = repo.join("value/streams/checkout.yaml");
+    let text = std::fs::read_to_string(&map).unwrap();
+    std::fs::write(
+        &map,
+        text.replacen("process: 2h, wait: 1d", "process: 3h, wait: 1d", 1),
+    )
+    .unwrap();
+    assert!(
+        wait_for(
+            "/streams/checkout.html",
+            "Idea to approved: process 3.0 hours"
+        ),
+        "the edit never showed"
+    );
+    // A YAML error shows on the page, and the server keeps serving.
+    let goals = repo.join("value/goals.yaml");
+    let mut broken = std::fs::read_to_string(&goals).unwrap();
+    broken.push_str("broken: [\n");
+    std::fs::write(&goals, broken).unwrap();
+    assert!(
+        wait_for("/index.html", "The last build failed"),
+        "the error never showed"
+    );
+    assert!(
+        http_get(port, "/streams/checkout.html")
+            .unwrap()
+            .contains("process 3.0 hours")
+    );
+}
