@@ -156,6 +156,10 @@ pub fn yaml_error(path: &str, error: &serde_saphyr::Error) -> Located {
         .unwrap_or("invalid YAML")
         .trim()
         .to_string();
+    // Advice about parser options is for programmers, not for the user.
+    if let Some(at) = message.find(", set DuplicateKeyPolicy") {
+        message.truncate(at);
+    }
     // The location is given separately; drop serde's own copy of it.
     if let Some(at) = message.rfind(" at line ") {
         message.truncate(at);

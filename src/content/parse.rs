@@ -738,6 +738,57 @@ pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
     }
 }
 
+/// How many cases a property test runs: `PROPTEST_CASES` when set, else `default`.
+#[doc(hidden)]
+pub fn property_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: property_cases(1_000), failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_parser_survives_any_text(text in any::<String>()) {
+            let _ = split_front_matter(&text);
+            let _ = goals("g.yaml", &text);
+            let _ = teams("t.yaml", &text);
+            let _ = stream("s.yaml", "s", &text);
+            let _ = initiative("i.yaml", "i", &text);
+            let _ = incidents("n.yaml", &text);
+            let _ = incident_file("n/x.yaml", "x", &text);
+            let _ = case_study("c.md", "c", &text);
+            let _ = crate::config::parse("valuestory.yaml", &text);
+            let _ = crate::message::parse(&text);
+        }
+
+        #[test]
+        fn every_parser_survives_yaml_shaped_text(text in r#"(---\n)?([a-z_]{1,8}: ?(\[|\{|'|"|-|[0-9a-z%.:]{0,6}|\*a|&a)?\n?  ?){0,12}(---\n)?[a-z ]{0,10}"#) {
+            let _ = split_front_matter(&text);
+            let _ = goals("g.yaml", &text);
+            let _ = stream("s.yaml", "s", &text);
+            let _ = case_study("c.md", "c", &text);
+            let _ = incidents("n.yaml", &text);
+        }
+
+        #[test]
+        fn front_matter_round_trips(yaml in "([a-z]{1,6}: [a-z0-9 ]{0,10}\n){0,6}", body in "[a-z# \n]{0,40}") {
+            let text = format!("---\n{yaml}---\n{body}");
+            let (front, line, rest) = split_front_matter(&text).unwrap();
+            prop_assert_eq!(front, yaml.as_str());
+            prop_assert_eq!(line, 2);
+            prop_assert_eq!(rest, body.as_str());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

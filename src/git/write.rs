@@ -92,6 +92,17 @@ impl Writer {
         Ok(TreeId(update.create_updated(&self.repo, &base)?))
     }
 
+    /// `base` with symbolic links added: `(path, target)`.
+    pub fn tree_links(&self, base: Option<TreeId>, links: &[(&str, &str)]) -> Result<TreeId> {
+        let base = self.repo.find_tree(base.map_or(self.empty_tree, |t| t.0))?;
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (path, target) in links {
+            let blob = self.repo.blob(target.as_bytes())?;
+            update.upsert(*path, blob, git2::FileMode::Link);
+        }
+        Ok(TreeId(update.create_updated(&self.repo, &base)?))
+    }
+
     /// A commit with a UTF-8 message; no reference moves.
     pub fn commit(
         &self,
