@@ -186,7 +186,7 @@ fn catalog() -> Vec<Case> {
         case(
             "absolute path in a match",
             "value/initiatives/i.yaml",
-            &format!("title: I\ngoal: g\nmatch: {{ paths: [/etc/] }}\n"),
+            "title: I\ngoal: g\nmatch: { paths: [/etc/] }\n",
             1,
             "must be relative",
         ),
