@@ -55,7 +55,21 @@ pub struct CommitsFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DoraFile {
-    pub bands: Option<String>,
+    /// `dora-2023` (the default) or `custom`.
+    pub bands: Option<Spanned<String>>,
+    pub lead_time: Option<LimitsFile>,
+    pub change_failure_rate: Option<LimitsFile>,
+    pub recovery_time: Option<LimitsFile>,
+    pub deployment_frequency: Option<LimitsFile>,
+}
+
+/// The limits of the elite, high and medium bands of one metric.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    pub elite: crate::content::yaml::Node,
+    pub high: crate::content::yaml::Node,
+    pub medium: crate::content::yaml::Node,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +105,8 @@ pub struct Settings {
     pub baseline: Option<i64>,
     pub lead_time_from: LeadTimeFrom,
     pub exclude_authors: Vec<Regex>,
+    /// Band thresholds: the DORA 2023 report's unless the config says otherwise.
+    pub bands: crate::metrics::bands::Thresholds,
     /// Only commits touching these path prefixes count (monorepo scoping).
     pub paths: Vec<String>,
     /// The currency of money amounts, when `money` is configured.
@@ -126,6 +142,7 @@ impl Default for Settings {
             baseline: None,
             lead_time_from: LeadTimeFrom::Author,
             exclude_authors: vec![Regex::new(r"\[bot\]$").expect("the default pattern compiles")],
+            bands: crate::metrics::bands::Thresholds::default(),
             paths: Vec::new(),
             currency: None,
             theme: None,
@@ -275,7 +292,9 @@ impl ConfigFile {
                 tag_prefix: c.tag_prefix,
             });
         }
+        let bands = self.dora.resolve(path)?;
         Ok(Settings {
+            bands,
             title: self.title,
             base_url,
             tag_pattern,
@@ -357,5 +376,110 @@ mod tests {
         assert_eq!(normalize_base_url("repo"), "/repo/");
         assert_eq!(normalize_base_url("/repo/pr-4"), "/repo/pr-4/");
         assert_eq!(normalize_base_url("https://acme.github.io/repo/"), "/repo/");
+    }
+}
+
+impl DoraFile {
+    /// The thresholds in force, each limit parsed and checked to be in order.
+    fn resolve(&self, path: &str) -> Result<crate::metrics::bands::Thresholds, Located> {
+        use crate::content::units::{Duration, Percent};
+        let mut t = crate::metrics::bands::Thresholds::default();
+        let custom = match &self.bands {
+            None => false,
+            Some(s) if s.value == "dora-2023" => false,
+            Some(s) if s.value == "custom" => true,
+            Some(s) => {
+                return Err(Located {
+                    path: path.to_string(),
+                    line: s.referenced.line().max(1),
+                    column: s.referenced.column().max(1),
+                    message: format!(
+                        "`dora.bands` cannot be `{}`; expected `dora-2023` or `custom`",
+                        s.value
+                    ),
+                });
+            }
+        };
+        let given = [
+            &self.lead_time,
+            &self.change_failure_rate,
+            &self.recovery_time,
+            &self.deployment_frequency,
+        ];
+        if !custom {
+            if let Some(l) = given.iter().find_map(|g| g.as_ref()) {
+                return Err(at_node(
+                    path,
+                    &l.elite,
+                    "band limits need `bands: custom` beside them".into(),
+                ));
+            }
+            return Ok(t);
+        }
+        let three = |l: &LimitsFile,
+                     parse: &dyn Fn(&str) -> Result<f64, String>|
+         -> Result<[f64; 3], Located> {
+            let mut out = [0.0; 3];
+            for (i, node) in [&l.elite, &l.high, &l.medium].into_iter().enumerate() {
+                let text = node.as_text().unwrap_or_default();
+                out[i] = parse(&text).map_err(|m| at_node(path, node, m))?;
+            }
+            Ok(out)
+        };
+        let duration = |s: &str| Duration::parse(s).map(|d| d.0 as f64);
+        let percent = |s: &str| Percent::parse(s).map(|p| p.0);
+        let number = |s: &str| {
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| format!("invalid number `{s}`: expected deploy-days, such as 5"))
+        };
+        let ordered = |l: &LimitsFile, v: [f64; 3], ascending: bool| -> Result<(), Located> {
+            let ok = if ascending {
+                v[0] <= v[1] && v[1] <= v[2]
+            } else {
+                v[0] >= v[1]
+            };
+            if ok {
+                Ok(())
+            } else {
+                Err(at_node(
+                    path,
+                    &l.elite,
+                    "band limits must go from elite to medium in order".into(),
+                ))
+            }
+        };
+        if let Some(l) = &self.lead_time {
+            let v = three(l, &duration)?;
+            ordered(l, v, true)?;
+            t.lead_time = [v[0] as i64, v[1] as i64, v[2] as i64];
+        }
+        if let Some(l) = &self.change_failure_rate {
+            let v = three(l, &percent)?;
+            ordered(l, v, true)?;
+            t.change_failure_rate = v;
+        }
+        if let Some(l) = &self.recovery_time {
+            let v = three(l, &duration)?;
+            ordered(l, v, true)?;
+            t.recovery_time = [v[0] as i64, v[1] as i64, v[2] as i64];
+        }
+        if let Some(l) = &self.deployment_frequency {
+            let v = three(l, &number)?;
+            ordered(l, v, false)?;
+            t.deployment_frequency = v;
+        }
+        Ok(t)
+    }
+}
+
+fn at_node(path: &str, node: &crate::content::yaml::Node, message: String) -> Located {
+    Located {
+        path: path.to_string(),
+        line: node.at.line.max(1),
+        column: node.at.column.max(1),
+        message,
     }
 }

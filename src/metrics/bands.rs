@@ -48,35 +48,70 @@ pub const MIN_RECOVERIES: usize = 1;
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
 
+/// The limits of the elite, high and medium bands of each metric; anything beyond
+/// medium is low. The default is the DORA 2023 report's.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Lead time under each limit, in seconds.
+    pub lead_time: [i64; 3],
+    /// Change failure rate at most each limit (a fraction).
+    pub change_failure_rate: [f64; 3],
+    /// Recovery time under each limit, in seconds.
+    pub recovery_time: [i64; 3],
+    /// Median deploy-days per week for elite and high, per month for medium.
+    pub deployment_frequency: [f64; 3],
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            lead_time: [DAY, 7 * DAY, 30 * DAY],
+            change_failure_rate: [0.05, 0.10, 0.15],
+            recovery_time: [HOUR, DAY, 7 * DAY],
+            deployment_frequency: [5.0, 1.0, 1.0],
+        }
+    }
+}
+
+fn below(value: i64, limits: &[i64; 3]) -> Level {
+    if value < limits[0] {
+        Level::Elite
+    } else if value < limits[1] {
+        Level::High
+    } else if value < limits[2] {
+        Level::Medium
+    } else {
+        Level::Low
+    }
+}
+
 /// Lead time for changes: elite under a day, high under a week, medium under a
 /// month (30 days), else low.
 pub fn lead_time(median_seconds: Option<i64>, commits: usize) -> Band {
+    lead_time_with(&Thresholds::default(), median_seconds, commits)
+}
+
+pub fn lead_time_with(t: &Thresholds, median_seconds: Option<i64>, commits: usize) -> Band {
     match median_seconds {
-        Some(m) if commits >= MIN_LEAD_TIME_COMMITS => Band::of(
-            if m < DAY {
-                Level::Elite
-            } else if m < 7 * DAY {
-                Level::High
-            } else if m < 30 * DAY {
-                Level::Medium
-            } else {
-                Level::Low
-            },
-            commits,
-        ),
+        Some(m) if commits >= MIN_LEAD_TIME_COMMITS => Band::of(below(m, &t.lead_time), commits),
         _ => Band::too_few(commits, MIN_LEAD_TIME_COMMITS, "commits"),
     }
 }
 
 /// Change failure rate: elite up to 5%, high up to 10%, medium up to 15%, else low.
 pub fn change_failure_rate(rate: Option<f64>, releases: usize) -> Band {
+    change_failure_rate_with(&Thresholds::default(), rate, releases)
+}
+
+pub fn change_failure_rate_with(t: &Thresholds, rate: Option<f64>, releases: usize) -> Band {
+    let [elite, high, medium] = t.change_failure_rate;
     match rate {
         Some(r) if releases >= MIN_RELEASES => Band::of(
-            if r <= 0.05 {
+            if r <= elite {
                 Level::Elite
-            } else if r <= 0.10 {
+            } else if r <= high {
                 Level::High
-            } else if r <= 0.15 {
+            } else if r <= medium {
                 Level::Medium
             } else {
                 Level::Low
@@ -90,19 +125,12 @@ pub fn change_failure_rate(rate: Option<f64>, releases: usize) -> Band {
 /// Failed deployment recovery time: elite under an hour, high under a day, medium
 /// under a week, else low.
 pub fn recovery_time(median_seconds: Option<i64>, recoveries: usize) -> Band {
+    recovery_time_with(&Thresholds::default(), median_seconds, recoveries)
+}
+
+pub fn recovery_time_with(t: &Thresholds, median_seconds: Option<i64>, recoveries: usize) -> Band {
     match median_seconds {
-        Some(m) if recoveries >= MIN_RECOVERIES => Band::of(
-            if m < HOUR {
-                Level::Elite
-            } else if m < DAY {
-                Level::High
-            } else if m < 7 * DAY {
-                Level::Medium
-            } else {
-                Level::Low
-            },
-            recoveries,
-        ),
+        Some(m) if recoveries >= MIN_RECOVERIES => Band::of(below(m, &t.recovery_time), recoveries),
         _ => Band::too_few(recoveries, MIN_RECOVERIES, "recovered failures"),
     }
 }
@@ -112,6 +140,19 @@ pub fn recovery_time(median_seconds: Option<i64>, recoveries: usize) -> Band {
 /// 1, medium when the median month has at least 1, else low. Needs at least four
 /// weeks of window.
 pub fn deployment_frequency(weekly_deploy_days: &[usize], monthly_deploy_days: &[usize]) -> Band {
+    deployment_frequency_with(
+        &Thresholds::default(),
+        weekly_deploy_days,
+        monthly_deploy_days,
+    )
+}
+
+pub fn deployment_frequency_with(
+    t: &Thresholds,
+    weekly_deploy_days: &[usize],
+    monthly_deploy_days: &[usize],
+) -> Band {
+    let [elite, high, medium] = t.deployment_frequency;
     let weeks = weekly_deploy_days.len();
     if weeks < 4 {
         return Band::too_few(weeks, 4, "weeks");
@@ -131,11 +172,11 @@ pub fn deployment_frequency(weekly_deploy_days: &[usize], monthly_deploy_days: &
     let week = median(weekly_deploy_days);
     let month = median(monthly_deploy_days);
     Band::of(
-        if week >= 5.0 {
+        if week >= elite {
             Level::Elite
-        } else if week >= 1.0 {
+        } else if week >= high {
             Level::High
-        } else if month >= 1.0 {
+        } else if month >= medium {
             Level::Medium
         } else {
             Level::Low

@@ -228,7 +228,15 @@ pub fn compute(
             let list = periods::between(kind, first, last);
             periods.insert(
                 kind.name(),
-                all_periods(&list, history, correlation, value, &prs, &facts),
+                all_periods(
+                    &list,
+                    history,
+                    correlation,
+                    value,
+                    &prs,
+                    &facts,
+                    &settings.bands,
+                ),
             );
         }
     }
@@ -354,6 +362,7 @@ fn all_periods(
     value: &ValueFolder,
     prs: &[PullRequest],
     f: &Facts,
+    thresholds: &bands::Thresholds,
 ) -> Vec<PeriodMetrics> {
     let bucket = |t: i64| -> Option<usize> {
         let i = list.partition_point(|p| p.end <= t);
@@ -428,13 +437,19 @@ fn all_periods(
             .fold(0.0, |a, b| a + b);
         let change_failure_rate = ratio(failed, deployments);
         let bands = (p.kind != Kind::Week).then(|| Bands {
-            deployment_frequency: Some(deploy_band(p, &days)),
-            lead_time: bands::lead_time(
+            deployment_frequency: Some(deploy_band(p, &days, thresholds)),
+            lead_time: bands::lead_time_with(
+                thresholds,
                 lead_time.map(|s| s.median_seconds),
                 lead_time.map_or(0, |s| s.count),
             ),
-            change_failure_rate: bands::change_failure_rate(change_failure_rate, deployments),
-            recovery_time: bands::recovery_time(
+            change_failure_rate: bands::change_failure_rate_with(
+                thresholds,
+                change_failure_rate,
+                deployments,
+            ),
+            recovery_time: bands::recovery_time_with(
+                thresholds,
                 recovery_time.map(|s| s.median_seconds),
                 recovery_time.map_or(0, |s| s.count),
             ),
@@ -525,7 +540,7 @@ fn loads(list: &[Period], landings: &[(i64, i64)]) -> Vec<Load> {
 }
 
 /// Deploy-days in each ISO week and each month that lies entirely inside the period.
-fn deploy_band(p: &Period, days: &[i64]) -> Band {
+fn deploy_band(p: &Period, days: &[i64], thresholds: &bands::Thresholds) -> Band {
     let count = |kind: Kind| -> Vec<usize> {
         periods::between(kind, p.start, p.end - 1)
             .into_iter()
@@ -536,5 +551,5 @@ fn deploy_band(p: &Period, days: &[i64]) -> Band {
             })
             .collect()
     };
-    bands::deployment_frequency(&count(Kind::Week), &count(Kind::Month))
+    bands::deployment_frequency_with(thresholds, &count(Kind::Week), &count(Kind::Month))
 }

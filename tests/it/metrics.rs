@@ -458,3 +458,44 @@ fn initiatives_teams_and_cost_by_hand() {
     assert!((cost["cost_of_delay"].as_f64().unwrap() - 600.0).abs() < 1e-9);
     assert_eq!(cost["estimate"], true);
 }
+
+#[test]
+fn custom_band_thresholds_replace_the_2023_ones() {
+    let (repo, data, _) = build();
+    assert_eq!(
+        period(&data, "quarter", "2026-Q2")["bands"]["lead_time"]["level"],
+        "elite"
+    );
+    // With elite under 1 h and high under 4 h, Q2's 3 h median lead time is high; with
+    // recovery elite under 10 minutes, its 30 minutes are high.
+    let config = repo.root.path().join("bands.yaml");
+    std::fs::write(
+        &config,
+        "dora:\n  bands: custom\n  lead_time: { elite: 1h, high: 4h, medium: 1w }\n  recovery_time: { elite: 10m, high: 1d, medium: 1w }\n",
+    )
+    .unwrap();
+    let (out, custom) = repo.build(&["--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let q2 = period(custom.as_ref().unwrap(), "quarter", "2026-Q2").clone();
+    assert_eq!(q2["bands"]["lead_time"]["level"], "high");
+    assert_eq!(q2["bands"]["recovery_time"]["level"], "high");
+    std::fs::write(
+        &config,
+        "dora:\n  bands: custom\n  lead_time: { elite: 1w, high: 1d, medium: 30d }\n",
+    )
+    .unwrap();
+    let (out, _) = repo.build(&["--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":3:23: band limits must go from elite to medium in order"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&config, "dora:\n  bands: fastest\n").unwrap();
+    let (out, _) = repo.build(&["--config", config.to_str().unwrap()]);
+    assert!(
+        stderr(&out).contains(":2:10: `dora.bands` cannot be `fastest`"),
+        "{}",
+        stderr(&out)
+    );
+}
