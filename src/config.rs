@@ -333,52 +333,6 @@ fn first_line(s: &str) -> String {
         .to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_file_gives_defaults() {
-        let s = parse("valuestory.yaml", "")
-            .unwrap()
-            .resolve("valuestory.yaml", None)
-            .unwrap();
-        assert!(s.tag_pattern.is_match("v1.2.3"));
-        assert!(s.tag_pattern.is_match("1.2"));
-        assert!(!s.tag_pattern.is_match("v1.2.3-rc.1"));
-        assert!(s.exclude_authors[0].is_match("renovate[bot]"));
-    }
-
-    #[test]
-    fn unknown_key_is_located() {
-        let e = parse(
-            "valuestory.yaml",
-            "title: x\nreleases:\n  tag_patern: 'v.*'\n",
-        )
-        .unwrap_err();
-        assert_eq!((e.line, e.column), (3, 3), "{e}");
-        assert!(e.message.contains("tag_patern"), "{e}");
-    }
-
-    #[test]
-    fn bad_regex_points_at_the_value() {
-        let e = parse("c.yaml", "releases:\n  tag_pattern: '(v'\n")
-            .unwrap()
-            .resolve("c.yaml", None)
-            .unwrap_err();
-        assert_eq!(e.line, 2, "{e}");
-        assert!(e.message.contains("invalid regular expression"), "{e}");
-    }
-
-    #[test]
-    fn base_url_is_normalized() {
-        assert_eq!(normalize_base_url(""), "/");
-        assert_eq!(normalize_base_url("repo"), "/repo/");
-        assert_eq!(normalize_base_url("/repo/pr-4"), "/repo/pr-4/");
-        assert_eq!(normalize_base_url("https://acme.github.io/repo/"), "/repo/");
-    }
-}
-
 impl DoraFile {
     /// The thresholds in force, each limit parsed and checked to be in order.
     fn resolve(&self, path: &str) -> Result<crate::metrics::bands::Thresholds, Located> {
@@ -481,5 +435,51 @@ fn at_node(path: &str, node: &crate::content::yaml::Node, message: String) -> Lo
         line: node.at.line.max(1),
         column: node.at.column.max(1),
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let s = parse("valuestory.yaml", "")
+            .unwrap()
+            .resolve("valuestory.yaml", None)
+            .unwrap();
+        assert!(s.tag_pattern.is_match("v1.2.3"));
+        assert!(s.tag_pattern.is_match("1.2"));
+        assert!(!s.tag_pattern.is_match("v1.2.3-rc.1"));
+        assert!(s.exclude_authors[0].is_match("renovate[bot]"));
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let e = parse(
+            "valuestory.yaml",
+            "title: x\nreleases:\n  tag_patern: 'v.*'\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.column), (3, 3), "{e}");
+        assert!(e.message.contains("tag_patern"), "{e}");
+    }
+
+    #[test]
+    fn bad_regex_points_at_the_value() {
+        let e = parse("c.yaml", "releases:\n  tag_pattern: '(v'\n")
+            .unwrap()
+            .resolve("c.yaml", None)
+            .unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("invalid regular expression"), "{e}");
+    }
+
+    #[test]
+    fn base_url_is_normalized() {
+        assert_eq!(normalize_base_url(""), "/");
+        assert_eq!(normalize_base_url("repo"), "/repo/");
+        assert_eq!(normalize_base_url("/repo/pr-4"), "/repo/pr-4/");
+        assert_eq!(normalize_base_url("https://acme.github.io/repo/"), "/repo/");
     }
 }
