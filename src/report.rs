@@ -32,6 +32,8 @@ pub struct Data {
     pub goal_values: Vec<crate::metrics::work::GoalValue>,
     pub team_metrics: Vec<crate::metrics::work::TeamMetrics>,
     pub cost: crate::metrics::work::Cost,
+    /// The keys per quarter of each team, stream and initiative.
+    pub scopes: Vec<crate::metrics::scopes::ScopedQuarters>,
     pub goals: Vec<content::Goal>,
     pub teams: Vec<content::Team>,
     pub streams: Vec<content::Stream>,
@@ -181,6 +183,7 @@ pub fn data(source: Source<'_>) -> Data {
         goal_values: metrics.goal_values,
         team_metrics: metrics.teams,
         cost: metrics.cost,
+        scopes: metrics.scopes,
         goals: value.goals.clone(),
         teams: value.teams.clone(),
         streams: value.streams.clone(),

@@ -7,6 +7,7 @@ pub mod bands;
 pub mod flow;
 pub mod narrative;
 pub mod periods;
+pub mod scopes;
 pub mod streams;
 pub mod work;
 
@@ -125,6 +126,7 @@ pub struct Metrics {
     pub goal_values: Vec<work::GoalValue>,
     pub teams: Vec<work::TeamMetrics>,
     pub cost: work::Cost,
+    pub scopes: Vec<scopes::ScopedQuarters>,
     #[serde(skip)]
     pub pull_requests: Vec<PullRequest>,
 }
@@ -264,6 +266,14 @@ pub fn compute(
         now,
         &settings.exclude_authors,
     );
+    let scopes = scopes::compute(
+        history,
+        correlation,
+        value,
+        changes,
+        periods.get("quarter").map(Vec::as_slice).unwrap_or(&[]),
+        settings,
+    );
     let cost = work::cost(
         history,
         correlation,
@@ -281,6 +291,7 @@ pub fn compute(
         goal_values,
         teams,
         cost,
+        scopes,
         pull_requests: prs,
     }
 }

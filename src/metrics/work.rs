@@ -79,7 +79,8 @@ pub struct Cost {
     pub estimate: bool,
 }
 
-fn linked(i: &Initiative, c: &crate::history::Commit, changes: Option<&Changes>) -> bool {
+/// Whether a commit belongs to an initiative by its `match` rules.
+pub fn linked(i: &Initiative, c: &crate::history::Commit, changes: Option<&Changes>) -> bool {
     let key = i.matching.trailer.as_deref();
     if let Some(key) = key
         && c.trailer_values(key).any(|v| v.eq_ignore_ascii_case(&i.id))

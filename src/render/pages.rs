@@ -579,13 +579,25 @@ pub fn site(
                     }
                 };
                 let scoped = e.scope.value == "repository";
+                let part = data.scopes.iter().find(|s| s.scope == e.scope.value);
+                let part_value = |q: &crate::content::units::Quarter| -> String {
+                    let Some(k) = part.and_then(|s| s.quarters.iter().find(|k| k.period == q.to_string())) else {
+                        return "no data".into();
+                    };
+                    match e.metric {
+                        "lead_time" => dur(k.lead_time.map(|l| l.median_seconds)),
+                        "deployment_frequency" => format!("{} releases", k.deployments),
+                        "change_failure_rate" => pct(k.change_failure_rate),
+                        _ => "repository numbers only, so far".into(),
+                    }
+                };
                 json!({
                     "label": e.label.clone().unwrap_or_else(|| e.metric.replace('_', " ")),
                     "scope": e.scope.value,
                     "before": e.before.to_string(), "after": e.after.to_string(),
                     "before_slug": quarter_slug(&e.before.to_string()), "after_slug": quarter_slug(&e.after.to_string()),
-                    "before_value": if scoped { value(find(&e.before)) } else { "repository numbers only, so far".into() },
-                    "after_value": if scoped { value(find(&e.after)) } else { String::new() },
+                    "before_value": if scoped { value(find(&e.before)) } else { part_value(&e.before) },
+                    "after_value": if scoped { value(find(&e.after)) } else { part_value(&e.after) },
                 })
             })
             .collect();

@@ -499,3 +499,41 @@ fn custom_band_thresholds_replace_the_2023_ones() {
         stderr(&out)
     );
 }
+
+#[test]
+fn keys_per_team_and_initiative_by_hand() {
+    let (_repo, data, _) = build();
+    let scope = |name: &str, period: &str| {
+        data["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["scope"] == name)
+            .unwrap_or_else(|| panic!("no scope {name}"))["quarters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["period"] == period)
+            .unwrap()
+            .clone()
+    };
+    // Team t is Tess, who wrote everything: its Q1 is the repository's Q1.
+    let t = scope("team:t", "2026-Q1");
+    assert_eq!(t["deployments"], 3);
+    assert_eq!(t["lead_time"]["median_seconds"], 86_400);
+    assert!((t["change_failure_rate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    // Initiative x in Q2: c6 shipped by v1.3.0 (27 h), c9 by v1.3.1 (1 h); v1.3.0 failed.
+    let x = scope("initiative:x", "2026-Q2");
+    assert_eq!(x["deployments"], 2);
+    assert_eq!(x["commits"], 2);
+    assert_eq!(x["lead_time"]["median_seconds"], 50_400);
+    assert_eq!(x["change_failure_rate"], 0.5);
+    // The stream has no owner team, so it has no scope of its own.
+    assert!(
+        data["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["scope"] != "stream:api")
+    );
+}
