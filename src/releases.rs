@@ -101,6 +101,19 @@ impl Graph {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn versions_are_read_from_the_end_of_the_tag() {
+        assert_eq!(super::semver("v1.2.3"), Some((1, 2, 3)));
+        assert_eq!(super::semver("1.2"), Some((1, 2, 0)));
+        assert_eq!(super::semver("s3-v1.2.1"), Some((1, 2, 1)));
+        assert_eq!(super::semver("notify-v0.10.0"), Some((0, 10, 0)));
+        assert_eq!(super::semver("v1.2.3-rc.1"), None);
+        assert_eq!(super::semver("release"), None);
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReleaseKind {
@@ -484,8 +497,20 @@ fn classify(
 
 /// `v1.2.3` or `1.2` as (major, minor, patch); pre-release or other names give None.
 pub fn semver(tag: &str) -> Option<(u64, u64, u64)> {
-    let start = tag.find(|c: char| c.is_ascii_digit())?;
-    let mut parts = tag[start..].split('.');
+    // The version is the tag's last run of digits and dots, so a prefix with digits
+    // in it (`s3-v1.2.0`) does not get in the way.
+    let end = tag.len();
+    let start = tag
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit() || *c == '.')
+        .last()
+        .map(|(i, _)| i)?;
+    let version = &tag[start..end];
+    if version.starts_with('.') {
+        return None;
+    }
+    let mut parts = version.split('.');
     let major = parts.next()?.parse().ok()?;
     let minor = parts.next()?.parse().ok()?;
     let patch = match parts.next() {
@@ -561,7 +586,18 @@ pub fn apply_incidents(
         .iter()
         .map(|inc| (inc.caused_by.and_then(find), inc.fixed_by.and_then(find)))
         .collect();
-    for (inc, (caused, fixed)) in incidents.iter().zip(resolved) {
+    for (inc, (caused, fixed)) in incidents.iter().zip(resolved.iter().copied()) {
+        for (field, named, found) in [
+            ("caused_by", inc.caused_by, caused),
+            ("fixed_by", inc.fixed_by, fixed),
+        ] {
+            if let (Some(name), None) = (named, found) {
+                correlation.warnings.push(format!(
+                    "incident {}: {field} `{name}` is not a release (nor a commit a release shipped), so it counts toward none",
+                    inc.id
+                ));
+            }
+        }
         if let Some(r) = caused {
             let e = Evidence::Incident {
                 incident: inc.id.to_string(),

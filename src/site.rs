@@ -218,5 +218,16 @@ pub fn write_json_only(out: &Path, json: &[u8], guard: &Guard) -> Result<()> {
             out.display()
         )));
     }
-    write_file_atomic(&target.join("data.json"), json)
+    // A data.json that is not valuestory's is the user's: never replaced.
+    let existing = target.join("data.json");
+    if let Ok(bytes) = fs::read(&existing)
+        && !String::from_utf8_lossy(&bytes[..bytes.len().min(512)])
+            .contains("\"generator\": \"valuestory")
+    {
+        return Err(Error::Refused(format!(
+            "{}: holds a data.json valuestory did not write; choose another --out",
+            out.display()
+        )));
+    }
+    write_file_atomic(&existing, json)
 }

@@ -122,27 +122,36 @@ fn files_in(files: &Files<'_>, dir: &str, extensions: &[&str]) -> Result<Vec<(St
 pub fn load(files: &Files<'_>) -> Result<Loaded> {
     let mut loaded = Loaded::default();
     let mut folder = ValueFolder::default();
+    let mut unreadable = refs::Unreadable::default();
     let root = VALUE_DIR;
 
     let path = format!("{root}/goals.yaml");
     if let Some(text) = loaded.text(files, &path)? {
         let parsed = parse::goals(&path, &text);
+        unreadable.goals = parsed.items.is_empty() && !parsed.problems.is_empty();
         loaded.take(parsed, &mut folder.goals);
     }
     let path = format!("{root}/teams.yaml");
     if let Some(text) = loaded.text(files, &path)? {
         let parsed = parse::teams(&path, &text);
+        unreadable.teams = parsed.items.is_empty() && !parsed.problems.is_empty();
         loaded.take(parsed, &mut folder.teams);
     }
     for (path, stem) in files_in(files, &format!("{root}/streams"), &["yaml", "yml"])? {
         if let Some(text) = loaded.text(files, &path)? {
             let parsed = parse::stream(&path, &stem, &text);
+            if parsed.items.is_empty() {
+                unreadable.streams.push(stem.clone());
+            }
             loaded.take(parsed, &mut folder.streams);
         }
     }
     for (path, stem) in files_in(files, &format!("{root}/initiatives"), &["yaml", "yml"])? {
         if let Some(text) = loaded.text(files, &path)? {
             let parsed = parse::initiative(&path, &stem, &text);
+            if parsed.items.is_empty() {
+                unreadable.initiatives.push(stem.clone());
+            }
             loaded.take(parsed, &mut folder.initiatives);
         }
     }
@@ -177,7 +186,7 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
     folder
         .case_studies
         .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
-    let mut problems = check_refs(&folder);
+    let mut problems = check_refs(&folder, &unreadable);
     loaded.problems.append(&mut problems);
     loaded.folder = folder;
     Ok(loaded)

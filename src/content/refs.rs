@@ -51,7 +51,18 @@ fn exists(
 }
 
 /// References inside the folder: goals, streams, teams, initiatives, evidence scopes.
-pub fn check_refs(folder: &ValueFolder) -> Vec<Located> {
+/// What could not be read at all: references into it are not reported, since the
+/// file's own problem already is and would otherwise cascade.
+#[derive(Default)]
+pub struct Unreadable {
+    pub goals: bool,
+    pub teams: bool,
+    /// File stems of stream and initiative files that did not parse.
+    pub streams: Vec<String>,
+    pub initiatives: Vec<String>,
+}
+
+pub fn check_refs(folder: &ValueFolder, unreadable: &Unreadable) -> Vec<Located> {
     let mut out = Vec::new();
     unique(
         "goal",
@@ -97,27 +108,45 @@ pub fn check_refs(folder: &ValueFolder) -> Vec<Located> {
 
     let goals: Vec<&str> = folder.goals.iter().map(|g| g.id.value.as_str()).collect();
     let teams: Vec<&str> = folder.teams.iter().map(|t| t.id.value.as_str()).collect();
-    let streams: Vec<&str> = folder.streams.iter().map(|s| s.id.as_str()).collect();
-    let initiatives: Vec<&str> = folder.initiatives.iter().map(|i| i.id.as_str()).collect();
+    let streams: Vec<&str> = folder
+        .streams
+        .iter()
+        .map(|s| s.id.as_str())
+        .chain(unreadable.streams.iter().map(String::as_str))
+        .collect();
+    let initiatives: Vec<&str> = folder
+        .initiatives
+        .iter()
+        .map(|i| i.id.as_str())
+        .chain(unreadable.initiatives.iter().map(String::as_str))
+        .collect();
     const GOALS: &str = "value/goals.yaml";
     const TEAMS: &str = "value/teams.yaml";
     const STREAMS: &str = "value/streams/";
     const INITIATIVES: &str = "value/initiatives/";
 
     for s in &folder.streams {
-        if let Some(g) = &s.goal {
+        if let Some(g) = &s.goal
+            && !unreadable.goals
+        {
             exists(&s.path, g, "goal", GOALS, &goals, &mut out);
         }
-        if let Some(t) = &s.owner {
+        if let Some(t) = &s.owner
+            && !unreadable.teams
+        {
             exists(&s.path, t, "team", TEAMS, &teams, &mut out);
         }
     }
     for i in &folder.initiatives {
-        exists(&i.path, &i.goal, "goal", GOALS, &goals, &mut out);
+        if !unreadable.goals {
+            exists(&i.path, &i.goal, "goal", GOALS, &goals, &mut out);
+        }
         if let Some(s) = &i.stream {
             exists(&i.path, s, "value stream", STREAMS, &streams, &mut out);
         }
-        if let Some(t) = &i.owner {
+        if let Some(t) = &i.owner
+            && !unreadable.teams
+        {
             exists(&i.path, t, "team", TEAMS, &teams, &mut out);
         }
     }

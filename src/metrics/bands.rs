@@ -137,7 +137,7 @@ pub fn recovery_time_with(t: &Thresholds, median_seconds: Option<i64>, recoverie
 
 /// Deployment frequency, from deploy-days (distinct UTC days with a release):
 /// elite when the median week has 5 or more (on demand), high when it has at least
-/// 1, medium when the median month has at least 1, else low. Needs at least four
+/// 1, medium when the median month has at least 1, else low. Needs at least three whole
 /// weeks of window.
 pub fn deployment_frequency(weekly_deploy_days: &[usize], monthly_deploy_days: &[usize]) -> Band {
     deployment_frequency_with(
@@ -153,9 +153,10 @@ pub fn deployment_frequency_with(
     monthly_deploy_days: &[usize],
 ) -> Band {
     let [elite, high, medium] = t.deployment_frequency;
+    // Months hold three or four whole ISO weeks; three is enough.
     let weeks = weekly_deploy_days.len();
-    if weeks < 4 {
-        return Band::too_few(weeks, 4, "weeks");
+    if weeks < 3 {
+        return Band::too_few(weeks, 3, "weeks");
     }
     let median = |v: &[usize]| -> f64 {
         let mut s = v.to_vec();

@@ -302,3 +302,39 @@ fn sample_map_history_has_a_version_per_change_matched_to_quarters() {
         120000
     );
 }
+
+#[test]
+fn a_goals_file_that_does_not_parse_is_one_problem_not_a_cascade() {
+    let repo = TestRepo::new();
+    let files: [(&str, Option<&[u8]>); 2] = [
+        (
+            "value/goals.yaml",
+            Some(b"- id: g\n  title: [G\n".as_slice()),
+        ),
+        (
+            "value/initiatives/i.yaml",
+            Some(b"title: I\ngoal: g\n".as_slice()),
+        ),
+    ];
+    let tree = repo.writer.tree(None, &files).unwrap();
+    let c = repo
+        .writer
+        .commit(tree, &[], &who(T0), &who(T0), "docs: value")
+        .unwrap();
+    repo.main_at(c);
+    let out = valuestory(
+        &[
+            "check",
+            "--format",
+            "json",
+            "--repo",
+            repo.path().to_str().unwrap(),
+        ],
+        repo.root.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = problems.as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["path"], "value/goals.yaml");
+}
