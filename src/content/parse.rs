@@ -31,6 +31,24 @@ fn list_items<'n>(node: &'n Node, what: &str, problems: &mut Problems<'_>) -> Ve
     }
 }
 
+/// The root of a file holding one item named by its file name (`id`), with the
+/// problem of a bad name already recorded; or, when the YAML does not parse, that.
+fn named_document<'p, T>(
+    path: &'p str,
+    id: &str,
+    text: &str,
+) -> Result<(Node, Problems<'p>), Parsed<T>> {
+    let root = document(path, text).map_err(|problems| Parsed {
+        items: Vec::new(),
+        problems,
+    })?;
+    let mut problems = Problems::new(path);
+    if let Err(message) = check_id(id) {
+        problems.add(At { line: 1, column: 1 }, format!("file name: {message}"));
+    }
+    Ok((root, problems))
+}
+
 fn id_text(f: &mut Fields<'_>, problems: &mut Problems<'_>) -> Option<Spot<String>> {
     let node = f.require("id", problems)?;
     let id = yaml::text(node, problems)?;
@@ -281,19 +299,10 @@ fn stages(nodes: Vec<&Node>, problems: &mut Problems<'_>) -> Vec<Stage> {
 
 /// `id` is the file name without `.yaml`.
 pub fn stream(path: &str, id: &str, text: &str) -> Parsed<Stream> {
-    let mut problems = Problems::new(path);
-    let root = match document(path, text) {
-        Ok(n) => n,
-        Err(problems) => {
-            return Parsed {
-                items: Vec::new(),
-                problems,
-            };
-        }
+    let (root, mut problems) = match named_document(path, id, text) {
+        Ok(found) => found,
+        Err(parsed) => return parsed,
     };
-    if let Err(message) = check_id(id) {
-        problems.add(At { line: 1, column: 1 }, format!("file name: {message}"));
-    }
     let Some(mut f) = Fields::of(&root, "a value-stream map", &mut problems) else {
         return Parsed {
             items: Vec::new(),
@@ -364,19 +373,10 @@ pub fn stream(path: &str, id: &str, text: &str) -> Parsed<Stream> {
 }
 
 pub fn initiative(path: &str, id: &str, text: &str) -> Parsed<Initiative> {
-    let mut problems = Problems::new(path);
-    let root = match document(path, text) {
-        Ok(n) => n,
-        Err(problems) => {
-            return Parsed {
-                items: Vec::new(),
-                problems,
-            };
-        }
+    let (root, mut problems) = match named_document(path, id, text) {
+        Ok(found) => found,
+        Err(parsed) => return parsed,
     };
-    if let Err(message) = check_id(id) {
-        problems.add(At { line: 1, column: 1 }, format!("file name: {message}"));
-    }
     let Some(mut f) = Fields::of(&root, "an initiative", &mut problems) else {
         return Parsed {
             items: Vec::new(),

@@ -481,18 +481,12 @@ pub fn site(
             }))
         })
         .collect();
-    pages.push((
-        "streams/index.html".into(),
-        "streams.html",
-        json!({"streams": streams}),
-    ));
-    for st in &streams {
-        pages.push((
-            format!("streams/{}.html", st["id"].as_str().unwrap_or("stream")),
-            "stream.html",
-            json!({"stream": st}),
-        ));
-    }
+    collection(
+        &mut pages,
+        ("streams", "streams.html"),
+        ("stream", "stream.html"),
+        &streams,
+    );
     let initiatives: Vec<Value> = data
         .initiatives
         .iter()
@@ -511,21 +505,12 @@ pub fn site(
             })
         })
         .collect();
-    pages.push((
-        "initiatives/index.html".into(),
-        "initiatives.html",
-        json!({"initiatives": initiatives}),
-    ));
-    for i in &initiatives {
-        pages.push((
-            format!(
-                "initiatives/{}.html",
-                i["id"].as_str().unwrap_or("initiative")
-            ),
-            "initiative.html",
-            json!({"initiative": i}),
-        ));
-    }
+    collection(
+        &mut pages,
+        ("initiatives", "initiatives.html"),
+        ("initiative", "initiative.html"),
+        &initiatives,
+    );
     pages.push(("goals.html".into(), "goals.html", json!({"goals": goals})));
     let teams: Vec<Value> = data
         .teams
@@ -543,18 +528,12 @@ pub fn site(
             })
         })
         .collect();
-    pages.push((
-        "teams/index.html".into(),
-        "teams.html",
-        json!({"teams": teams}),
-    ));
-    for t in &teams {
-        pages.push((
-            format!("teams/{}.html", t["id"].as_str().unwrap_or("team")),
-            "team.html",
-            json!({"team": t}),
-        ));
-    }
+    collection(
+        &mut pages,
+        ("teams", "teams.html"),
+        ("team", "team.html"),
+        &teams,
+    );
     pages.push((
         "case-studies/index.html".into(),
         "case_studies.html",
@@ -840,4 +819,27 @@ pub fn pack(
         template: "pack.html".into(),
         message: error_chain(&e),
     })
+}
+
+/// A list page (`<plural>/index.html`, its items under `page.<plural>`) and one
+/// page per item (`<plural>/<id>.html`, the item under `page.<singular>`).
+fn collection(
+    pages: &mut Vec<(String, &'static str, Value)>,
+    (plural, list_template): (&'static str, &'static str),
+    (singular, item_template): (&'static str, &'static str),
+    items: &[Value],
+) {
+    pages.push((
+        format!("{plural}/index.html"),
+        list_template,
+        json!({ plural: items }),
+    ));
+    for item in items {
+        let id = item["id"].as_str().unwrap_or(singular);
+        pages.push((
+            format!("{plural}/{id}.html"),
+            item_template,
+            json!({ singular: item }),
+        ));
+    }
 }
