@@ -89,7 +89,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "a13a66821f8831720cc473e2122ba4152e26f903";
+const SAMPLE_HEAD: &str = "a8e5de4ef4ee061e99fa8c7edf1278fdad50ff15";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {
