@@ -46,5 +46,18 @@ fn main() {
         }
         writeln!(code, "];").unwrap();
     }
+    // A fingerprint of everything the sample repository is made from, so a sample
+    // made by another version is recognised.
+    let mut sample = Vec::new();
+    let root = Path::new(&manifest).join("sample-repo");
+    collect(&root, &root, &mut sample);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (rel, abs) in &sample {
+        for b in rel.bytes().chain(std::fs::read(abs).unwrap()) {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    println!("cargo:rerun-if-changed=sample-repo");
+    writeln!(code, "pub const SAMPLE_VERSION: &str = \"{hash:016x}\";").unwrap();
     std::fs::write(Path::new(&out_dir).join("embedded.rs"), code).unwrap();
 }

@@ -180,3 +180,41 @@ fn sample_repository_has_what_later_features_need() {
     assert!(hotfixes >= 3, "{hotfixes} hotfix releases");
     assert!(data["unreleased"]["commit_count"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn demo_leaves_a_sample_made_by_another_version_alone() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let old = dir.path().join("valuestory-sample");
+    std::fs::create_dir_all(old.join(".git")).unwrap();
+    std::fs::write(
+        old.join(".git").join("valuestory-sample"),
+        "0000000000000000\nabc\n",
+    )
+    .unwrap();
+    std::fs::write(old.join("my-notes.txt"), "mine").unwrap();
+    let out = valuestory(&["demo", "--out", "site"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("sample repository: ") && err.contains("valuestory-sample-"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(old.join("my-notes.txt")).unwrap(),
+        "mine"
+    );
+    // Run again: this version's sample beside it is reused, not made a third time.
+    let again = valuestory(&["demo", "--out", "site"], dir.path());
+    assert!(again.status.success(), "{}", stderr(&again));
+    let folders = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("valuestory-sample")
+        })
+        .count();
+    assert_eq!(folders, 2);
+}
