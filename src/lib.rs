@@ -2,6 +2,7 @@
 //! the value its team delivers. The pipeline, one module a stage:
 //! config → git → releases → report → render → site, with `cmd/` wiring each verb.
 
+pub mod browser;
 pub mod changes;
 pub mod cli;
 pub mod cmd;

@@ -82,14 +82,7 @@ fn refuse_foreign_file(path: &Path) -> Result<()> {
 
 /// Prints the pack with headless Chromium, when there is one.
 fn print_pdf(html: &Path, pdf: &Path) -> Result<()> {
-    let chromium = ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
+    let chromium = crate::browser::find();
     let Some(chromium) = chromium else {
         return Err(Error::Refused(format!(
             "--pdf needs headless Chromium, and none was found (install Debian's `chromium` package); the HTML pack is at {}",
@@ -99,17 +92,8 @@ fn print_pdf(html: &Path, pdf: &Path) -> Result<()> {
     let absolute = std::path::absolute(html).map_err(|e| Error::io("cannot resolve", html, e))?;
     let profile = tempfile_dir()?;
     let out = std::process::Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-        ])
+        .args(crate::browser::HEADLESS)
+        .arg("--no-pdf-header-footer")
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!(
             "--print-to-pdf={}",

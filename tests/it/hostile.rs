@@ -9,14 +9,9 @@ use crate::support::*;
 /// A repository with one commit holding `files` (tagged v1.0.0), built with `args`.
 fn run_with(files: &[(&str, &[u8])], command: &[&str]) -> Output {
     let repo = TestRepo::new();
-    let mut list: Vec<(&str, Option<&[u8]>)> = vec![("README.md", Some(b"# x\n".as_slice()))];
-    list.extend(files.iter().map(|(p, c)| (*p, Some(*c))));
-    let tree = repo.writer.tree(None, &list).unwrap();
-    let c = repo
-        .writer
-        .commit(tree, &[], &who(T0), &who(T0), "feat: start")
-        .unwrap();
-    repo.main_at(c);
+    let mut list: Vec<(&str, &[u8])> = vec![("README.md", b"# x\n".as_slice())];
+    list.extend_from_slice(files);
+    let c = repo.commit_files(&[], &list, "feat: start", T0);
     repo.tag("v1.0.0", c);
     let out = repo.root.path().join("out");
     let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
@@ -350,19 +345,6 @@ fn repo_with_release() -> TestRepo {
     repo
 }
 
-fn build_into(repo: &TestRepo, out: &std::path::Path) -> Output {
-    valuestory(
-        &[
-            "build",
-            "--repo",
-            repo.path().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        repo.root.path(),
-    )
-}
-
 #[test]
 fn catalog_of_hostile_outputs_histories_and_links() {
     let mut failures: Vec<String> = Vec::new();
@@ -379,13 +361,13 @@ fn catalog_of_hostile_outputs_histories_and_links() {
     let repo = repo_with_release();
     expect(
         "out is the repository",
-        &build_into(&repo, &repo.path()),
+        &repo.build_site(&repo.path()),
         1,
         "refusing",
     );
     expect(
         "out is /",
-        &build_into(&repo, std::path::Path::new("/")),
+        &repo.build_site(std::path::Path::new("/")),
         1,
         "refusing",
     );
@@ -393,13 +375,13 @@ fn catalog_of_hostile_outputs_histories_and_links() {
     std::fs::write(&file, "mine").unwrap();
     expect(
         "out is a file",
-        &build_into(&repo, &file),
+        &repo.build_site(&file),
         1,
         "must be a folder",
     );
     expect(
         "out cannot be written",
-        &build_into(&repo, std::path::Path::new("/proc/valuestory-site")),
+        &repo.build_site(std::path::Path::new("/proc/valuestory-site")),
         1,
         "cannot",
     );
@@ -408,7 +390,7 @@ fn catalog_of_hostile_outputs_histories_and_links() {
     std::fs::write(mine.join("notes.txt"), "mine").unwrap();
     expect(
         "out holds a user's files",
-        &build_into(&repo, &mine),
+        &repo.build_site(&mine),
         1,
         "did not write",
     );
@@ -426,12 +408,7 @@ fn catalog_of_hostile_outputs_histories_and_links() {
         "half",
     )
     .unwrap();
-    expect(
-        "after an interrupted build",
-        &build_into(&repo, &site),
-        0,
-        "",
-    );
+    expect("after an interrupted build", &repo.build_site(&site), 0, "");
 
     // Histories.
     let empty = TestRepo::new();
@@ -469,12 +446,7 @@ fn catalog_of_hostile_outputs_histories_and_links() {
     html.main_at(c);
     html.tag("v1.0.0", c);
     let site = html.root.path().join("site");
-    expect(
-        "script in a commit subject",
-        &build_into(&html, &site),
-        0,
-        "",
-    );
+    expect("script in a commit subject", &html.build_site(&site), 0, "");
     let page = std::fs::read_to_string(site.join("releases/v1.0.0.html")).unwrap();
     assert!(
         !page.contains("<script>alert(1)"),
@@ -499,15 +471,7 @@ fn catalog_of_hostile_outputs_histories_and_links() {
         "value/goals.yaml:1:1: is a symbolic link to ../../../etc/passwd, outside the repository",
     );
     let wt = TestRepo::new();
-    let t = wt
-        .writer
-        .tree(None, &[("README.md", Some(b"x".as_slice()))])
-        .unwrap();
-    let c = wt
-        .writer
-        .commit(t, &[], &who(T0), &who(T0), "feat: x")
-        .unwrap();
-    wt.main_at(c);
+    wt.commit_files(&[], &[("README.md", b"x".as_slice())], "feat: x", T0);
     wt.writer.set_head_branch("main").unwrap();
     wt.writer.checkout_head().unwrap();
     std::fs::create_dir_all(wt.path().join("value")).unwrap();

@@ -287,16 +287,7 @@ fn value_stream_efficiency_by_hand() {
 fn csv_tables_have_one_header_and_one_row_per_period() {
     let (repo, _, _) = build();
     let out = repo.root.path().join("site");
-    let o = valuestory(
-        &[
-            "build",
-            "--repo",
-            repo.path().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        repo.root.path(),
-    );
+    let o = repo.build_site(&out);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = std::fs::read_to_string(out.join("data/periods-quarter.csv")).unwrap();
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();

@@ -286,15 +286,7 @@ fn an_unquoted_version_in_an_incident_is_refused_not_misread() {
     let incident =
         b"- id: INC-1\n  title: Down\n  started: 2023-11-15T00:00:00Z\n  caused_by: 1.10\n"
             .as_slice();
-    let t = repo
-        .writer
-        .tree(None, &[("value/incidents.yaml", Some(incident))])
-        .unwrap();
-    let a = repo
-        .writer
-        .commit(t, &[], &who(T0), &who(T0), "feat: a")
-        .unwrap();
-    repo.main_at(a);
+    repo.commit_files(&[], &[("value/incidents.yaml", incident)], "feat: a", T0);
     let (out, _) = repo.build(&[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(

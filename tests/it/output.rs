@@ -10,31 +10,18 @@ fn repo_with_release() -> TestRepo {
     repo
 }
 
-fn build_site(repo: &TestRepo, out: &std::path::Path) -> std::process::Output {
-    valuestory(
-        &[
-            "build",
-            "--repo",
-            repo.path().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        repo.root.path(),
-    )
-}
-
 #[test]
 fn site_has_data_json_and_an_index_and_is_rebuilt_in_place() {
     let repo = repo_with_release();
     let out = repo.root.path().join("site");
-    let first = build_site(&repo, &out);
+    let first = repo.build_site(&out);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(out.join("data.json").is_file());
     let releases = std::fs::read_to_string(out.join("releases/index.html")).unwrap();
     assert!(releases.contains("v1.0"));
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(index.contains("2023-Q4 at a glance"), "{index}");
-    let again = build_site(&repo, &out);
+    let again = repo.build_site(&out);
     assert!(again.status.success(), "{}", stderr(&again));
 }
 
@@ -45,7 +32,7 @@ fn folder_with_a_users_files_is_left_untouched() {
     std::fs::create_dir_all(out.join("notes")).unwrap();
     std::fs::write(out.join("notes/plan.txt"), "my plan").unwrap();
     std::fs::write(out.join("index.html"), "my page").unwrap();
-    let result = build_site(&repo, &out);
+    let result = repo.build_site(&out);
     assert_eq!(result.status.code(), Some(1));
     let err = stderr(&result);
     assert!(err.contains(out.to_str().unwrap()), "{err}");
@@ -68,7 +55,7 @@ fn repository_root_and_filesystem_root_are_refused() {
         std::path::PathBuf::from("/"),
         repo.root.path().to_path_buf(),
     ] {
-        let result = build_site(&repo, &out);
+        let result = repo.build_site(&out);
         assert_eq!(result.status.code(), Some(1), "--out {}", out.display());
         assert!(stderr(&result).contains("refusing"), "{}", stderr(&result));
     }
@@ -80,7 +67,7 @@ fn a_file_as_out_is_refused() {
     let repo = repo_with_release();
     let file = repo.root.path().join("file");
     std::fs::write(&file, "keep").unwrap();
-    let result = build_site(&repo, &file);
+    let result = repo.build_site(&file);
     assert_eq!(result.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep");
 }

@@ -67,15 +67,7 @@ fn pack_is_one_file_that_references_nothing_outside_it() {
 /// it skipped, loudly.
 #[test]
 fn pack_prints_to_pdf_with_chromium() {
-    if !["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .any(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-    {
+    if valuestory::browser::find().is_none() {
         eprintln!(
             "\n*** SKIPPED pack_prints_to_pdf_with_chromium: Chromium is not installed. ***\n"
         );

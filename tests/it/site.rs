@@ -218,16 +218,7 @@ fn script_from_content_and_commit_subjects_is_never_run() {
     repo.main_at(a);
     repo.tag("v1.0.0", a);
     let out = repo.root.path().join("site");
-    let o = valuestory(
-        &[
-            "build",
-            "--repo",
-            repo.path().to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        repo.root.path(),
-    );
+    let o = repo.build_site(&out);
     assert!(o.status.success(), "{}", stderr(&o));
     let study = std::fs::read_to_string(out.join("case-studies/x.html")).unwrap();
     assert!(study.contains("Hello"));
@@ -246,46 +237,21 @@ fn script_from_content_and_commit_subjects_is_never_run() {
 #[test]
 fn a_failed_build_leaves_the_previous_site_as_it_was() {
     let repo = TestRepo::new();
-    let good = repo
-        .writer
-        .tree(None, &[("f", Some(b"1".as_slice()))])
-        .unwrap();
-    let a = repo
-        .writer
-        .commit(good, &[], &who(T0), &who(T0), "feat: a")
-        .unwrap();
-    repo.main_at(a);
+    let a = repo.commit_files(&[], &[("f", b"1".as_slice())], "feat: a", T0);
     let out = repo.root.path().join("site");
-    let build = || {
-        valuestory(
-            &[
-                "build",
-                "--repo",
-                repo.path().to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            repo.root.path(),
-        )
-    };
+    let build = || repo.build_site(&out);
     assert!(build().status.success());
     let before = files(&out);
     // A repository template with a syntax error breaks the next build.
-    let bad = repo
-        .writer
-        .tree(
-            Some(good),
-            &[(
-                "value/templates/index.html",
-                Some(b"{% if %}broken".as_slice()),
-            )],
-        )
-        .unwrap();
-    let b = repo
-        .writer
-        .commit(bad, &[a], &who(T0 + HOUR), &who(T0 + HOUR), "feat: b")
-        .unwrap();
-    repo.main_at(b);
+    repo.commit_files(
+        &[a],
+        &[
+            ("f", b"1".as_slice()),
+            ("value/templates/index.html", b"{% if %}broken".as_slice()),
+        ],
+        "feat: b",
+        T0 + HOUR,
+    );
     let failed = build();
     assert_eq!(failed.status.code(), Some(1));
     assert!(stderr(&failed).contains("template"), "{}", stderr(&failed));
@@ -307,15 +273,7 @@ fn a_failed_build_leaves_the_previous_site_as_it_was() {
 /// there. Skipped, loudly, when Chromium is not installed.
 #[test]
 fn pages_render_in_a_browser() {
-    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find(|c| {
-            std::process::Command::new(c)
-                .arg("--version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        })
-    else {
+    let Some(chromium) = valuestory::browser::find() else {
         eprintln!(
             "\n*** SKIPPED pages_render_in_a_browser: Chromium is not installed (`.ci/run` installs Debian's chromium). ***\n"
         );
@@ -332,17 +290,8 @@ fn pages_render_in_a_browser() {
         let shot = dir.path().join(format!("{}.png", page.replace('/', "_")));
         let url = format!("file://{}", out.join(page).display());
         let o = std::process::Command::new(chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,1600",
-            ])
+            .args(valuestory::browser::HEADLESS)
+            .arg("--window-size=1280,1600")
             .arg(format!(
                 "--user-data-dir={}",
                 dir.path().join("profile").display()

@@ -107,6 +107,38 @@ impl TestRepo {
             .unwrap();
     }
 
+    /// A commit on top of `parents` holding exactly `files`, and `main` moved to it.
+    pub fn commit_files(
+        &self,
+        parents: &[CommitId],
+        files: &[(&str, &[u8])],
+        message: &str,
+        time: i64,
+    ) -> CommitId {
+        let list: Vec<(&str, Option<&[u8]>)> = files.iter().map(|(p, c)| (*p, Some(*c))).collect();
+        let tree = self.writer.tree(None, &list).unwrap();
+        let id = self
+            .writer
+            .commit(tree, parents, &who(time), &who(time), message)
+            .unwrap();
+        self.main_at(id);
+        id
+    }
+
+    /// `valuestory build` of the whole site into `out`.
+    pub fn build_site(&self, out: &Path) -> Output {
+        valuestory(
+            &[
+                "build",
+                "--repo",
+                self.path().to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            self.root.path(),
+        )
+    }
+
     /// Runs `valuestory build --json-only` on this repository and returns the
     /// process output and the parsed data.json (when written).
     pub fn build(&self, extra: &[&str]) -> (Output, Option<serde_json::Value>) {

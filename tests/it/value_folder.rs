@@ -187,15 +187,7 @@ fn ten_seeded_mistakes_in_five_files_are_all_reported() {
 fn rev_reads_the_commit_and_worktree_reads_the_edit() {
     let mut repo = TestRepo::new();
     let goals = b"- id: speed\n  title: Committed title\n".as_slice();
-    let tree = repo
-        .writer
-        .tree(None, &[("value/goals.yaml", Some(goals))])
-        .unwrap();
-    let c = repo
-        .writer
-        .commit(tree, &[], &who(T0), &who(T0), "docs: goals")
-        .unwrap();
-    repo.main_at(c);
+    repo.commit_files(&[], &[("value/goals.yaml", goals)], "docs: goals", T0);
     repo.writer.set_head_branch("main").unwrap();
     repo.writer.checkout_head().unwrap();
     std::fs::write(
@@ -306,22 +298,14 @@ fn sample_map_history_has_a_version_per_change_matched_to_quarters() {
 #[test]
 fn a_goals_file_that_does_not_parse_is_one_problem_not_a_cascade() {
     let repo = TestRepo::new();
-    let files: [(&str, Option<&[u8]>); 2] = [
-        (
-            "value/goals.yaml",
-            Some(b"- id: g\n  title: [G\n".as_slice()),
-        ),
+    let files: [(&str, &[u8]); 2] = [
+        ("value/goals.yaml", b"- id: g\n  title: [G\n".as_slice()),
         (
             "value/initiatives/i.yaml",
-            Some(b"title: I\ngoal: g\n".as_slice()),
+            b"title: I\ngoal: g\n".as_slice(),
         ),
     ];
-    let tree = repo.writer.tree(None, &files).unwrap();
-    let c = repo
-        .writer
-        .commit(tree, &[], &who(T0), &who(T0), "docs: value")
-        .unwrap();
-    repo.main_at(c);
+    repo.commit_files(&[], &files, "docs: value", T0);
     let out = valuestory(
         &[
             "check",
