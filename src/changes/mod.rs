@@ -7,12 +7,10 @@ mod cache;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
-use crate::git::{Differ, FileChange, set_hash_verification};
+use crate::git::{Differ, FileChange, ObjectStore};
 use crate::history::{CommitId, IdMap};
 
 pub use cache::CACHE_FILE;
@@ -156,37 +154,14 @@ pub fn compute(
         return Ok((changes, stats));
     }
     let bar = options.progress.then(|| progress_bar(missing.len()));
-    // As for the history walk: git log does not re-hash every object it reads.
-    set_hash_verification(false);
-    let done = AtomicUsize::new(0);
-    let results: Vec<Result<(CommitId, Vec<FileChange>)>> = missing
-        .par_iter()
-        .with_min_len(256)
-        .map_init(
-            || Differ::open(git_dir),
-            |differ, job| {
-                let differ = differ.as_ref().map_err(|e| {
-                    Error::Refused(format!("cannot open the repository for diffing: {e}"))
-                })?;
-                let files = differ.changes(job.parent_tree, job.tree)?;
-                let id = job.commit;
-                let n = done.fetch_add(1, Ordering::Relaxed);
-                if let Some(bar) = &bar
-                    && n.is_multiple_of(256)
-                {
-                    bar.set_position(n as u64);
-                }
-                Ok((id, files))
-            },
-        )
-        .collect();
-    set_hash_verification(true);
+    let store = ObjectStore::open(git_dir)
+        .map_err(|e| Error::Refused(format!("cannot open the repository for diffing: {e}")))?;
+    let results = diff_all(&store, &missing, bar.as_ref());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    for r in results {
-        let (id, files) = r?;
-        changes.insert(id, &files);
+    for (job, files) in missing.iter().zip(results?) {
+        changes.insert(job.commit, &files);
     }
     if let Some(dir) = &cache_dir
         && let Err(e) = cache::save(dir, &changes)
@@ -197,6 +172,58 @@ pub fn compute(
         ));
     }
     Ok((changes, stats))
+}
+
+/// Diffs every job on every thread of rayon's pool. Each worker takes runs of
+/// neighbouring commits from a shared counter, so that its own cache holds the
+/// trees and blobs the next commits share; only job indices cross threads.
+/// The result is in the order of `jobs`.
+fn diff_all(
+    store: &ObjectStore,
+    jobs: &[Job],
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Vec<Vec<FileChange>>> {
+    let threads = rayon::current_num_threads().max(1);
+    let run = (jobs.len() / (threads * 16)).clamp(32, 2048);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let per_thread = rayon::broadcast(|_| {
+        let mut differ = Differ::new(store);
+        let mut runs: Vec<(usize, Vec<Vec<FileChange>>)> = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let start = next.fetch_add(run, Ordering::Relaxed);
+            if start >= jobs.len() {
+                break;
+            }
+            let end = (start + run).min(jobs.len());
+            let mut out = Vec::with_capacity(end - start);
+            for job in &jobs[start..end] {
+                match differ.changes(job.parent_tree, job.tree) {
+                    Ok(files) => out.push(files),
+                    Err(e) => {
+                        failed.store(true, Ordering::Relaxed);
+                        return Err(Error::Refused(format!(
+                            "cannot diff commit {}: {e}",
+                            job.commit
+                        )));
+                    }
+                }
+            }
+            let n = done.fetch_add(end - start, Ordering::Relaxed) + end - start;
+            if let Some(bar) = bar {
+                bar.set_position(n as u64);
+            }
+            runs.push((start, out));
+        }
+        Ok(runs)
+    });
+    let mut runs = Vec::new();
+    for r in per_thread {
+        runs.extend(r?);
+    }
+    runs.sort_by_key(|(start, _)| *start);
+    Ok(runs.into_iter().flat_map(|(_, out)| out).collect())
 }
 
 fn progress_bar(len: usize) -> indicatif::ProgressBar {

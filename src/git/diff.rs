@@ -4,9 +4,10 @@
 //! changed blobs are read, and line counts come from libgit2's xdiff, the same
 //! diff code git uses.
 
-use std::path::Path;
+use std::rc::Rc;
 
-use super::{Result, to_oid};
+use super::odb::{self, Data, Kind, ObjectId, ObjectStore, Objects};
+use super::{Error, Result};
 use crate::history::CommitId;
 
 /// One file a commit changed.
@@ -21,19 +22,19 @@ pub struct FileChange {
     pub binary: bool,
 }
 
-/// A repository opened for diffing, one per worker thread.
-pub struct Differ {
-    repo: git2::Repository,
+/// One worker's diffing state: its object reader and cache.
+pub struct Differ<'s> {
+    objects: Objects<'s>,
 }
 
-const GITLINK: i32 = 0o160000;
-const TREE: i32 = 0o040000;
+const GITLINK: u32 = 0o160000;
+const TREE: u32 = 0o040000;
 
 /// One side of a changed path: blob (or gitlink) id and mode.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Side {
-    id: git2::Oid,
-    mode: i32,
+    id: ObjectId,
+    mode: u32,
 }
 
 struct Delta {
@@ -42,123 +43,114 @@ struct Delta {
     new: Option<Side>,
 }
 
-impl Differ {
-    pub fn open(git_dir: &Path) -> Result<Differ> {
-        Ok(Differ {
-            repo: git2::Repository::open(git_dir)?,
-        })
+impl<'s> Differ<'s> {
+    pub fn new(store: &'s ObjectStore) -> Differ<'s> {
+        Differ {
+            objects: Objects::new(store),
+        }
+    }
+
+    /// The object reader, for its counters.
+    pub fn objects(&mut self) -> &mut Objects<'s> {
+        &mut self.objects
     }
 
     /// The changes between two root trees (`old` is `None` for a root commit):
     /// a commit against its first parent.
-    pub fn changes(&self, old: Option<CommitId>, new: CommitId) -> Result<Vec<FileChange>> {
+    pub fn changes(&mut self, old: Option<CommitId>, new: CommitId) -> Result<Vec<FileChange>> {
         let mut deltas = Vec::new();
-        let old = old.map(to_oid);
-        self.walk(old, Some(to_oid(new)), "", &mut deltas)?;
+        self.walk(old.map(|c| c.0), Some(new.0), "", &mut deltas)?;
         self.count(deltas)
     }
 
     /// The changes of `commit` against its first parent, reading the commits.
-    pub fn changes_of_commit(&self, commit: CommitId) -> Result<Vec<FileChange>> {
-        let c = self.repo.find_commit(to_oid(commit))?;
-        let old = match c.parent_ids().next() {
-            Some(p) => Some(super::to_commit_id(self.repo.find_commit(p)?.tree_id())),
+    pub fn changes_of_commit(&mut self, commit: CommitId) -> Result<Vec<FileChange>> {
+        let (tree, parent) = self.tree_and_parent(&commit.0)?;
+        let old = match parent {
+            Some(p) => Some(self.tree_and_parent(&p)?.0),
             None => None,
         };
-        self.changes(old, super::to_commit_id(c.tree_id()))
+        self.changes(old.map(CommitId), CommitId(tree))
+    }
+
+    /// A commit's tree and first parent, from its header lines.
+    fn tree_and_parent(&mut self, commit: &ObjectId) -> Result<(ObjectId, Option<ObjectId>)> {
+        let data = self.objects.read_as(commit, Kind::Commit)?;
+        let damaged = || Error::BadCommit {
+            id: odb::hex(commit),
+            message: "no tree line".into(),
+        };
+        let mut tree = None;
+        let mut parent = None;
+        for line in data.split(|&b| b == b'\n') {
+            if line.is_empty() {
+                break;
+            }
+            if let Some(hex) = line.strip_prefix(b"tree ") {
+                tree = parse_hex(hex);
+            } else if let Some(hex) = line.strip_prefix(b"parent ")
+                && parent.is_none()
+            {
+                parent = parse_hex(hex);
+            }
+        }
+        Ok((tree.ok_or_else(damaged)?, parent))
+    }
+
+    fn tree(&mut self, id: Option<ObjectId>) -> Result<Option<Data>> {
+        id.map(|id| self.objects.read_as(&id, Kind::Tree))
+            .transpose()
     }
 
     fn walk(
-        &self,
-        old: Option<git2::Oid>,
-        new: Option<git2::Oid>,
+        &mut self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
         prefix: &str,
         out: &mut Vec<Delta>,
     ) -> Result<()> {
         if old == new {
             return Ok(());
         }
-        let a = match old {
-            Some(id) => Some(self.repo.find_tree(id)?),
-            None => None,
-        };
-        let b = match new {
-            Some(id) => Some(self.repo.find_tree(id)?),
-            None => None,
-        };
-        let (a_len, b_len) = (
-            a.as_ref().map_or(0, |t| t.len()),
-            b.as_ref().map_or(0, |t| t.len()),
-        );
-        let entry = |t: &Option<git2::Tree<'_>>, i: usize| -> Option<(Vec<u8>, Side)> {
-            let e = t.as_ref()?.get(i)?;
-            Some((
-                e.name_bytes().to_vec(),
-                Side {
-                    id: e.id(),
-                    mode: e.filemode_raw(),
+        let a = self.tree(old)?;
+        let b = self.tree(new)?;
+        let mut a = Entries::of(a.as_deref().map_or(&[][..], Vec::as_slice), old);
+        let mut b = Entries::of(b.as_deref().map_or(&[][..], Vec::as_slice), new);
+        let (mut x, mut y) = (a.next()?, b.next()?);
+        loop {
+            let (old_entry, new_entry) = match (x, y) {
+                (None, None) => break,
+                (Some(e), None) => {
+                    x = a.next()?;
+                    (Some(e), None)
+                }
+                (None, Some(e)) => {
+                    y = b.next()?;
+                    (None, Some(e))
+                }
+                (Some(p), Some(q)) => match compare_entries(p.name, p.mode, q.name, q.mode) {
+                    std::cmp::Ordering::Less => {
+                        x = a.next()?;
+                        (Some(p), None)
+                    }
+                    std::cmp::Ordering::Greater => {
+                        y = b.next()?;
+                        (None, Some(q))
+                    }
+                    std::cmp::Ordering::Equal => {
+                        x = a.next()?;
+                        y = b.next()?;
+                        (Some(p), Some(q))
+                    }
                 },
-            ))
-        };
-        let side = |t: &Option<git2::Tree<'_>>, i: usize| -> Option<(Side, usize)> {
-            let e = t.as_ref()?.get(i)?;
-            Some((
-                Side {
-                    id: e.id(),
-                    mode: e.filemode_raw(),
-                },
-                i,
-            ))
-        };
-        let name_of = |t: &Option<git2::Tree<'_>>, i: usize, f: &mut dyn FnMut(&[u8])| {
-            if let Some(e) = t.as_ref().and_then(|t| t.get(i)) {
-                f(e.name_bytes());
-            }
-        };
-        let (mut i, mut j) = (0, 0);
-        while i < a_len || j < b_len {
-            let order = match (side(&a, i), side(&b, j)) {
-                (Some((x, _)), Some((y, _))) => {
-                    let mut ord = std::cmp::Ordering::Equal;
-                    name_of(&a, i, &mut |an| {
-                        name_of(&b, j, &mut |bn| {
-                            ord = compare_entries(an, x.mode, bn, y.mode)
-                        });
-                    });
-                    ord
-                }
-                (Some(_), None) => std::cmp::Ordering::Less,
-                _ => std::cmp::Ordering::Greater,
             };
-            let (old_side, new_side, from_a) = match order {
-                std::cmp::Ordering::Less => {
-                    i += 1;
-                    (side(&a, i - 1).map(|s| s.0), None, true)
-                }
-                std::cmp::Ordering::Greater => {
-                    j += 1;
-                    (None, side(&b, j - 1).map(|s| s.0), false)
-                }
-                std::cmp::Ordering::Equal => {
-                    i += 1;
-                    j += 1;
-                    (
-                        side(&a, i - 1).map(|s| s.0),
-                        side(&b, j - 1).map(|s| s.0),
-                        true,
-                    )
-                }
-            };
+            let old_side = old_entry.map(Entry::side);
+            let new_side = new_entry.map(Entry::side);
             if old_side == new_side {
                 continue;
             }
-            let name = if from_a {
-                entry(&a, i - 1)
-            } else {
-                entry(&b, j - 1)
-            };
-            let Some((name, _)) = name else { continue };
-            let path = format!("{prefix}{}", String::from_utf8_lossy(&name));
+            let name = old_entry.or(new_entry).map_or(&[][..], |e| e.name);
+            let path = format!("{prefix}{}", String::from_utf8_lossy(name));
             let is_tree = |s: Option<Side>| s.is_some_and(|s| s.mode == TREE);
             if is_tree(old_side) || is_tree(new_side) {
                 let old_tree = old_side.filter(|s| s.mode == TREE).map(|s| s.id);
@@ -178,24 +170,16 @@ impl Differ {
         Ok(())
     }
 
-    fn content(&self, side: Side) -> Result<Vec<u8>> {
+    fn content(&mut self, side: Side) -> Result<Data> {
         if side.mode == GITLINK {
-            return Ok(format!("Subproject commit {}\n", side.id).into_bytes());
+            let text = format!("Subproject commit {}\n", odb::hex(&side.id));
+            return Ok(Rc::new(text.into_bytes()));
         }
-        Ok(self.repo.find_blob(side.id)?.content().to_vec())
-    }
-
-    /// Calls `f` with the contents of `side` without copying a blob.
-    fn with_content<T>(&self, side: Side, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
-        if side.mode == GITLINK {
-            return f(format!("Subproject commit {}\n", side.id).as_bytes());
-        }
-        let blob = self.repo.find_blob(side.id)?;
-        f(blob.content())
+        self.objects.read_as(&side.id, Kind::Blob)
     }
 
     /// Pairs renames, then counts lines for every change.
-    fn count(&self, deltas: Vec<Delta>) -> Result<Vec<FileChange>> {
+    fn count(&mut self, deltas: Vec<Delta>) -> Result<Vec<FileChange>> {
         let mut modified: Vec<(String, Option<String>, Side, Side)> = Vec::new();
         let mut added: Vec<(String, Side)> = Vec::new();
         let mut deleted: Vec<(String, Side)> = Vec::new();
@@ -213,9 +197,10 @@ impl Differ {
         let mut out = Vec::with_capacity(modified.len() + added.len() + deleted.len());
         for (path, old_path, o, n) in modified {
             let (added, removed, binary) = if o.id == n.id {
-                (0, 0, self.with_content(o, |a| Ok(is_binary(a)))?)
+                (0, 0, is_binary(&self.content(o)?))
             } else {
-                self.with_content(o, |a| self.with_content(n, |b| line_counts(a, b)))?
+                let a = self.content(o)?;
+                line_counts(&a, &self.content(n)?)?
             };
             out.push(FileChange {
                 path,
@@ -226,7 +211,8 @@ impl Differ {
             });
         }
         for (path, n) in added {
-            let (binary, lines) = self.with_content(n, |b| Ok((is_binary(b), count_lines(b))))?;
+            let b = self.content(n)?;
+            let (binary, lines) = (is_binary(&b), count_lines(&b));
             out.push(FileChange {
                 path,
                 old_path: None,
@@ -236,7 +222,8 @@ impl Differ {
             });
         }
         for (path, o) in deleted {
-            let (binary, lines) = self.with_content(o, |a| Ok((is_binary(a), count_lines(a))))?;
+            let a = self.content(o)?;
+            let (binary, lines) = (is_binary(&a), count_lines(&a));
             out.push(FileChange {
                 path,
                 old_path: None,
@@ -252,13 +239,13 @@ impl Differ {
     /// git's rename detection: exact renames (same blob) first, then pairs whose
     /// contents are at least 50% similar, best pairs first.
     fn find_renames(
-        &self,
+        &mut self,
         added: &mut Vec<(String, Side)>,
         deleted: &mut Vec<(String, Side)>,
         modified: &mut Vec<(String, Option<String>, Side, Side)>,
     ) -> Result<()> {
         // Exact renames: the same blob deleted in one place and added in another.
-        let mut by_blob: std::collections::HashMap<git2::Oid, Vec<usize>> =
+        let mut by_blob: std::collections::HashMap<ObjectId, Vec<usize>> =
             std::collections::HashMap::new();
         for (i, (_, o)) in deleted.iter().enumerate().rev() {
             by_blob.entry(o.id).or_default().push(i);
@@ -284,11 +271,11 @@ impl Differ {
         if added.is_empty() || deleted.is_empty() || added.len() * deleted.len() > 1_000_000 {
             return Ok(());
         }
-        let sources: Vec<Vec<u8>> = deleted
+        let sources: Vec<Data> = deleted
             .iter()
             .map(|(_, o)| self.content(*o))
             .collect::<Result<_>>()?;
-        let targets: Vec<Vec<u8>> = added
+        let targets: Vec<Data> = added
             .iter()
             .map(|(_, n)| self.content(*n))
             .collect::<Result<_>>()?;
@@ -335,17 +322,105 @@ impl Differ {
     }
 }
 
+/// One entry of a raw tree object: `<octal mode> <name>\0<20-byte id>`.
+#[derive(Clone, Copy)]
+struct Entry<'a> {
+    name: &'a [u8],
+    mode: u32,
+    id: &'a [u8],
+}
+
+impl Entry<'_> {
+    fn side(self) -> Side {
+        let mut id = [0u8; 20];
+        id.copy_from_slice(self.id);
+        Side {
+            id,
+            mode: canonical_mode(self.mode),
+        }
+    }
+}
+
+/// git's `canon_mode`: what a mode means, whatever odd bits an old tool wrote.
+fn canonical_mode(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o100000 if mode & 0o100 != 0 => 0o100755,
+        0o100000 => 0o100644,
+        0o120000 => 0o120000,
+        0o040000 => TREE,
+        _ => GITLINK,
+    }
+}
+
+/// The entries of a raw tree, in order, each checked for shape.
+struct Entries<'a> {
+    data: &'a [u8],
+    tree: Option<ObjectId>,
+}
+
+impl<'a> Entries<'a> {
+    fn of(data: &'a [u8], tree: Option<ObjectId>) -> Entries<'a> {
+        Entries { data, tree }
+    }
+
+    fn next(&mut self) -> Result<Option<Entry<'a>>> {
+        if self.data.is_empty() {
+            return Ok(None);
+        }
+        let damaged = || Error::Damaged {
+            path: self
+                .tree
+                .map_or_else(String::new, |t| format!("tree {}", odb::hex(&t))),
+            message: "malformed tree entry".into(),
+        };
+        let space = self
+            .data
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or_else(damaged)?;
+        let mut mode = 0u32;
+        for &c in &self.data[..space] {
+            if !(b'0'..=b'7').contains(&c) || mode > 0o7777777 {
+                return Err(damaged());
+            }
+            mode = mode * 8 + u32::from(c - b'0');
+        }
+        let rest = &self.data[space + 1..];
+        let nul = rest.iter().position(|&b| b == 0).ok_or_else(damaged)?;
+        let id = rest.get(nul + 1..nul + 21).ok_or_else(damaged)?;
+        let entry = Entry {
+            name: &rest[..nul],
+            mode,
+            id,
+        };
+        self.data = &rest[nul + 21..];
+        Ok(Some(entry))
+    }
+}
+
+fn parse_hex(hex: &[u8]) -> Option<ObjectId> {
+    if hex.len() != 40 {
+        return None;
+    }
+    let mut id = [0u8; 20];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        let s = std::str::from_utf8(pair).ok()?;
+        id[i] = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(id)
+}
+
 /// git sorts tree entries by name, comparing a tree's name as if it ended in `/`.
-fn compare_entries(a: &[u8], a_mode: i32, b: &[u8], b_mode: i32) -> std::cmp::Ordering {
+fn compare_entries(a: &[u8], a_mode: u32, b: &[u8], b_mode: u32) -> std::cmp::Ordering {
     let n = a.len().min(b.len());
     match a[..n].cmp(&b[..n]) {
         std::cmp::Ordering::Equal => {}
         other => return other,
     }
-    let next = |name: &[u8], mode: i32| -> u8 {
+    let next = |name: &[u8], mode: u32| -> u8 {
         match name.get(n) {
             Some(&c) => c,
-            None if mode == TREE => b'/',
+            None if mode & 0o170000 == TREE => b'/',
             None => 0,
         }
     };
@@ -373,11 +448,84 @@ fn line_counts(old: &[u8], new: &[u8]) -> Result<(u32, u32, bool)> {
     if is_binary(old) || is_binary(new) {
         return Ok((0, 0, true));
     }
+    if let Some((added, removed)) = small_change_counts(old, new) {
+        return Ok((added, removed, false));
+    }
     let mut opts = git2::DiffOptions::new();
     opts.force_text(true).context_lines(0);
     let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
     let (_, additions, deletions) = patch.line_stats()?;
     Ok((additions as u32, deletions as u32, false))
+}
+
+/// The counts xdiff would give, worked out here when that is provably the same
+/// answer, which is most small edits; `None` leaves the case to xdiff.
+///
+/// xdiff first trims the lines both versions share at the start and the end.
+/// It then drops the lines of the middles that occur nowhere in the other file
+/// (they are changes under any algorithm) and some lines that occur too often
+/// (at least `bogosqrt(lines)` times); dropping a frequent line can make its
+/// answer longer than the shortest, so such middles are left to it. On what is
+/// left it runs Myers' search, which gives a shortest edit script while the edit
+/// cost stays under its heuristic limit (256): the middles here are kept well
+/// under that. A shortest script's counts are fixed by the longest common
+/// subsequence, computed below.
+fn small_change_counts(old: &[u8], new: &[u8]) -> Option<(u32, u32)> {
+    const MAX_MIDDLE: usize = 200;
+    let a: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
+    let b: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
+    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (am, bm) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
+    if am.is_empty() || bm.is_empty() {
+        return Some((bm.len() as u32, am.len() as u32));
+    }
+    if am.len() + bm.len() > MAX_MIDDLE || (am.len() + bm.len()) * (a.len() + b.len()) > 200_000 {
+        return None;
+    }
+    let frequent = |middle: &[&[u8]], own: usize, other: &[&[u8]]| {
+        let limit = bogosqrt(own).min(1024);
+        middle
+            .iter()
+            .any(|line| other.iter().filter(|o| *o == line).count() >= limit)
+    };
+    if frequent(am, a.len(), &b) || frequent(bm, b.len(), &a) {
+        return None;
+    }
+    let common = longest_common_subsequence(am, bm);
+    Some(((bm.len() - common) as u32, (am.len() - common) as u32))
+}
+
+/// xdiff's integer square root estimate: 2 to the number of base-4 digits.
+fn bogosqrt(mut n: usize) -> usize {
+    let mut i = 1;
+    while n > 0 {
+        i <<= 1;
+        n >>= 2;
+    }
+    i
+}
+
+fn longest_common_subsequence(a: &[&[u8]], b: &[&[u8]]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut diagonal = 0;
+        for (j, y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if x == y {
+                diagonal + 1
+            } else {
+                above.max(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Content split as git's rename detection does: lines, cut at 64 bytes, each
@@ -432,6 +580,96 @@ fn similarity(src: &[u8], s: &Spans, dst: &[u8], d: &Spans) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn xdiff_counts(old: &[u8], new: &[u8]) -> (u32, u32) {
+        let mut opts = git2::DiffOptions::new();
+        opts.force_text(true).context_lines(0);
+        let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts)).unwrap();
+        let (_, added, removed) = patch.line_stats().unwrap();
+        (added as u32, removed as u32)
+    }
+
+    /// A file of lines drawn from a small vocabulary, so that lines repeat (as
+    /// `}` and blank lines do in code) and xdiff's frequent-line rule comes in.
+    fn text(vocabulary: u8) -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::collection::vec(0..vocabulary, 0..60),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, last_newline)| {
+                let mut out = Vec::new();
+                for l in lines {
+                    out.extend_from_slice(format!("line {l}\n").as_bytes());
+                }
+                if !last_newline && !out.is_empty() {
+                    out.pop();
+                }
+                out
+            })
+    }
+
+    /// An edit of `old` like a commit's: a few lines replaced, inserted or removed.
+    fn edited() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
+        (2u8..40).prop_flat_map(|vocabulary| {
+            (
+                text(vocabulary),
+                proptest::collection::vec((0usize..60, 0u8..3, 0..vocabulary), 1..6),
+            )
+                .prop_map(|(old, edits)| {
+                    let mut lines: Vec<Vec<u8>> = old
+                        .split_inclusive(|&b| b == b'\n')
+                        .map(<[u8]>::to_vec)
+                        .collect();
+                    for (at, op, l) in edits {
+                        let line = format!("line {l}\n").into_bytes();
+                        let at = at % (lines.len() + 1);
+                        match op {
+                            0 if at < lines.len() => lines[at] = line,
+                            1 => lines.insert(at, line),
+                            _ if at < lines.len() => {
+                                lines.remove(at);
+                            }
+                            _ => lines.push(line),
+                        }
+                    }
+                    (old, lines.concat())
+                })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: crate::content::parse::property_cases(2_000),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn small_change_counts_equal_xdiff((old, new) in edited()) {
+            if let Some(counts) = small_change_counts(&old, &new) {
+                prop_assert_eq!(counts, xdiff_counts(&old, &new));
+            }
+        }
+    }
+
+    #[test]
+    fn small_changes_are_counted_without_xdiff() {
+        for (old, new) in [
+            (&b"a\nb\nc\n"[..], &b"a\nB\nc\n"[..]),
+            (b"a\nb\nc\n", b"a\nc\n"),
+            (b"a\nb\nc\n", b"x\na\nb\nc\n"),
+            (b"a\nb", b"a\nb\n"),
+            (b"", b"a\n"),
+            (b"a\nb\nc\nd\ne\n", b"a\nB\nc\nD\ne\n"),
+        ] {
+            let counts = small_change_counts(old, new).expect("counted here");
+            assert_eq!(counts, xdiff_counts(old, new), "{old:?} -> {new:?}");
+        }
+        // A line that is everywhere in the other file is xdiff's to judge.
+        let old = b"x\nx\nx\nx\nx\na\nx\nb\n";
+        assert_eq!(small_change_counts(old, b"x\nx\nx\nx\nx\nb\nx\na\n"), None);
+    }
 
     #[test]
     fn trees_sort_as_if_ending_in_a_slash() {

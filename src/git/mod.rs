@@ -3,12 +3,14 @@
 //! turning every git2 object into the plain types of [`crate::history`] at the edge.
 
 mod diff;
+mod odb;
 mod read;
 mod write;
 
 use std::path::{Path, PathBuf};
 
 pub use diff::{Differ, FileChange, count_lines, is_binary};
+pub use odb::{Kind, ObjectStore, Objects};
 pub use read::{Mailmap, parse_signature};
 pub use write::{Signature, TreeId, Writer};
 
@@ -36,6 +38,8 @@ pub enum Error {
     BadCommit { id: String, message: String },
     #[error("{path}: is a symbolic link to {target}, outside the repository; refused")]
     LinkOutside { path: String, target: String },
+    #[error("{path}: damaged: {message}")]
+    Damaged { path: String, message: String },
     #[error("git: {0}")]
     Git(#[from] git2::Error),
 }
@@ -205,12 +209,6 @@ fn resolve_link(link: &str, target: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-/// Whether libgit2 re-hashes every object it reads (on by default; the walks that
-/// read everything switch it off, as `git log` does not verify either).
-pub fn set_hash_verification(on: bool) {
-    git2::opts::strict_hash_verification(on);
 }
 
 pub(crate) fn to_commit_id(oid: git2::Oid) -> CommitId {

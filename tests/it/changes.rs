@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use valuestory::git::Differ;
+use valuestory::git::{Differ, ObjectStore, Objects};
 use valuestory::history::CommitId;
 
 use crate::support::*;
@@ -49,8 +49,8 @@ fn parse_rename(field: &str) -> (String, Option<String>) {
     }
 }
 
-fn git_numstat(repo: &TestRepo, tip: CommitId) -> BTreeMap<String, Numstat> {
-    let out = repo.git(&["log", "--numstat", "-M", "--format=>%H", &tip.to_hex()]);
+/// `git log --numstat --format=>%H` output, by commit.
+fn parse_numstat(out: &str) -> BTreeMap<String, Numstat> {
     let mut map: BTreeMap<String, Numstat> = BTreeMap::new();
     let mut current = String::new();
     for line in out.lines() {
@@ -70,9 +70,9 @@ fn git_numstat(repo: &TestRepo, tip: CommitId) -> BTreeMap<String, Numstat> {
     map
 }
 
-#[test]
-fn per_commit_changes_match_git_log_numstat() {
-    let repo = TestRepo::new();
+/// 90 random commits in nested folders: adds, edits, renames (exact and
+/// edited), deletions and binary files, in loose objects.
+fn random_history(repo: &TestRepo) -> Vec<CommitId> {
     let mut rng = Rng(42);
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let dirs = [
@@ -199,10 +199,28 @@ fn per_commit_changes_match_git_log_numstat() {
         "{renames} renames, {binaries} binaries, {deletions} deletions"
     );
 
-    let expected = git_numstat(&repo, *commits.last().unwrap());
-    let differ = Differ::open(&repo.path().join(".git")).unwrap();
+    repo.main_at(*commits.last().unwrap());
+    commits
+}
+
+/// Every commit's changes, read from the repository at `git_dir`, equal what
+/// `git log --numstat -M` prints there; no object needs libgit2.
+fn assert_numstat_like_git(git_dir: &std::path::Path, commits: &[CommitId]) {
+    let out = git(
+        git_dir,
+        &[
+            "log",
+            "--numstat",
+            "-M",
+            "--format=>%H",
+            &commits.last().unwrap().to_hex(),
+        ],
+    );
+    let expected = parse_numstat(&out);
+    let store = ObjectStore::open(git_dir).unwrap();
+    let mut differ = Differ::new(&store);
     let mut renamed_seen = 0;
-    for id in &commits {
+    for id in commits {
         let got: Numstat = differ
             .changes_of_commit(*id)
             .unwrap()
@@ -222,6 +240,155 @@ fn per_commit_changes_match_git_log_numstat() {
     assert!(
         renamed_seen >= 5,
         "only {renamed_seen} renames were compared"
+    );
+    assert_eq!(differ.objects().fallback_reads(), 0);
+}
+
+/// Every object git lists reads back with the same type and bytes.
+fn assert_objects_like_git(git_dir: &std::path::Path) -> usize {
+    let batch = git_bytes(git_dir, &["cat-file", "--batch-all-objects", "--batch"]);
+    let store = ObjectStore::open(git_dir).unwrap();
+    let mut objects = Objects::new(&store);
+    let mut rest = &batch[..];
+    let mut count = 0;
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&b| b == b'\n').unwrap();
+        let header = std::str::from_utf8(&rest[..nl]).unwrap();
+        let mut parts = header.split(' ');
+        let (id, kind, size) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap().parse::<usize>().unwrap(),
+        );
+        let content = &rest[nl + 1..nl + 1 + size];
+        rest = &rest[nl + 2 + size..];
+        let id: [u8; 20] = CommitId::from_hex(id).unwrap().0;
+        let (found, data) = objects.read(&id).unwrap();
+        assert_eq!(
+            (found.name(), &data[..]),
+            (kind, content),
+            "object {header}"
+        );
+        count += 1;
+    }
+    assert_eq!(objects.fallback_reads(), 0);
+    count
+}
+
+#[test]
+fn per_commit_changes_match_git_log_numstat() {
+    let repo = TestRepo::new();
+    let commits = random_history(&repo);
+    assert_numstat_like_git(&repo.path().join(".git"), &commits);
+}
+
+/// Packs store most objects as deltas against others, by offset in the same
+/// pack or by id; a repository borrows another's objects through alternates.
+/// The changes and every object read the same in each layout as loose.
+#[test]
+fn packed_delta_and_borrowed_objects_read_like_git() {
+    let mut repo = TestRepo::new();
+    let commits = random_history(&repo);
+    let git_dir = repo.path().join(".git");
+    let deltas = |dir: &std::path::Path| {
+        git(
+            dir,
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(deltabase)",
+            ],
+        )
+        .lines()
+        .filter(|l| *l != "0".repeat(40))
+        .count()
+    };
+    for by_offset in ["true", "false"] {
+        git(
+            &git_dir,
+            &[
+                "-c",
+                &format!("repack.useDeltaBaseOffset={by_offset}"),
+                "repack",
+                "-a",
+                "-d",
+                "-f",
+                "-q",
+                "--depth=30",
+                "--window=20",
+            ],
+        );
+        let pack_dir = git_dir.join("objects/pack");
+        let packs = std::fs::read_dir(&pack_dir).unwrap().count();
+        assert!(packs >= 2, "no pack in {}", pack_dir.display());
+        assert!(deltas(&git_dir) > 100, "too few deltas to test");
+        assert_eq!(ObjectStore::open(&git_dir).unwrap().pack_count(), 1);
+        assert!(assert_objects_like_git(&git_dir) > 300);
+        assert_numstat_like_git(&git_dir, &commits);
+    }
+    // New commits on top stay loose beside the pack.
+    let mut all = commits.clone();
+    all.push(repo.commit(
+        &[*commits.last().unwrap()],
+        "loose on a pack",
+        T0 + 1000 * HOUR,
+    ));
+    repo.main_at(*all.last().unwrap());
+    assert_numstat_like_git(&git_dir, &all);
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let borrowed = dir.path().join("borrowed.git");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--shared",
+            "--bare",
+            repo.path().to_str().unwrap(),
+            "borrowed.git",
+        ],
+    );
+    assert!(borrowed.join("objects/info/alternates").is_file());
+    assert_objects_like_git(&borrowed);
+    assert_numstat_like_git(&borrowed, &all);
+}
+
+/// Damage in a pack is an error that names the pack, never a panic or a wrong
+/// answer.
+#[test]
+fn damaged_pack_is_a_located_error() {
+    let repo = TestRepo::new();
+    let commits = random_history(&repo);
+    let git_dir = repo.path().join(".git");
+    git(&git_dir, &["repack", "-a", "-d", "-f", "-q"]);
+    let pack = std::fs::read_dir(git_dir.join("objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let mut bytes = std::fs::read(&pack).unwrap();
+    let mut permissions = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(&pack, permissions).unwrap();
+    // Scribble over the compressed data after the header and first objects.
+    let len = bytes.len();
+    for b in &mut bytes[len / 3..len - 40] {
+        *b = b.wrapping_mul(31).wrapping_add(7);
+    }
+    std::fs::write(&pack, &bytes).unwrap();
+    let store = ObjectStore::open(&git_dir).unwrap();
+    let mut differ = Differ::new(&store);
+    let errors: Vec<String> = commits
+        .iter()
+        .filter_map(|c| differ.changes_of_commit(*c).err())
+        .map(|e| e.to_string())
+        .collect();
+    assert!(!errors.is_empty(), "no commit read the damaged part");
+    assert!(
+        errors.iter().any(|e| e.contains(".pack: damaged")),
+        "{errors:?}"
     );
 }
 

@@ -181,6 +181,20 @@ pub fn valuestory(args: &[&str], cwd: &Path) -> Output {
     cmd.output().unwrap()
 }
 
+/// git's output as bytes, for contents that need not be text.
+pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    scrubbed(&mut cmd, dir);
+    let out = cmd.output().expect("git is installed");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(dir).args(args);

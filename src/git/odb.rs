@@ -1,0 +1,704 @@
+//! A reader of git's object store made for diffing whole histories: pack files
+//! (`.idx` version 2 and `.pack`), loose objects and alternates, with a large
+//! per-thread cache of resolved objects.
+//!
+//! libgit2 reads the same packs, but its cache of delta bases is fixed at 16 MB and
+//! every read takes one process-wide lock on the pack windows; on histories whose
+//! packs have long delta chains (anything `git fast-import` or a busy push wrote) it
+//! unpacks the same chains over and over, and two threads barely beat one. Here the
+//! index and file handles are shared ([`ObjectStore`] is `Sync`), reads are
+//! positioned (`pread`, no shared cursor), and each worker keeps its own
+//! [`Objects`] cache, so threads never wait on each other.
+//!
+//! Anything this reader does not find (a pack added after it opened, an index
+//! version it does not know, an object directory from the environment) is read
+//! through libgit2, so the answer is always the repository's.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+use super::{Error, Result};
+
+/// A 20-byte object id.
+pub type ObjectId = [u8; 20];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Commit,
+    Tree,
+    Blob,
+    Tag,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Commit => "commit",
+            Kind::Tree => "tree",
+            Kind::Blob => "blob",
+            Kind::Tag => "tag",
+        }
+    }
+}
+
+/// An object's contents, shared with the cache.
+pub type Data = Rc<Vec<u8>>;
+
+/// The packs and loose-object folders of a repository and its alternates, opened
+/// once and shared by every worker thread.
+pub struct ObjectStore {
+    git_dir: PathBuf,
+    packs: Vec<Pack>,
+    loose: Vec<PathBuf>,
+}
+
+impl ObjectStore {
+    /// Opens the object folders of the repository whose git folder is `git_dir`.
+    /// A pack or an alternate this reader cannot use is skipped; its objects are
+    /// then read through libgit2.
+    pub fn open(git_dir: &Path) -> Result<ObjectStore> {
+        let repo = git2::Repository::open(git_dir)?;
+        let objects = repo.commondir().join("objects");
+        let mut store = ObjectStore {
+            git_dir: git_dir.to_path_buf(),
+            packs: Vec::new(),
+            loose: Vec::new(),
+        };
+        store.add_folder(&objects, 0);
+        Ok(store)
+    }
+
+    fn add_folder(&mut self, objects: &Path, depth: usize) {
+        // git follows alternates five levels deep.
+        if depth > 5 || self.loose.iter().any(|d| d == objects) {
+            return;
+        }
+        self.loose.push(objects.to_path_buf());
+        if let Ok(entries) = std::fs::read_dir(objects.join("pack")) {
+            let mut idx: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                .collect();
+            idx.sort();
+            self.packs.extend(idx.iter().filter_map(|p| Pack::open(p)));
+        }
+        if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
+            for line in text.lines() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let dir = objects.join(line);
+                self.add_folder(&dir, depth + 1);
+            }
+        }
+    }
+
+    /// How many packs this reader reads itself.
+    pub fn pack_count(&self) -> usize {
+        self.packs.len()
+    }
+}
+
+/// One `.pack` with its `.idx` (version 2), read whole into memory.
+struct Pack {
+    path: PathBuf,
+    file: File,
+    idx: Vec<u8>,
+    count: usize,
+    /// Where the object data ends: the trailing checksum.
+    data_end: u64,
+    /// Every object's offset, sorted, to know where an object's bytes end.
+    sorted: OnceLock<Vec<u64>>,
+}
+
+const IDX_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
+const FANOUT: usize = 8;
+const NAMES: usize = FANOUT + 256 * 4;
+
+impl Pack {
+    fn open(idx_path: &Path) -> Option<Pack> {
+        let path = idx_path.with_extension("pack");
+        let idx = std::fs::read(idx_path).ok()?;
+        if idx.len() < NAMES || idx[..4] != IDX_MAGIC || idx[4..8] != [0, 0, 0, 2] {
+            return None;
+        }
+        let count = be32(&idx, FANOUT + 255 * 4) as usize;
+        // names, crc32s and 32-bit offsets, then the two trailing checksums.
+        if idx.len() < NAMES + count * 28 + 40 {
+            return None;
+        }
+        let file = File::open(&path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut head = [0u8; 12];
+        file.read_exact_at(&mut head, 0).ok()?;
+        if &head[..4] != b"PACK" || be32(&head, 8) as usize != count || len < 32 {
+            return None;
+        }
+        Some(Pack {
+            path,
+            file,
+            idx,
+            count,
+            data_end: len - 20,
+            sorted: OnceLock::new(),
+        })
+    }
+
+    /// The offset of an object in this pack.
+    fn find(&self, id: &ObjectId) -> Option<u64> {
+        let first = id[0] as usize;
+        let lo = if first == 0 {
+            0
+        } else {
+            be32(&self.idx, FANOUT + (first - 1) * 4) as usize
+        };
+        let hi = (be32(&self.idx, FANOUT + first * 4) as usize).min(self.count);
+        let (mut lo, mut hi) = (lo.min(hi), hi);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let name = &self.idx[NAMES + mid * 20..NAMES + mid * 20 + 20];
+            match name.cmp(&id[..]) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return self.offset(mid),
+            }
+        }
+        None
+    }
+
+    fn offset(&self, i: usize) -> Option<u64> {
+        let small = NAMES + self.count * 24;
+        let off = be32(&self.idx, small + i * 4);
+        if off & 0x8000_0000 == 0 {
+            return Some(u64::from(off));
+        }
+        let at = small + self.count * 4 + (off & 0x7fff_ffff) as usize * 8;
+        let bytes = self.idx.get(at..at + 8)?;
+        Some(u64::from_be_bytes(bytes.try_into().ok()?))
+    }
+
+    /// Where the object at `offset` ends: the next object's offset.
+    fn end_of(&self, offset: u64) -> u64 {
+        let sorted = self.sorted.get_or_init(|| {
+            let mut all: Vec<u64> = (0..self.count).filter_map(|i| self.offset(i)).collect();
+            all.sort_unstable();
+            all
+        });
+        let i = sorted.partition_point(|&o| o <= offset);
+        sorted.get(i).copied().unwrap_or(self.data_end)
+    }
+
+    fn damaged(&self, offset: u64, message: impl std::fmt::Display) -> Error {
+        Error::Damaged {
+            path: self.path.display().to_string(),
+            message: format!("object at offset {offset}: {message}"),
+        }
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// One worker's reader: the shared store, a cache of resolved objects and,
+/// opened on first need, libgit2 for what the store does not hold.
+pub struct Objects<'s> {
+    store: &'s ObjectStore,
+    cache: Cache,
+    inflater: flate2::Decompress,
+    buffer: Vec<u8>,
+    fallback: RefCell<Option<git2::Repository>>,
+    /// The pack that held the last object found, tried first.
+    last_pack: usize,
+    /// Where recently read objects are, by id: most reads repeat one (a commit's
+    /// tree is the next commit's parent tree), and a slot is cheaper than the
+    /// index's binary search.
+    places: Vec<Option<(ObjectId, usize, u64)>>,
+    fallback_reads: usize,
+}
+
+const PLACE_SLOTS: usize = 1 << 16;
+
+/// Bytes of resolved objects each worker keeps.
+const CACHE_BYTES: usize = 192 << 20;
+
+impl<'s> Objects<'s> {
+    pub fn new(store: &'s ObjectStore) -> Objects<'s> {
+        Objects {
+            store,
+            cache: Cache::new(CACHE_BYTES),
+            inflater: flate2::Decompress::new(true),
+            buffer: Vec::new(),
+            fallback: RefCell::new(None),
+            last_pack: 0,
+            places: vec![None; PLACE_SLOTS],
+            fallback_reads: 0,
+        }
+    }
+
+    /// An object that must be of `kind`.
+    pub fn read_as(&mut self, id: &ObjectId, kind: Kind) -> Result<Data> {
+        let (found, data) = self.read(id)?;
+        if found != kind {
+            return Err(Error::Damaged {
+                path: hex(id),
+                message: format!("expected a {}, found a {}", kind.name(), found.name()),
+            });
+        }
+        Ok(data)
+    }
+
+    pub fn read(&mut self, id: &ObjectId) -> Result<(Kind, Data)> {
+        let slot = usize::from(u16::from_le_bytes([id[18], id[19]])) % PLACE_SLOTS;
+        if let Some((known, p, offset)) = self.places[slot]
+            && known == *id
+        {
+            return self.unpack(p, offset);
+        }
+        let packs = &self.store.packs;
+        let order = std::iter::once(self.last_pack)
+            .chain((0..packs.len()).filter(|&i| i != self.last_pack));
+        for p in order {
+            if let Some(offset) = packs.get(p).and_then(|pack| pack.find(id)) {
+                self.last_pack = p;
+                self.places[slot] = Some((*id, p, offset));
+                return self.unpack(p, offset);
+            }
+        }
+        if let Some(found) = self.loose(id)? {
+            return Ok(found);
+        }
+        self.fallback_reads += 1;
+        self.through_libgit2(id)
+    }
+
+    /// How many objects were read through libgit2 because the store did not
+    /// have them.
+    pub fn fallback_reads(&self) -> usize {
+        self.fallback_reads
+    }
+
+    fn loose(&mut self, id: &ObjectId) -> Result<Option<(Kind, Data)>> {
+        let name = hex(id);
+        for dir in &self.store.loose {
+            let path = dir.join(&name[..2]).join(&name[2..]);
+            let Ok(file) = File::open(&path) else {
+                continue;
+            };
+            let damaged = |message: String| Error::Damaged {
+                path: path.display().to_string(),
+                message,
+            };
+            let mut raw = Vec::new();
+            flate2::read::ZlibDecoder::new(file)
+                .read_to_end(&mut raw)
+                .map_err(|e| damaged(e.to_string()))?;
+            let nul = raw
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or_else(|| damaged("no object header".into()))?;
+            let header = std::str::from_utf8(&raw[..nul]).unwrap_or("");
+            let (kind, size) = header
+                .split_once(' ')
+                .ok_or_else(|| damaged(format!("bad object header {header:?}")))?;
+            let kind = match kind {
+                "commit" => Kind::Commit,
+                "tree" => Kind::Tree,
+                "blob" => Kind::Blob,
+                "tag" => Kind::Tag,
+                other => return Err(damaged(format!("unknown object type {other:?}"))),
+            };
+            if size.parse::<usize>().ok() != Some(raw.len() - nul - 1) {
+                return Err(damaged(format!("object size is not {size}")));
+            }
+            raw.drain(..=nul);
+            return Ok(Some((kind, Rc::new(raw))));
+        }
+        Ok(None)
+    }
+
+    fn through_libgit2(&self, id: &ObjectId) -> Result<(Kind, Data)> {
+        let mut slot = self.fallback.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(git2::Repository::open(&self.store.git_dir)?);
+        }
+        let repo = slot.as_ref().expect("just opened");
+        let oid = git2::Oid::from_bytes(id)?;
+        let odb = repo.odb()?;
+        let object = odb.read(oid).map_err(|e| match e.code() {
+            git2::ErrorCode::NotFound => Error::MissingObject { id: hex(id) },
+            _ => Error::Git(e),
+        })?;
+        let kind = match object.kind() {
+            git2::ObjectType::Commit => Kind::Commit,
+            git2::ObjectType::Tree => Kind::Tree,
+            git2::ObjectType::Blob => Kind::Blob,
+            git2::ObjectType::Tag => Kind::Tag,
+            _ => return Err(Error::MissingObject { id: hex(id) }),
+        };
+        Ok((kind, Rc::new(object.data().to_vec())))
+    }
+
+    /// The object at `offset` in pack `p`, resolving its chain of deltas from the
+    /// nearest cached or whole object.
+    fn unpack(&mut self, p: usize, offset: u64) -> Result<(Kind, Data)> {
+        let store = self.store;
+        let pack = &store.packs[p];
+        let mut deltas: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut at = offset;
+        let (kind, mut data) = loop {
+            if let Some(hit) = self.cache.get(p, at) {
+                break hit;
+            }
+            if deltas.len() > 10_000 {
+                return Err(pack.damaged(offset, "a chain of more than 10,000 deltas"));
+            }
+            let entry = self.entry(p, at)?;
+            match entry.base {
+                Base::Whole(kind) => break (kind, Rc::new(entry.data)),
+                Base::Offset(base) => {
+                    deltas.push((at, entry.data));
+                    at = base;
+                }
+                Base::Id(id) => {
+                    deltas.push((at, entry.data));
+                    match pack.find(&id) {
+                        Some(base) => at = base,
+                        None => break self.read(&id)?,
+                    }
+                }
+            }
+        };
+        for (at, delta) in deltas.into_iter().rev() {
+            data = Rc::new(apply_delta(&data, &delta).map_err(|m| pack.damaged(at, m))?);
+            self.cache.put(p, at, kind, data.clone());
+        }
+        if !self.cache.has(p, offset) {
+            self.cache.put(p, offset, kind, data.clone());
+        }
+        Ok((kind, data))
+    }
+
+    /// One pack entry, inflated: a whole object or a delta against a base.
+    fn entry(&mut self, p: usize, offset: u64) -> Result<Entry> {
+        let pack = &self.store.packs[p];
+        let end = pack.end_of(offset);
+        if end <= offset || end > pack.data_end {
+            return Err(pack.damaged(offset, "outside the pack"));
+        }
+        let len = (end - offset) as usize;
+        self.buffer.resize(len, 0);
+        pack.file
+            .read_exact_at(&mut self.buffer, offset)
+            .map_err(|e| pack.damaged(offset, e))?;
+        let raw = &self.buffer[..];
+        let mut i = 0;
+        let byte = |i: usize| raw.get(i).copied().ok_or("truncated entry header");
+        let first = byte(i).map_err(|m| pack.damaged(offset, m))?;
+        i += 1;
+        let kind = (first >> 4) & 7;
+        let mut size = u64::from(first & 15);
+        let mut shift = 4;
+        let mut more = first & 0x80 != 0;
+        while more {
+            let b = byte(i).map_err(|m| pack.damaged(offset, m))?;
+            i += 1;
+            if shift > 60 {
+                return Err(pack.damaged(offset, "object size overflows"));
+            }
+            size |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            more = b & 0x80 != 0;
+        }
+        let base = match kind {
+            1 => Base::Whole(Kind::Commit),
+            2 => Base::Whole(Kind::Tree),
+            3 => Base::Whole(Kind::Blob),
+            4 => Base::Whole(Kind::Tag),
+            6 => {
+                let mut b = byte(i).map_err(|m| pack.damaged(offset, m))?;
+                i += 1;
+                let mut back = u64::from(b & 0x7f);
+                while b & 0x80 != 0 {
+                    b = byte(i).map_err(|m| pack.damaged(offset, m))?;
+                    i += 1;
+                    back = back
+                        .checked_add(1)
+                        .and_then(|x| x.checked_mul(128))
+                        .ok_or_else(|| pack.damaged(offset, "delta base offset overflows"))?
+                        | u64::from(b & 0x7f);
+                }
+                if back == 0 || back > offset {
+                    return Err(pack.damaged(offset, "delta base outside the pack"));
+                }
+                Base::Offset(offset - back)
+            }
+            7 => {
+                let id: ObjectId = raw
+                    .get(i..i + 20)
+                    .and_then(|s| s.try_into().ok())
+                    .ok_or_else(|| pack.damaged(offset, "truncated delta base id"))?;
+                i += 20;
+                Base::Id(id)
+            }
+            other => return Err(pack.damaged(offset, format!("unknown entry type {other}"))),
+        };
+        let size = usize::try_from(size).map_err(|_| pack.damaged(offset, "object too large"))?;
+        let mut data = Vec::new();
+        data.try_reserve_exact(size)
+            .map_err(|_| pack.damaged(offset, format!("cannot hold {size} bytes")))?;
+        self.inflater.reset(true);
+        let status = self
+            .inflater
+            .decompress_vec(&raw[i..], &mut data, flate2::FlushDecompress::Finish)
+            .map_err(|e| pack.damaged(offset, e))?;
+        if status != flate2::Status::StreamEnd || data.len() != size {
+            return Err(pack.damaged(offset, format!("does not inflate to {size} bytes")));
+        }
+        Ok(Entry { base, data })
+    }
+}
+
+struct Entry {
+    base: Base,
+    data: Vec<u8>,
+}
+
+enum Base {
+    Whole(Kind),
+    Offset(u64),
+    Id(ObjectId),
+}
+
+/// Rebuilds an object from its base and a git delta (copy and insert
+/// instructions after the two sizes).
+fn apply_delta(base: &[u8], delta: &[u8]) -> std::result::Result<Vec<u8>, &'static str> {
+    let mut i = 0;
+    let mut size = || -> std::result::Result<usize, &'static str> {
+        let mut n: usize = 0;
+        let mut shift = 0;
+        loop {
+            let b = *delta.get(i).ok_or("truncated delta")?;
+            i += 1;
+            if shift > 56 {
+                return Err("delta size overflows");
+            }
+            n |= usize::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                return Ok(n);
+            }
+        }
+    };
+    let base_size = size()?;
+    let out_size = size()?;
+    if base_size != base.len() {
+        return Err("delta base has the wrong size");
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(out_size)
+        .map_err(|_| "delta result too large")?;
+    while i < delta.len() {
+        let op = delta[i];
+        i += 1;
+        if op & 0x80 != 0 {
+            let mut arg = |bit: u8, shift: u32| -> std::result::Result<usize, &'static str> {
+                if op & bit == 0 {
+                    return Ok(0);
+                }
+                let b = *delta.get(i).ok_or("truncated copy instruction")?;
+                i += 1;
+                Ok(usize::from(b) << shift)
+            };
+            let offset = arg(1, 0)? | arg(2, 8)? | arg(4, 16)? | arg(8, 24)?;
+            let mut len = arg(16, 0)? | arg(32, 8)? | arg(64, 16)?;
+            if len == 0 {
+                len = 0x10000;
+            }
+            let piece = offset
+                .checked_add(len)
+                .and_then(|end| base.get(offset..end))
+                .ok_or("copy outside the delta base")?;
+            out.extend_from_slice(piece);
+        } else if op != 0 {
+            let piece = delta
+                .get(i..i + usize::from(op))
+                .ok_or("truncated insert instruction")?;
+            i += usize::from(op);
+            out.extend_from_slice(piece);
+        } else {
+            return Err("reserved delta instruction 0");
+        }
+        if out.len() > out_size {
+            return Err("delta writes past its size");
+        }
+    }
+    if out.len() != out_size {
+        return Err("delta result has the wrong size");
+    }
+    Ok(out)
+}
+
+pub fn hex(id: &ObjectId) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Resolved objects by (pack, offset), least recently used dropped first once
+/// their bytes pass the budget. Recency is tracked lazily: a queue of (key, tick)
+/// where only an entry's latest tick counts.
+struct Cache {
+    map: HashMap<(usize, u64), (Kind, Data, u64), BuildOffsetHasher>,
+    order: VecDeque<((usize, u64), u64)>,
+    bytes: usize,
+    budget: usize,
+    tick: u64,
+}
+
+impl Cache {
+    fn new(budget: usize) -> Cache {
+        Cache {
+            map: HashMap::default(),
+            order: VecDeque::new(),
+            bytes: 0,
+            budget,
+            tick: 0,
+        }
+    }
+
+    fn has(&self, p: usize, offset: u64) -> bool {
+        self.map.contains_key(&(p, offset))
+    }
+
+    fn get(&mut self, p: usize, offset: u64) -> Option<(Kind, Data)> {
+        self.tick += 1;
+        let tick = self.tick;
+        let (kind, data, seen) = self.map.get_mut(&(p, offset))?;
+        *seen = tick;
+        let found = (*kind, data.clone());
+        self.order.push_back(((p, offset), tick));
+        self.compact();
+        Some(found)
+    }
+
+    fn put(&mut self, p: usize, offset: u64, kind: Kind, data: Data) {
+        let len = data.len();
+        if len > self.budget / 16 {
+            return;
+        }
+        self.tick += 1;
+        if let Some((_, old, _)) = self.map.insert((p, offset), (kind, data, self.tick)) {
+            self.bytes -= old.len();
+        }
+        self.bytes += len;
+        self.order.push_back(((p, offset), self.tick));
+        while self.bytes > self.budget {
+            let Some((key, tick)) = self.order.pop_front() else {
+                break;
+            };
+            if self.map.get(&key).is_some_and(|e| e.2 == tick)
+                && let Some((_, old, _)) = self.map.remove(&key)
+            {
+                self.bytes -= old.len();
+            }
+        }
+        self.compact();
+    }
+
+    /// Drops stale queue entries once they outnumber the live ones.
+    fn compact(&mut self) {
+        if self.order.len() < 4 * self.map.len() + 4096 {
+            return;
+        }
+        let map = &self.map;
+        self.order
+            .retain(|(key, tick)| map.get(key).is_some_and(|e| e.2 == *tick));
+    }
+}
+
+/// A hasher for (pack, offset) keys: offsets are already spread out, so a
+/// multiply and a fold are enough, and much cheaper than SipHash.
+#[derive(Default, Clone, Copy)]
+struct BuildOffsetHasher;
+
+#[derive(Default)]
+struct OffsetHasher(u64);
+
+impl std::hash::BuildHasher for BuildOffsetHasher {
+    type Hasher = OffsetHasher;
+
+    fn build_hasher(&self) -> OffsetHasher {
+        OffsetHasher(0)
+    }
+}
+
+impl std::hash::Hasher for OffsetHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delta_copies_and_inserts() {
+        let base = b"hello, world\n";
+        // sizes 13 and 12; copy 7 bytes from 0; insert "there\n".
+        let mut delta = vec![13, 13, 0x80 | 0x01 | 0x10, 0, 7, 6];
+        delta.extend_from_slice(b"there\n");
+        assert_eq!(apply_delta(base, &delta).unwrap(), b"hello, there\n");
+    }
+
+    #[test]
+    fn bad_deltas_are_errors_not_panics() {
+        let base = b"abc";
+        for delta in [
+            &[][..],
+            &[3][..],
+            &[4, 1, 1, b'x'][..],
+            &[3, 1, 0][..],
+            &[3, 5, 0x80 | 0x01 | 0x10, 1, 9][..],
+            &[3, 1, 2, b'x'][..],
+            &[3, 2, 1, b'x'][..],
+            &[3, 1, 0x91, 0xff][..],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff][..],
+        ] {
+            assert!(apply_delta(base, delta).is_err(), "{delta:?}");
+        }
+    }
+
+    #[test]
+    fn cache_keeps_recent_objects_within_its_budget() {
+        let mut cache = Cache::new(1600);
+        for i in 0..100u64 {
+            cache.put(0, i, Kind::Blob, Rc::new(vec![0; 100]));
+            // Object 0 stays in use, so it stays.
+            assert!(cache.get(0, 0).is_some(), "object 0 dropped at {i}");
+        }
+        assert!(cache.bytes <= 1600);
+        assert!(cache.get(0, 99).is_some());
+        assert!(cache.get(0, 50).is_none());
+    }
+}
