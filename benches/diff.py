@@ -42,6 +42,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import statistics
 import subprocess
 import sys
@@ -213,6 +214,77 @@ class Copy:
         return commit
 
 
+def read_cache(path: Path) -> dict:
+    """The diff cache file (format in src/changes/cache.rs): commit id -> the set of
+    (added, removed, path, old path), counts None for binary files."""
+    data = path.read_bytes()
+    if data[:8] != b"VSDIFF\0\x01":
+        die(f"{path}: not a valuestory diff cache")
+    at = 12
+    def u32():
+        nonlocal at
+        at += 4
+        return struct.unpack_from("<I", data, at - 4)[0]
+    paths = []
+    for _ in range(u32()):
+        n = u32()
+        paths.append(data[at:at + n].decode())
+        at += n
+    out = {}
+    for _ in range(u32()):
+        cid = data[at:at + 20].hex()
+        at += 20
+        changes = set()
+        for _ in range(u32()):
+            p, old, added, removed = (u32() for _ in range(4))
+            binary = data[at]
+            at += 1
+            changes.add((None if binary else added, None if binary else removed, paths[p],
+                         None if old == 0xFFFFFFFF else paths[old]))
+        out[cid] = changes
+    return out
+
+
+def parse_rename(field: str):
+    """git's `old => new` and `dir/{old => new}/rest` -> (new, old)."""
+    o, c = field.find("{"), field.find("}")
+    if o != -1 and c > o and " => " in field[o + 1:c]:
+        a, b = field[o + 1:c].split(" => ", 1)
+        pre, post = field[:o], field[c + 1:]
+        join = lambda mid: (pre + mid + post).replace("//", "/")
+        return join(b), join(a)
+    if " => " in field:
+        a, b = field.split(" => ", 1)
+        return b, a
+    return field, None
+
+
+def verify(repo: Path, cache_file: Path):
+    """Every commit valuestory diffed equals `git log --numstat -M` on it."""
+    ours = read_cache(cache_file)
+    print(f"verify: comparing {len(ours)} commits with git log --numstat -M ...",
+          file=sys.stderr)
+    out = git_out(repo, "log", "--numstat", "-M", "--format=>%H", "HEAD")
+    theirs, current = {}, None
+    for line in out.splitlines():
+        if line.startswith(">"):
+            current = theirs.setdefault(line[1:], set())
+        elif line:
+            added, removed, field = line.split("\t", 2)
+            path, old = parse_rename(field)
+            current.add((None if added == "-" else int(added),
+                         None if removed == "-" else int(removed), path, old))
+    compared = 0
+    for cid, changes in ours.items():
+        if cid not in theirs:
+            die(f"verify: commit {cid} is in the cache but not in git log HEAD")
+        if changes != theirs[cid]:
+            die(f"verify: commit {cid} differs:\n  valuestory {sorted(changes, key=str)}\n"
+                f"  git        {sorted(theirs[cid], key=str)}")
+        compared += 1
+    print(f"verify: {compared} commits equal git log --numstat -M", file=sys.stderr)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repo", help="benchmark this repository instead of a synthetic one")
@@ -227,6 +299,8 @@ def main(argv=None) -> int:
                         help=f"synth.py option (default {default})")
     ap.add_argument("--cache-dir", default=str(ROOT / "target" / "bench"),
                     help="where generated repositories are cached (default target/bench)")
+    ap.add_argument("--verify", action="store_true",
+                    help="compare every cached commit with `git log --numstat -M` (slow)")
     ap.add_argument("--check-ratios", nargs=2, type=float, metavar=("COLD", "WARM"),
                     help="exit 1 if the cold diff ratio (raw) or the warm rebuild ratio "
                          "exceeds these limits")
@@ -320,6 +394,8 @@ def main(argv=None) -> int:
         cache_file = cache / "diffstat.cache"
         if not cache_file.is_file():
             die(f"the cold build with --cache-dir {cache} wrote no {cache_file}")
+        if args.verify:
+            verify(copy.dir, cache_file)
         for i in range(args.runs + 1):
             copy.add_commit()
 

@@ -373,11 +373,7 @@ impl<'a> Entries<'a> {
                 .map_or_else(String::new, |t| format!("tree {}", odb::hex(&t))),
             message: "malformed tree entry".into(),
         };
-        let space = self
-            .data
-            .iter()
-            .position(|&b| b == b' ')
-            .ok_or_else(damaged)?;
+        let space = memchr::memchr(b' ', self.data).ok_or_else(damaged)?;
         let mut mode = 0u32;
         for &c in &self.data[..space] {
             if !(b'0'..=b'7').contains(&c) || mode > 0o7777777 {
@@ -386,7 +382,7 @@ impl<'a> Entries<'a> {
             mode = mode * 8 + u32::from(c - b'0');
         }
         let rest = &self.data[space + 1..];
-        let nul = rest.iter().position(|&b| b == 0).ok_or_else(damaged)?;
+        let nul = memchr::memchr(0, rest).ok_or_else(damaged)?;
         let id = rest.get(nul + 1..nul + 21).ok_or_else(damaged)?;
         let entry = Entry {
             name: &rest[..nul],
@@ -472,8 +468,7 @@ fn line_counts(old: &[u8], new: &[u8]) -> Result<(u32, u32, bool)> {
 /// subsequence, computed below.
 fn small_change_counts(old: &[u8], new: &[u8]) -> Option<(u32, u32)> {
     const MAX_MIDDLE: usize = 200;
-    let a: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
-    let b: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
+    let (a, b) = (Line::split(old), Line::split(new));
     let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let tail = a[head..]
         .iter()
@@ -488,7 +483,7 @@ fn small_change_counts(old: &[u8], new: &[u8]) -> Option<(u32, u32)> {
     if am.len() + bm.len() > MAX_MIDDLE || (am.len() + bm.len()) * (a.len() + b.len()) > 200_000 {
         return None;
     }
-    let frequent = |middle: &[&[u8]], own: usize, other: &[&[u8]]| {
+    let frequent = |middle: &[Line<'_>], own: usize, other: &[Line<'_>]| {
         let limit = bogosqrt(own).min(1024);
         middle
             .iter()
@@ -511,7 +506,51 @@ fn bogosqrt(mut n: usize) -> usize {
     i
 }
 
-fn longest_common_subsequence(a: &[&[u8]], b: &[&[u8]]) -> usize {
+/// A line with its hash, so that most comparisons are of two numbers.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    hash: u64,
+    bytes: &'a [u8],
+}
+
+impl PartialEq for Line<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.bytes == other.bytes
+    }
+}
+
+impl<'a> Line<'a> {
+    /// The lines of a text, each with its newline; a last line may lack one.
+    fn split(text: &'a [u8]) -> Vec<Line<'a>> {
+        let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', text)
+            .map(|i| i + 1)
+            .chain([text.len()])
+        {
+            if end > start {
+                lines.push(Line::of(&text[start..end]));
+            }
+            start = end;
+        }
+        lines
+    }
+
+    fn of(bytes: &'a [u8]) -> Line<'a> {
+        let mut hash = bytes.len() as u64;
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            hash = (hash.rotate_left(23) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        for &c in words.remainder() {
+            hash = (hash.rotate_left(7) ^ u64::from(c)).wrapping_mul(0x100_0000_01b3);
+        }
+        Line { hash, bytes }
+    }
+}
+
+fn longest_common_subsequence(a: &[Line<'_>], b: &[Line<'_>]) -> usize {
     let mut row = vec![0usize; b.len() + 1];
     for x in a {
         let mut diagonal = 0;

@@ -6,9 +6,9 @@
 //! every read takes one process-wide lock on the pack windows; on histories whose
 //! packs have long delta chains (anything `git fast-import` or a busy push wrote) it
 //! unpacks the same chains over and over, and two threads barely beat one. Here the
-//! index and file handles are shared ([`ObjectStore`] is `Sync`), reads are
-//! positioned (`pread`, no shared cursor), and each worker keeps its own
-//! [`Objects`] cache, so threads never wait on each other.
+//! indexes and the packs, mapped into memory as git itself maps them, are shared
+//! ([`ObjectStore`] is `Sync`), and each worker keeps its own [`Objects`] cache, so
+//! threads never wait on each other.
 //!
 //! Anything this reader does not find (a pack added after it opened, an index
 //! version it does not know, an object directory from the environment) is read
@@ -18,10 +18,8 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::OnceLock;
 
 use super::{Error, Result};
 
@@ -106,16 +104,14 @@ impl ObjectStore {
     }
 }
 
-/// One `.pack` with its `.idx` (version 2), read whole into memory.
+/// One `.pack`, mapped, with its `.idx` (version 2) read into memory.
 struct Pack {
     path: PathBuf,
-    file: File,
+    data: memmap2::Mmap,
     idx: Vec<u8>,
     count: usize,
     /// Where the object data ends: the trailing checksum.
     data_end: u64,
-    /// Every object's offset, sorted, to know where an object's bytes end.
-    sorted: OnceLock<Vec<u64>>,
 }
 
 const IDX_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
@@ -135,19 +131,21 @@ impl Pack {
             return None;
         }
         let file = File::open(&path).ok()?;
-        let len = file.metadata().ok()?.len();
-        let mut head = [0u8; 12];
-        file.read_exact_at(&mut head, 0).ok()?;
-        if &head[..4] != b"PACK" || be32(&head, 8) as usize != count || len < 32 {
+        // SAFETY: git never changes a pack file once it is written: it writes new
+        // packs beside the old ones and deletes whole files, and a deleted file stays
+        // mapped. Only a tool that truncated a pack in place could pull bytes from
+        // under the map; git's own commands map packs in the same way.
+        let data = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+        let len = data.len() as u64;
+        if len < 32 || &data[..4] != b"PACK" || be32(&data, 8) as usize != count {
             return None;
         }
         Some(Pack {
             path,
-            file,
+            data,
             idx,
             count,
             data_end: len - 20,
-            sorted: OnceLock::new(),
         })
     }
 
@@ -184,17 +182,6 @@ impl Pack {
         Some(u64::from_be_bytes(bytes.try_into().ok()?))
     }
 
-    /// Where the object at `offset` ends: the next object's offset.
-    fn end_of(&self, offset: u64) -> u64 {
-        let sorted = self.sorted.get_or_init(|| {
-            let mut all: Vec<u64> = (0..self.count).filter_map(|i| self.offset(i)).collect();
-            all.sort_unstable();
-            all
-        });
-        let i = sorted.partition_point(|&o| o <= offset);
-        sorted.get(i).copied().unwrap_or(self.data_end)
-    }
-
     fn damaged(&self, offset: u64, message: impl std::fmt::Display) -> Error {
         Error::Damaged {
             path: self.path.display().to_string(),
@@ -213,7 +200,6 @@ pub struct Objects<'s> {
     store: &'s ObjectStore,
     cache: Cache,
     inflater: flate2::Decompress,
-    buffer: Vec<u8>,
     fallback: RefCell<Option<git2::Repository>>,
     /// The pack that held the last object found, tried first.
     last_pack: usize,
@@ -226,16 +212,21 @@ pub struct Objects<'s> {
 
 const PLACE_SLOTS: usize = 1 << 16;
 
-/// Bytes of resolved objects each worker keeps.
-const CACHE_BYTES: usize = 192 << 20;
+/// Bytes of resolved objects each worker keeps: git's own default for its delta
+/// base cache (`core.deltaBaseCacheLimit`).
+const CACHE_BYTES: usize = 96 << 20;
 
 impl<'s> Objects<'s> {
     pub fn new(store: &'s ObjectStore) -> Objects<'s> {
+        Objects::with_cache(store, CACHE_BYTES)
+    }
+
+    /// A reader keeping at most `bytes` of resolved objects.
+    pub fn with_cache(store: &'s ObjectStore, bytes: usize) -> Objects<'s> {
         Objects {
             store,
-            cache: Cache::new(CACHE_BYTES),
+            cache: Cache::new(bytes),
             inflater: flate2::Decompress::new(true),
-            buffer: Vec::new(),
             fallback: RefCell::new(None),
             last_pack: 0,
             places: vec![None; PLACE_SLOTS],
@@ -388,17 +379,12 @@ impl<'s> Objects<'s> {
 
     /// One pack entry, inflated: a whole object or a delta against a base.
     fn entry(&mut self, p: usize, offset: u64) -> Result<Entry> {
-        let pack = &self.store.packs[p];
-        let end = pack.end_of(offset);
-        if end <= offset || end > pack.data_end {
+        let store = self.store;
+        let pack = &store.packs[p];
+        if offset < 12 || offset >= pack.data_end {
             return Err(pack.damaged(offset, "outside the pack"));
         }
-        let len = (end - offset) as usize;
-        self.buffer.resize(len, 0);
-        pack.file
-            .read_exact_at(&mut self.buffer, offset)
-            .map_err(|e| pack.damaged(offset, e))?;
-        let raw = &self.buffer[..];
+        let raw = &pack.data[offset as usize..pack.data_end as usize];
         let mut i = 0;
         let byte = |i: usize| raw.get(i).copied().ok_or("truncated entry header");
         let first = byte(i).map_err(|m| pack.damaged(offset, m))?;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{Error, Repository, Result, to_commit_id, to_oid};
+use super::{Error, Repository, Result, to_commit_id};
 use crate::history::{Commit, CommitId, GitTime, History, IdMap, Person, PersonId, Tag, TagTarget};
 use crate::message;
 
@@ -227,7 +227,10 @@ impl Repository {
     /// Two threads: this one reads objects and follows parents (the part that
     /// cannot be split), the other parses messages and people meanwhile.
     fn walk(&self, starts: &[CommitId], mailmap: &Mailmap, progress: bool) -> Result<History> {
-        let odb = self.inner.odb()?;
+        let store = super::ObjectStore::open(self.inner.path())?;
+        // Each commit is read once: a small cache, for the rare commit stored as a
+        // delta.
+        let mut objects = super::Objects::with_cache(&store, 8 << 20);
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(64);
         std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<History> {
@@ -253,7 +256,7 @@ impl Repository {
                 );
                 bar
             });
-            let read = read_graph(&odb, starts, &sender, bar.as_ref());
+            let read = read_graph(&mut objects, starts, &sender, bar.as_ref());
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
@@ -271,7 +274,7 @@ impl Repository {
 
 /// Reads every commit reachable from `starts`, sending the raw objects on.
 fn read_graph(
-    odb: &git2::Odb<'_>,
+    objects: &mut super::Objects<'_>,
     starts: &[CommitId],
     out: &std::sync::mpsc::SyncSender<Batch>,
     progress: Option<&indicatif::ProgressBar>,
@@ -285,17 +288,14 @@ fn read_graph(
     }
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(id) = stack.pop() {
-        let object = odb.read(to_oid(id)).map_err(|e| match e.code() {
-            git2::ErrorCode::NotFound => Error::MissingObject { id: id.to_hex() },
-            _ => Error::Git(e),
-        })?;
-        if object.kind() != git2::ObjectType::Commit {
+        let (kind, object) = objects.read(&id.0)?;
+        if kind != super::Kind::Commit {
             return Err(Error::BadCommit {
                 id: id.to_hex(),
-                message: format!("it is a {}", object.kind()),
+                message: format!("it is a {}", kind.name()),
             });
         }
-        let data = object.data();
+        let data = &object[..];
         for parent in parent_lines(data) {
             let parent = parent.ok_or_else(|| Error::BadCommit {
                 id: id.to_hex(),
