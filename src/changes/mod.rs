@@ -32,7 +32,12 @@ pub struct Change {
 pub struct Changes {
     pub paths: Vec<String>,
     index: HashMap<String, PathId>,
-    pub by_commit: IdMap<Vec<Change>>,
+    /// Every commit's changes, one after another.
+    list: Vec<Change>,
+    /// Where each commit's changes are in `list`: start and count.
+    by_commit: IdMap<(u32, u32)>,
+    /// The commits in the order they were recorded, each once.
+    order: Vec<CommitId>,
 }
 
 impl Changes {
@@ -51,7 +56,7 @@ impl Changes {
     }
 
     pub fn insert(&mut self, commit: CommitId, files: &[FileChange]) {
-        let changes = files
+        let changes: Vec<Change> = files
             .iter()
             .map(|f| Change {
                 path: self.intern(&f.path),
@@ -61,11 +66,39 @@ impl Changes {
                 binary: f.binary,
             })
             .collect();
-        self.by_commit.insert(commit, changes);
+        self.insert_changes(commit, &changes);
+    }
+
+    /// Records a commit's changes, whose paths are already interned.
+    pub fn insert_changes(&mut self, commit: CommitId, changes: &[Change]) {
+        let start = self.list.len() as u32;
+        self.list.extend_from_slice(changes);
+        let place = (start, changes.len() as u32);
+        if self.by_commit.insert(commit, place).is_none() {
+            self.order.push(commit);
+        }
     }
 
     pub fn of(&self, commit: &CommitId) -> &[Change] {
-        self.by_commit.get(commit).map_or(&[], Vec::as_slice)
+        match self.by_commit.get(commit) {
+            Some(&(start, len)) => &self.list[start as usize..(start + len) as usize],
+            None => &[],
+        }
+    }
+
+    /// Whether the commit's changes are known (perhaps as none at all).
+    pub fn has(&self, commit: &CommitId) -> bool {
+        self.by_commit.contains_key(commit)
+    }
+
+    /// How many commits' changes are known.
+    pub fn commit_count(&self) -> usize {
+        self.by_commit.len()
+    }
+
+    /// The commits with known changes, in the order they were recorded.
+    pub fn commits(&self) -> impl Iterator<Item = &CommitId> {
+        self.order.iter()
     }
 
     /// Whether the commit changed a path under one of `prefixes` (a rename counts on
@@ -113,7 +146,11 @@ pub struct Options<'a> {
 pub struct Job {
     pub commit: CommitId,
     pub tree: CommitId,
-    pub parent_tree: Option<CommitId>,
+    pub parent: Option<CommitId>,
+    /// Committer time: the jobs are diffed newest first, as `git log` goes, so
+    /// that a file's old version in one commit is its new version in the next
+    /// one, still in the reader's cache.
+    pub time: i64,
 }
 
 /// What [`compute`] did, for messages and tests.
@@ -129,6 +166,7 @@ pub struct Stats {
 pub fn compute(
     git_dir: &Path,
     commits: &[Job],
+    trees: &dyn Fn(&[CommitId]) -> Vec<Option<CommitId>>,
     options: &Options<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(Changes, Stats)> {
@@ -141,11 +179,12 @@ pub fn compute(
         Some(dir) => cache::load(dir, warnings),
         None => Changes::default(),
     };
-    let missing: Vec<Job> = commits
+    let mut missing: Vec<Job> = commits
         .iter()
-        .filter(|j| !changes.by_commit.contains_key(&j.commit))
+        .filter(|j| !changes.has(&j.commit))
         .copied()
         .collect();
+    missing.sort_unstable_by_key(|j| std::cmp::Reverse((j.time, j.commit)));
     let stats = Stats {
         from_cache: commits.len() - missing.len(),
         computed: missing.len(),
@@ -156,7 +195,17 @@ pub fn compute(
     let bar = options.progress.then(|| progress_bar(missing.len()));
     let store = ObjectStore::open(git_dir)
         .map_err(|e| Error::Refused(format!("cannot open the repository for diffing: {e}")))?;
-    let results = diff_all(&store, &missing, bar.as_ref());
+    let parents: Vec<CommitId> = missing.iter().filter_map(|j| j.parent).collect();
+    let mut parent_trees = trees(&parents).into_iter();
+    let diffs: Vec<Diff> = missing
+        .iter()
+        .map(|j| Diff {
+            tree: j.tree,
+            parent_tree: j.parent.and_then(|_| parent_trees.next().flatten()),
+            commit: j.commit,
+        })
+        .collect();
+    let results = diff_all(&store, &diffs, bar.as_ref());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -178,9 +227,16 @@ pub fn compute(
 /// neighbouring commits from a shared counter, so that its own cache holds the
 /// trees and blobs the next commits share; only job indices cross threads.
 /// The result is in the order of `jobs`.
+/// A job with its parent's tree found.
+struct Diff {
+    commit: CommitId,
+    tree: CommitId,
+    parent_tree: Option<CommitId>,
+}
+
 fn diff_all(
     store: &ObjectStore,
-    jobs: &[Job],
+    jobs: &[Diff],
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Vec<Vec<FileChange>>> {
     let threads = rayon::current_num_threads().max(1);

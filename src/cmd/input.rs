@@ -159,25 +159,36 @@ pub fn read(source: &Source) -> Result<Input> {
                     .any(|i| !i.matching.paths.is_empty())));
     let mut diff_stats = None;
     let changes = if needs_changes {
-        let tree_of: crate::history::IdMap<CommitId> =
-            history.commits.iter().map(|c| (c.id, c.tree)).collect();
-        // Newest first, as git log: a file's old version in one commit is its new
-        // version in the next one diffed, still in the object cache.
-        let commits: Vec<changes::Job> = correlation_order(&history)
-            .into_iter()
-            .map(|i| &history.commits[i])
+        let commits: Vec<changes::Job> = history
+            .commits
+            .iter()
             .filter(|c| !c.is_merge())
             .map(|c| changes::Job {
                 commit: c.id,
                 tree: c.tree,
-                parent_tree: c.parents.first().and_then(|p| tree_of.get(p).copied()),
+                parent: c.parents.first().copied(),
+                time: c.committer_time.seconds,
             })
             .collect();
+        let trees = |ids: &[CommitId]| -> Vec<Option<CommitId>> {
+            // A rebuild after a few new commits looks their parents up directly
+            // instead of indexing the whole history.
+            if ids.len() <= 4 {
+                return ids
+                    .iter()
+                    .map(|id| history.commits.iter().find(|c| c.id == *id).map(|c| c.tree))
+                    .collect();
+            }
+            let tree_of: crate::history::IdMap<CommitId> =
+                history.commits.iter().map(|c| (c.id, c.tree)).collect();
+            ids.iter().map(|id| tree_of.get(id).copied()).collect()
+        };
         let options = changes::Options {
             cache: &source.cache,
             progress: source.progress,
         };
-        let (changes, stats) = changes::compute(repo.git_dir(), &commits, &options, &mut warnings)?;
+        let (changes, stats) =
+            changes::compute(repo.git_dir(), &commits, &trees, &options, &mut warnings)?;
         diff_stats = Some(stats);
         Some(changes)
     } else {
@@ -302,16 +313,4 @@ fn load_settings(
     })?;
     let settings = config::parse(&shown, &text)?.resolve(&shown, source.tag_pattern.as_deref())?;
     Ok((settings, Some((shown, text))))
-}
-
-/// Commit indices by committer time, newest first.
-fn correlation_order(history: &History) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..history.commits.len()).collect();
-    order.sort_by_key(|&i| {
-        std::cmp::Reverse((
-            history.commits[i].committer_time.seconds,
-            history.commits[i].id,
-        ))
-    });
-    order
 }

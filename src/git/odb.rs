@@ -18,6 +18,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -54,19 +55,42 @@ pub struct ObjectStore {
     git_dir: PathBuf,
     packs: Vec<Pack>,
     loose: Vec<PathBuf>,
+    access: Access,
+}
+
+/// How pack bytes are reached.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Mapped into memory, as git maps them: best when much of a pack is read
+    /// (trees and blobs for diffing).
+    Mapped,
+    /// A positioned read per object: for a walk that reads small objects spread
+    /// over the whole pack (commits), where a map would keep every page it touched.
+    Read,
 }
 
 impl ObjectStore {
-    /// Opens the object folders of the repository whose git folder is `git_dir`.
-    /// A pack or an alternate this reader cannot use is skipped; its objects are
-    /// then read through libgit2.
+    /// Opens the object folders of the repository whose git folder is `git_dir`,
+    /// with the packs mapped. A pack or an alternate this reader cannot use is
+    /// skipped; its objects are then read through libgit2.
     pub fn open(git_dir: &Path) -> Result<ObjectStore> {
+        ObjectStore::open_with(git_dir, Access::Mapped)
+    }
+
+    /// Like [`ObjectStore::open`], reading each object with its own positioned
+    /// read instead of mapping the packs.
+    pub fn open_unmapped(git_dir: &Path) -> Result<ObjectStore> {
+        ObjectStore::open_with(git_dir, Access::Read)
+    }
+
+    fn open_with(git_dir: &Path, access: Access) -> Result<ObjectStore> {
         let repo = git2::Repository::open(git_dir)?;
         let objects = repo.commondir().join("objects");
         let mut store = ObjectStore {
             git_dir: git_dir.to_path_buf(),
             packs: Vec::new(),
             loose: Vec::new(),
+            access,
         };
         store.add_folder(&objects, 0);
         Ok(store)
@@ -84,7 +108,9 @@ impl ObjectStore {
                 .filter(|p| p.extension().is_some_and(|x| x == "idx"))
                 .collect();
             idx.sort();
-            self.packs.extend(idx.iter().filter_map(|p| Pack::open(p)));
+            let access = self.access;
+            self.packs
+                .extend(idx.iter().filter_map(|p| Pack::open(p, access)));
         }
         if let Ok(text) = std::fs::read_to_string(objects.join("info/alternates")) {
             for line in text.lines() {
@@ -104,11 +130,12 @@ impl ObjectStore {
     }
 }
 
-/// One `.pack`, mapped, with its `.idx` (version 2) read into memory.
+/// One `.pack`, mapped or not, with its `.idx` (version 2) mapped.
 struct Pack {
     path: PathBuf,
-    data: memmap2::Mmap,
-    idx: Vec<u8>,
+    file: File,
+    map: Option<memmap2::Mmap>,
+    idx: memmap2::Mmap,
     count: usize,
     /// Where the object data ends: the trailing checksum.
     data_end: u64,
@@ -119,9 +146,11 @@ const FANOUT: usize = 8;
 const NAMES: usize = FANOUT + 256 * 4;
 
 impl Pack {
-    fn open(idx_path: &Path) -> Option<Pack> {
+    fn open(idx_path: &Path, access: Access) -> Option<Pack> {
         let path = idx_path.with_extension("pack");
-        let idx = std::fs::read(idx_path).ok()?;
+        // SAFETY: as for packs below, git writes an index once and never changes
+        // it in place.
+        let idx = unsafe { memmap2::Mmap::map(&File::open(idx_path).ok()?) }.ok()?;
         if idx.len() < NAMES || idx[..4] != IDX_MAGIC || idx[4..8] != [0, 0, 0, 2] {
             return None;
         }
@@ -131,18 +160,24 @@ impl Pack {
             return None;
         }
         let file = File::open(&path).ok()?;
-        // SAFETY: git never changes a pack file once it is written: it writes new
-        // packs beside the old ones and deletes whole files, and a deleted file stays
-        // mapped. Only a tool that truncated a pack in place could pull bytes from
-        // under the map; git's own commands map packs in the same way.
-        let data = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-        let len = data.len() as u64;
-        if len < 32 || &data[..4] != b"PACK" || be32(&data, 8) as usize != count {
+        let len = file.metadata().ok()?.len();
+        let mut head = [0u8; 12];
+        file.read_exact_at(&mut head, 0).ok()?;
+        if len < 32 || &head[..4] != b"PACK" || be32(&head, 8) as usize != count {
             return None;
         }
+        let map = match access {
+            // SAFETY: git never changes a pack file once it is written: it writes
+            // new packs beside the old ones and deletes whole files, and a deleted
+            // file stays mapped. Only a tool that truncated a pack in place could
+            // pull bytes from under the map; git's own commands map packs alike.
+            Access::Mapped => Some(unsafe { memmap2::Mmap::map(&file) }.ok()?),
+            Access::Read => None,
+        };
         Some(Pack {
             path,
-            data,
+            file,
+            map,
             idx,
             count,
             data_end: len - 20,
@@ -159,10 +194,23 @@ impl Pack {
         };
         let hi = (be32(&self.idx, FANOUT + first * 4) as usize).min(self.count);
         let (mut lo, mut hi) = (lo.min(hi), hi);
+        let name = |i: usize| &self.idx[NAMES + i * 20..NAMES + i * 20 + 20];
+        // Ids are uniformly spread: guess the position from the next two bytes and
+        // search a window around it (a few cache lines instead of a dozen far
+        // apart), when the window provably holds the id's place.
+        let n = hi - lo;
+        if n > 64 {
+            let key = u16::from_be_bytes([id[1], id[2]]) as usize;
+            let guess = lo + ((key * n) >> 16);
+            let reach = 2 * n.isqrt() + 16;
+            let (wlo, whi) = (guess.saturating_sub(reach).max(lo), (guess + reach).min(hi));
+            if (wlo == lo || name(wlo) <= &id[..]) && (whi == hi || name(whi - 1) >= &id[..]) {
+                (lo, hi) = (wlo, whi);
+            }
+        }
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let name = &self.idx[NAMES + mid * 20..NAMES + mid * 20 + 20];
-            match name.cmp(&id[..]) {
+            match name(mid).cmp(&id[..]) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return self.offset(mid),
@@ -200,6 +248,7 @@ pub struct Objects<'s> {
     store: &'s ObjectStore,
     cache: Cache,
     inflater: flate2::Decompress,
+    buffer: Vec<u8>,
     fallback: RefCell<Option<git2::Repository>>,
     /// The pack that held the last object found, tried first.
     last_pack: usize,
@@ -227,6 +276,7 @@ impl<'s> Objects<'s> {
             store,
             cache: Cache::new(bytes),
             inflater: flate2::Decompress::new(true),
+            buffer: Vec::new(),
             fallback: RefCell::new(None),
             last_pack: 0,
             places: vec![None; PLACE_SLOTS],
@@ -384,7 +434,18 @@ impl<'s> Objects<'s> {
         if offset < 12 || offset >= pack.data_end {
             return Err(pack.damaged(offset, "outside the pack"));
         }
-        let raw = &pack.data[offset as usize..pack.data_end as usize];
+        // Most commits and deltas fit in one read of this size, header included.
+        let mut head = [0u8; 1024];
+        let raw: &[u8] = match &pack.map {
+            Some(map) => &map[offset as usize..pack.data_end as usize],
+            None => {
+                let n = (pack.data_end - offset).min(head.len() as u64) as usize;
+                pack.file
+                    .read_exact_at(&mut head[..n], offset)
+                    .map_err(|e| pack.damaged(offset, e))?;
+                &head[..n]
+            }
+        };
         let mut i = 0;
         let byte = |i: usize| raw.get(i).copied().ok_or("truncated entry header");
         let first = byte(i).map_err(|m| pack.damaged(offset, m))?;
@@ -440,11 +501,50 @@ impl<'s> Objects<'s> {
         let mut data = Vec::new();
         data.try_reserve_exact(size)
             .map_err(|_| pack.damaged(offset, format!("cannot hold {size} bytes")))?;
-        self.inflater.reset(true);
-        let status = self
-            .inflater
-            .decompress_vec(&raw[i..], &mut data, flate2::FlushDecompress::Finish)
-            .map_err(|e| pack.damaged(offset, e))?;
+        let status = if pack.map.is_some() {
+            self.inflater.reset(true);
+            self.inflater
+                .decompress_vec(&raw[i..], &mut data, flate2::FlushDecompress::Finish)
+                .map_err(|e| pack.damaged(offset, e))?
+        } else {
+            // zlib never makes a stream longer than its input plus a thousandth and
+            // a few bytes (deflateBound); a second, larger read covers any other
+            // encoder.
+            let start = offset + i as u64;
+            let available = pack.data_end - start;
+            let bound = (size as u64)
+                .saturating_add(size as u64 / 1024)
+                .saturating_add(64);
+            let mut status = flate2::Status::Ok;
+            let in_head = (raw.len() - i) as u64;
+            if in_head >= bound.min(available) {
+                self.inflater.reset(true);
+                status = self
+                    .inflater
+                    .decompress_vec(&raw[i..], &mut data, flate2::FlushDecompress::Finish)
+                    .map_err(|e| pack.damaged(offset, e))?;
+            }
+            for want in [bound, bound.saturating_mul(4).saturating_add(1 << 20)] {
+                if status == flate2::Status::StreamEnd || in_head == available {
+                    break;
+                }
+                let want = want.min(available) as usize;
+                self.buffer.resize(want, 0);
+                pack.file
+                    .read_exact_at(&mut self.buffer, start)
+                    .map_err(|e| pack.damaged(offset, e))?;
+                data.clear();
+                self.inflater.reset(true);
+                status = self
+                    .inflater
+                    .decompress_vec(&self.buffer, &mut data, flate2::FlushDecompress::Finish)
+                    .map_err(|e| pack.damaged(offset, e))?;
+                if want as u64 == available {
+                    break;
+                }
+            }
+            status
+        };
         if status != flate2::Status::StreamEnd || data.len() != size {
             return Err(pack.damaged(offset, format!("does not inflate to {size} bytes")));
         }

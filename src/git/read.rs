@@ -227,10 +227,9 @@ impl Repository {
     /// Two threads: this one reads objects and follows parents (the part that
     /// cannot be split), the other parses messages and people meanwhile.
     fn walk(&self, starts: &[CommitId], mailmap: &Mailmap, progress: bool) -> Result<History> {
-        let store = super::ObjectStore::open(self.inner.path())?;
-        // Each commit is read once: a small cache, for the rare commit stored as a
-        // delta.
-        let mut objects = super::Objects::with_cache(&store, 8 << 20);
+        let store = super::ObjectStore::open_unmapped(self.inner.path())?;
+        // Each commit is read once: nothing to cache.
+        let mut objects = super::Objects::with_cache(&store, 0);
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(64);
         std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<History> {

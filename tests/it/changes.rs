@@ -247,8 +247,9 @@ fn assert_numstat_like_git(git_dir: &std::path::Path, commits: &[CommitId]) {
 /// Every object git lists reads back with the same type and bytes.
 fn assert_objects_like_git(git_dir: &std::path::Path) -> usize {
     let batch = git_bytes(git_dir, &["cat-file", "--batch-all-objects", "--batch"]);
-    let store = ObjectStore::open(git_dir).unwrap();
-    let mut objects = Objects::new(&store);
+    let mapped = ObjectStore::open(git_dir).unwrap();
+    let unmapped = ObjectStore::open_unmapped(git_dir).unwrap();
+    let mut readers = [Objects::new(&mapped), Objects::new(&unmapped)];
     let mut rest = &batch[..];
     let mut count = 0;
     while !rest.is_empty() {
@@ -263,15 +264,19 @@ fn assert_objects_like_git(git_dir: &std::path::Path) -> usize {
         let content = &rest[nl + 1..nl + 1 + size];
         rest = &rest[nl + 2 + size..];
         let id: [u8; 20] = CommitId::from_hex(id).unwrap().0;
-        let (found, data) = objects.read(&id).unwrap();
-        assert_eq!(
-            (found.name(), &data[..]),
-            (kind, content),
-            "object {header}"
-        );
+        for objects in &mut readers {
+            let (found, data) = objects.read(&id).unwrap();
+            assert_eq!(
+                (found.name(), &data[..]),
+                (kind, content),
+                "object {header}"
+            );
+        }
         count += 1;
     }
-    assert_eq!(objects.fallback_reads(), 0);
+    for objects in &readers {
+        assert_eq!(objects.fallback_reads(), 0);
+    }
     count
 }
 
