@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: valuestory's per-commit changed paths ("diffing") compared with `git log --numstat -M`.
 
-    python3 benches/diff.py [--repo DIR] [--runs 3] [--runs-cold 1] [--bin PATH]
+    python3 benches/diff.py [--repo DIR] [--runs 3] [--runs-cold 3] [--bin PATH]
                             [--commits N] [--tags N] [--branchiness F]
                             [--authors N] [--files N] [--seed S]
                             [--check-ratios COLD WARM] [--cache-dir DIR]
@@ -290,8 +290,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repo", help="benchmark this repository instead of a synthetic one")
     ap.add_argument("--runs", type=int, default=3,
                     help="timed runs of each command, and of the warm rebuild (default 3)")
-    ap.add_argument("--runs-cold", type=int, default=1,
-                    help="timed cold builds that write the cache (default 1)")
+    ap.add_argument("--runs-cold", type=int, default=3,
+                    help="timed cold builds that write the cache (default 3)")
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "valuestory"),
                     help="valuestory binary (default target/release/valuestory)")
     for name, typ, default in SYNTH_OPTS:
