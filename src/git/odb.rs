@@ -257,6 +257,8 @@ pub struct Objects<'s> {
     /// index's binary search.
     places: Vec<Option<(ObjectId, usize, u64)>>,
     fallback_reads: usize,
+    /// How deep reads of delta bases in other packs are nested.
+    depth: usize,
 }
 
 const PLACE_SLOTS: usize = 1 << 16;
@@ -281,6 +283,7 @@ impl<'s> Objects<'s> {
             last_pack: 0,
             places: vec![None; PLACE_SLOTS],
             fallback_reads: 0,
+            depth: 0,
         }
     }
 
@@ -412,7 +415,18 @@ impl<'s> Objects<'s> {
                     deltas.push((at, entry.data));
                     match pack.find(&id) {
                         Some(base) => at = base,
-                        None => break self.read(&id)?,
+                        None => {
+                            // A base in another pack: a damaged store could make
+                            // two packs refer to each other forever.
+                            if self.depth >= 16 {
+                                return Err(pack
+                                    .damaged(offset, "delta bases refer across packs in a loop"));
+                            }
+                            self.depth += 1;
+                            let base = self.read(&id);
+                            self.depth -= 1;
+                            break base?;
+                        }
                     }
                 }
             }
