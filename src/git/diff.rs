@@ -27,6 +27,12 @@ pub struct Differ<'s> {
     objects: Objects<'s>,
 }
 
+/// Folders nested deeper are refused, so that a damaged tree that contains
+/// itself cannot exhaust a worker's stack. Real projects stay far below; git's
+/// own limit (`core.maxTreeDepth`) is 2048, which a 2 MiB thread stack cannot
+/// hold with this walk's frames in a debug build.
+const MAX_TREE_DEPTH: usize = 256;
+
 const GITLINK: u32 = 0o160000;
 const TREE: u32 = 0o040000;
 
@@ -59,7 +65,7 @@ impl<'s> Differ<'s> {
     /// a commit against its first parent.
     pub fn changes(&mut self, old: Option<CommitId>, new: CommitId) -> Result<Vec<FileChange>> {
         let mut deltas = Vec::new();
-        self.walk(old.map(|c| c.0), Some(new.0), "", &mut deltas)?;
+        self.walk(old.map(|c| c.0), Some(new.0), "", 0, &mut deltas)?;
         self.count(deltas)
     }
 
@@ -107,10 +113,17 @@ impl<'s> Differ<'s> {
         old: Option<ObjectId>,
         new: Option<ObjectId>,
         prefix: &str,
+        depth: usize,
         out: &mut Vec<Delta>,
     ) -> Result<()> {
         if old == new {
             return Ok(());
+        }
+        if depth > MAX_TREE_DEPTH {
+            return Err(Error::Damaged {
+                path: prefix.to_string(),
+                message: format!("folders nested over {MAX_TREE_DEPTH} deep"),
+            });
         }
         let a = self.tree(old)?;
         let b = self.tree(new)?;
@@ -155,7 +168,7 @@ impl<'s> Differ<'s> {
             if is_tree(old_side) || is_tree(new_side) {
                 let old_tree = old_side.filter(|s| s.mode == TREE).map(|s| s.id);
                 let new_tree = new_side.filter(|s| s.mode == TREE).map(|s| s.id);
-                self.walk(old_tree, new_tree, &format!("{path}/"), out)?;
+                self.walk(old_tree, new_tree, &format!("{path}/"), depth + 1, out)?;
             }
             let old_file = old_side.filter(|s| s.mode != TREE);
             let new_file = new_side.filter(|s| s.mode != TREE);
@@ -245,15 +258,30 @@ impl<'s> Differ<'s> {
         modified: &mut Vec<(String, Option<String>, Side, Side)>,
     ) -> Result<()> {
         // Exact renames: the same blob deleted in one place and added in another.
+        // As git's find_identical_files: the first unused source in path order,
+        // preferring one with the same file name; a link or submodule pairs only
+        // with the same mode.
         let mut by_blob: std::collections::HashMap<ObjectId, Vec<usize>> =
             std::collections::HashMap::new();
-        for (i, (_, o)) in deleted.iter().enumerate().rev() {
+        for (i, (_, o)) in deleted.iter().enumerate() {
             by_blob.entry(o.id).or_default().push(i);
         }
         let mut taken = vec![false; deleted.len()];
         let mut still_added = Vec::new();
+        let regular = |mode: u32| mode & 0o170000 == 0o100000;
         for (path, n) in std::mem::take(added) {
-            match by_blob.get_mut(&n.id).and_then(|list| list.pop()) {
+            let candidates = by_blob.get(&n.id).map_or(&[][..], Vec::as_slice);
+            let usable = |&&i: &&usize| {
+                let o = deleted[i].1;
+                !taken[i] && ((regular(o.mode) && regular(n.mode)) || o.mode == n.mode)
+            };
+            let best = candidates
+                .iter()
+                .filter(usable)
+                .find(|&&i| file_name(&deleted[i].0) == file_name(&path))
+                .or_else(|| candidates.iter().find(usable))
+                .copied();
+            match best {
                 Some(i) => {
                     taken[i] = true;
                     let (old_path, o) = deleted[i].clone();
@@ -284,6 +312,10 @@ impl<'s> Differ<'s> {
         for (ti, t) in targets.iter().enumerate() {
             let target_spans = Spans::of(t);
             for (si, s) in sources.iter().enumerate() {
+                // git estimates similarity between regular files only.
+                if !regular(deleted[si].1.mode) || !regular(added[ti].1.mode) {
+                    continue;
+                }
                 if let Some(score) = similarity(s, &source_spans[si], t, &target_spans) {
                     candidates.push((std::cmp::Reverse(score), ti, si));
                 }
@@ -320,6 +352,11 @@ impl<'s> Differ<'s> {
         });
         Ok(())
     }
+}
+
+/// The last component of a path.
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// One entry of a raw tree object: `<octal mode> <name>\0<20-byte id>`.
@@ -427,9 +464,10 @@ fn compare_entries(a: &[u8], a_mode: u32, b: &[u8], b_mode: u32) -> std::cmp::Or
     next(a, a_mode).cmp(&next(b, b_mode))
 }
 
-/// git's rule: binary when a NUL byte appears in the first 8000 bytes.
+/// git's rule: binary when a NUL byte appears in the first 8000 bytes, or when
+/// the file is over `core.bigFileThreshold` (512 MiB), which git never diffs.
 pub fn is_binary(data: &[u8]) -> bool {
-    data[..data.len().min(8000)].contains(&0)
+    data.len() > 512 << 20 || data[..data.len().min(8000)].contains(&0)
 }
 
 /// Lines in a text, a last line without a newline included.

@@ -160,12 +160,6 @@ impl Pack {
             return None;
         }
         let file = File::open(&path).ok()?;
-        let len = file.metadata().ok()?.len();
-        let mut head = [0u8; 12];
-        file.read_exact_at(&mut head, 0).ok()?;
-        if len < 32 || &head[..4] != b"PACK" || be32(&head, 8) as usize != count {
-            return None;
-        }
         let map = match access {
             // SAFETY: git never changes a pack file once it is written: it writes
             // new packs beside the old ones and deletes whole files, and a deleted
@@ -174,6 +168,22 @@ impl Pack {
             Access::Mapped => Some(unsafe { memmap2::Mmap::map(&file) }.ok()?),
             Access::Read => None,
         };
+        let len = match &map {
+            Some(map) => map.len() as u64,
+            None => file.metadata().ok()?.len(),
+        };
+        let mut head = [0u8; 12];
+        file.read_exact_at(&mut head, 0).ok()?;
+        if len < 32 || &head[..4] != b"PACK" || be32(&head, 8) as usize != count {
+            return None;
+        }
+        // The index names the pack it was made for by the pack's checksum, as git
+        // checks: a stale index beside a rewritten pack would point at wrong bytes.
+        let mut trailer = [0u8; 20];
+        file.read_exact_at(&mut trailer, len - 20).ok()?;
+        if idx[idx.len() - 40..idx.len() - 20] != trailer {
+            return None;
+        }
         Some(Pack {
             path,
             file,
@@ -263,6 +273,9 @@ pub struct Objects<'s> {
 
 const PLACE_SLOTS: usize = 1 << 16;
 
+/// The most bytes of deltas one chain may hold while it is resolved.
+const MAX_HELD_DELTAS: usize = 1 << 30;
+
 /// Bytes of resolved objects each worker keeps: git's own default for its delta
 /// base cache (`core.deltaBaseCacheLimit`).
 const CACHE_BYTES: usize = 96 << 20;
@@ -340,15 +353,19 @@ impl<'s> Objects<'s> {
                 path: path.display().to_string(),
                 message,
             };
-            let mut raw = Vec::new();
-            flate2::read::ZlibDecoder::new(file)
-                .read_to_end(&mut raw)
+            // The header first, then exactly the size it gives: a small file must
+            // not inflate into gigabytes before its size is checked.
+            let mut inflate = flate2::read::ZlibDecoder::new(file);
+            let mut head = Vec::new();
+            (&mut inflate)
+                .take(64)
+                .read_to_end(&mut head)
                 .map_err(|e| damaged(e.to_string()))?;
-            let nul = raw
+            let nul = head
                 .iter()
                 .position(|&b| b == 0)
                 .ok_or_else(|| damaged("no object header".into()))?;
-            let header = std::str::from_utf8(&raw[..nul]).unwrap_or("");
+            let header = std::str::from_utf8(&head[..nul]).unwrap_or("");
             let (kind, size) = header
                 .split_once(' ')
                 .ok_or_else(|| damaged(format!("bad object header {header:?}")))?;
@@ -359,10 +376,18 @@ impl<'s> Objects<'s> {
                 "tag" => Kind::Tag,
                 other => return Err(damaged(format!("unknown object type {other:?}"))),
             };
-            if size.parse::<usize>().ok() != Some(raw.len() - nul - 1) {
+            let size: usize = size
+                .parse()
+                .map_err(|_| damaged(format!("bad object size {size:?}")))?;
+            let mut raw = head.split_off(nul + 1);
+            let more = (size as u64 + 1).saturating_sub(raw.len() as u64);
+            (&mut inflate)
+                .take(more)
+                .read_to_end(&mut raw)
+                .map_err(|e| damaged(e.to_string()))?;
+            if raw.len() != size {
                 return Err(damaged(format!("object size is not {size}")));
             }
-            raw.drain(..=nul);
             return Ok(Some((kind, Rc::new(raw))));
         }
         Ok(None)
@@ -396,15 +421,22 @@ impl<'s> Objects<'s> {
         let store = self.store;
         let pack = &store.packs[p];
         let mut deltas: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut held = 0usize;
         let mut at = offset;
         let (kind, mut data) = loop {
             if let Some(hit) = self.cache.get(p, at) {
                 break hit;
             }
-            if deltas.len() > 10_000 {
-                return Err(pack.damaged(offset, "a chain of more than 10,000 deltas"));
+            // git's chains stay far below these; a damaged or hostile pack could
+            // loop (a delta whose base is itself) or hold gigabytes of deltas.
+            if deltas.len() > 10_000 || deltas.iter().any(|(seen, _)| *seen == at) {
+                return Err(pack.damaged(offset, "its chain of deltas loops or never ends"));
             }
             let entry = self.entry(p, at)?;
+            held = held.saturating_add(entry.data.len());
+            if held > MAX_HELD_DELTAS {
+                return Err(pack.damaged(offset, "its chain of deltas holds over 1 GiB"));
+            }
             match entry.base {
                 Base::Whole(kind) => break (kind, Rc::new(entry.data)),
                 Base::Offset(base) => {

@@ -104,6 +104,17 @@ pub struct PeriodMetrics {
     pub incident_cost: f64,
     #[serde(skip)]
     pub span: (i64, i64),
+    /// The part of `span` the history covers: a first or a running period is
+    /// only partly observed, and a rate over its whole span would understate it.
+    #[serde(skip)]
+    pub observed: (i64, i64),
+}
+
+impl PeriodMetrics {
+    /// Weeks observed in the period (at least one), for rates per week.
+    pub fn weeks(&self) -> f64 {
+        ((self.observed.1 - self.observed.0) as f64 / (7.0 * 86_400.0)).max(1.0)
+    }
 }
 
 /// A release's recovery: from failure to fix.
@@ -228,18 +239,19 @@ pub fn compute(
         let facts = facts(history, correlation, &prs, &recoveries);
         for kind in Kind::ALL {
             let list = periods::between(kind, first, last);
-            periods.insert(
-                kind.name(),
-                all_periods(
-                    &list,
-                    history,
-                    correlation,
-                    value,
-                    &prs,
-                    &facts,
-                    &settings.bands,
-                ),
+            let mut list = all_periods(
+                &list,
+                history,
+                correlation,
+                value,
+                &prs,
+                &facts,
+                &settings.bands,
             );
+            for p in &mut list {
+                p.observed = (p.span.0.max(first), p.span.1.min(last + 1));
+            }
+            periods.insert(kind.name(), list);
         }
     }
     let streams = streams::compute(
@@ -485,6 +497,7 @@ fn all_periods(
             incidents: incidents.len(),
             incident_cost,
             span: (p.start, p.end),
+            observed: (p.start, p.end),
         });
     }
     out

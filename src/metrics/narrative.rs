@@ -84,7 +84,6 @@ pub fn facts(quarters: &[PeriodMetrics], value: &ValueFolder, now: i64) -> Narra
     let mut stories = Vec::new();
     for pair in quarters.windows(2) {
         let (prev, cur) = (&pair[0], &pair[1]);
-        let weeks = |p: &PeriodMetrics| ((p.span.1 - p.span.0) as f64 / (7.0 * 86_400.0)).max(1.0);
         let band_of = |f: fn(&super::Bands) -> Option<Level>| {
             move |p: &PeriodMetrics| p.bands.as_ref().and_then(f)
         };
@@ -93,7 +92,7 @@ pub fn facts(quarters: &[PeriodMetrics], value: &ValueFolder, now: i64) -> Narra
                 "deployments_per_week",
                 prev,
                 cur,
-                |p| Some(p.deployments as f64 / weeks(p)),
+                |p| Some(p.deployments as f64 / p.weeks()),
                 false,
                 band_of(|b| b.deployment_frequency.as_ref().and_then(|d| d.level)),
             ),

@@ -220,7 +220,7 @@ pub fn compute(
 /// Each guardrail the stream declares, against the repository's latest quarter.
 fn guardrails(stream: &crate::content::Stream, q: &PeriodMetrics) -> Vec<GuardrailCheck> {
     let g = &stream.guardrails;
-    let weeks = ((q.span.1 - q.span.0) as f64 / (7.0 * 86_400.0)).max(1.0);
+    let weeks = q.weeks();
     let mut out = Vec::new();
     let mut check =
         |metric: &'static str, limit: Option<f64>, actual: Option<f64>, higher_is_better: bool| {

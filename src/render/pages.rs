@@ -115,7 +115,7 @@ fn quarter_slug(label: &str) -> String {
 
 /// The four keys of one period, formatted, with their bands.
 fn keys(p: &PeriodMetrics) -> Value {
-    let weeks = ((p.span.1 - p.span.0) as f64 / (7.0 * 86_400.0)).max(1.0);
+    let weeks = p.weeks();
     let b = p.bands.as_ref();
     json!([
         {"name": "Deployment frequency", "value": format!("{:.1} / week", p.deployments as f64 / weeks),

@@ -205,7 +205,7 @@ fn random_history(repo: &TestRepo) -> Vec<CommitId> {
 
 /// Every commit's changes, read from the repository at `git_dir`, equal what
 /// `git log --numstat -M` prints there; no object needs libgit2.
-fn assert_numstat_like_git(git_dir: &std::path::Path, commits: &[CommitId]) {
+fn assert_numstat_like_git(git_dir: &std::path::Path, commits: &[CommitId], renames: usize) {
     let out = git(
         git_dir,
         &[
@@ -238,7 +238,7 @@ fn assert_numstat_like_git(git_dir: &std::path::Path, commits: &[CommitId]) {
         assert_eq!(got, expected[&id.to_hex()], "commit {id}");
     }
     assert!(
-        renamed_seen >= 5,
+        renamed_seen >= renames,
         "only {renamed_seen} renames were compared"
     );
     assert_eq!(differ.objects().fallback_reads(), 0);
@@ -284,7 +284,7 @@ fn assert_objects_like_git(git_dir: &std::path::Path) -> usize {
 fn per_commit_changes_match_git_log_numstat() {
     let repo = TestRepo::new();
     let commits = random_history(&repo);
-    assert_numstat_like_git(&repo.path().join(".git"), &commits);
+    assert_numstat_like_git(&repo.path().join(".git"), &commits, 5);
 }
 
 /// Packs store most objects as deltas against others, by offset in the same
@@ -329,7 +329,7 @@ fn packed_delta_and_borrowed_objects_read_like_git() {
         assert!(deltas(&git_dir) > 100, "too few deltas to test");
         assert_eq!(ObjectStore::open(&git_dir).unwrap().pack_count(), 1);
         assert!(assert_objects_like_git(&git_dir) > 300);
-        assert_numstat_like_git(&git_dir, &commits);
+        assert_numstat_like_git(&git_dir, &commits, 5);
     }
     // New commits on top stay loose beside the pack.
     let mut all = commits.clone();
@@ -339,7 +339,7 @@ fn packed_delta_and_borrowed_objects_read_like_git() {
         T0 + 1000 * HOUR,
     ));
     repo.main_at(*all.last().unwrap());
-    assert_numstat_like_git(&git_dir, &all);
+    assert_numstat_like_git(&git_dir, &all, 5);
 
     let dir = tempfile::TempDir::new().unwrap();
     let borrowed = dir.path().join("borrowed.git");
@@ -356,7 +356,51 @@ fn packed_delta_and_borrowed_objects_read_like_git() {
     );
     assert!(borrowed.join("objects/info/alternates").is_file());
     assert_objects_like_git(&borrowed);
-    assert_numstat_like_git(&borrowed, &all);
+    assert_numstat_like_git(&borrowed, &all, 5);
+}
+
+/// The same blob deleted twice and added once: git pairs the added file with
+/// the deleted one of the same name, not the first in path order.
+#[test]
+fn exact_rename_prefers_the_same_file_name_as_git() {
+    let repo = TestRepo::new();
+    let mut commits = Vec::new();
+    let mut files: Vec<(&str, &[u8])> = vec![
+        ("a/.gitkeep", b""),
+        ("b/__init__.py", b""),
+        ("keep.txt", b"x\n"),
+    ];
+    commits.push(repo.commit_files(&[], &files, "start", T0));
+    files = vec![("c/__init__.py", b""), ("keep.txt", b"x\n")];
+    commits.push(repo.commit_files(&[commits[0]], &files, "move", T0 + HOUR));
+    assert_numstat_like_git(&repo.path().join(".git"), &commits, 1);
+    let store = ObjectStore::open(&repo.path().join(".git")).unwrap();
+    let changes = Differ::new(&store).changes_of_commit(commits[1]).unwrap();
+    let moved = changes.iter().find(|c| c.path == "c/__init__.py").unwrap();
+    assert_eq!(moved.old_path.as_deref(), Some("b/__init__.py"));
+}
+
+/// A tree nested deeper than any real project (a damaged repository could hold
+/// a tree that contains itself) is an error, not a crashed stack.
+#[test]
+fn folders_nested_beyond_the_limit_are_an_error() {
+    let repo = TestRepo::new();
+    let deep = vec!["d"; 300].join("/") + "/file.txt";
+    let first = repo.commit_files(&[], &[("top.txt", b"a\n")], "start", T0);
+    let second = repo.commit_files(
+        &[first],
+        &[("top.txt", b"a\n"), (deep.as_str(), b"deep\n")],
+        "deep",
+        T0 + HOUR,
+    );
+    let store = ObjectStore::open(&repo.path().join(".git")).unwrap();
+    let error = Differ::new(&store)
+        .changes_of_commit(second)
+        .expect_err("too deep");
+    assert!(
+        error.to_string().contains("nested over 256 deep"),
+        "{error}"
+    );
 }
 
 /// Damage in a pack is an error that names the pack, never a panic or a wrong

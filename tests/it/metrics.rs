@@ -157,6 +157,32 @@ fn dora_keys_by_hand_in_the_first_quarter() {
 }
 
 #[test]
+fn rates_per_week_count_only_the_observed_part_of_a_quarter() {
+    let (_repo, data, _) = build();
+    // 2026-Q1 is observed from the first commit, Jan 5 10:00, to Apr 1: 85 days
+    // 14 hours = 12.226 weeks, so its 3 releases are 0.2454 a week (over the whole
+    // 90-day quarter they would read 0.2333). 2026-Q2 is observed whole: 2
+    // releases in 13 weeks.
+    let story = data["narrative"]["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["period"] == "2026-Q2")
+        .expect("a story for 2026-Q2");
+    let fact = story["facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["metric"] == "deployments_per_week")
+        .expect("a deployments-per-week fact");
+    let observed_weeks = (85.0 * 86_400.0 + 14.0 * 3_600.0) / (7.0 * 86_400.0);
+    let previous = fact["previous"].as_f64().unwrap();
+    assert!((previous - 3.0 / observed_weeks).abs() < 1e-9, "{previous}");
+    let current = fact["current"].as_f64().unwrap();
+    assert!((current - 2.0 / 13.0).abs() < 1e-9, "{current}");
+}
+
+#[test]
 fn dora_keys_by_hand_with_an_incident_and_a_hotfix() {
     let (_repo, data, _) = build();
     let q2 = period(&data, "quarter", "2026-Q2");
