@@ -15,7 +15,7 @@ A later run reuses that repository if its completion marker
 The script first runs each command once as an untimed warm-up. Then it runs
 them alternately, RUNS times each:
   (a) git -C REPO rev-list --count --all
-  (b) BIN build --json-only --repo REPO --out <fresh temp dir>
+  (b) BIN build --json-only --no-cache --repo REPO --out <fresh temp dir>
 For each run it records the wall time (time.perf_counter around Popen +
 os.wait4) and the child's peak RSS (ru_maxrss from os.wait4).
 """
@@ -185,7 +185,10 @@ def main(argv=None) -> int:
     def vs_argv():
         parent = tempfile.mkdtemp(prefix="valuestory-bench-")
         out = os.path.join(parent, "out")  # fresh, not yet existing
-        return [str(binary), "build", "--json-only", "--repo", str(repo), "--out", out], parent
+        # --no-cache: time reading the history from the object store, not from the
+        # commit cache a previous run would have left in the repository.
+        return [str(binary), "build", "--json-only", "--no-cache", "--repo", str(repo),
+                "--out", out], parent
 
     def vs_verify(parent):
         data = os.path.join(parent, "out", "data.json")

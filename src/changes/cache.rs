@@ -15,7 +15,7 @@ const NONE: u32 = u32::MAX;
 
 /// A 64-bit hash of 8-byte words (the tail byte by byte): enough to catch a
 /// torn or foreign file, and fast on a cache of many megabytes.
-fn checksum(bytes: &[u8]) -> u64 {
+pub(crate) fn checksum(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {

@@ -3,7 +3,7 @@
 //! parallel, one repository per worker, and cached by commit id so that a rebuild
 //! pays only for new commits.
 
-mod cache;
+pub(crate) mod cache;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -136,6 +136,15 @@ pub enum CachePlace {
     Off,
 }
 
+/// The folder of valuestory's caches for the repository at `git_dir`, if any.
+pub fn cache_dir(place: &CachePlace, git_dir: &Path) -> Option<PathBuf> {
+    match place {
+        CachePlace::GitDir => Some(git_dir.join("valuestory")),
+        CachePlace::Dir(d) => Some(d.clone()),
+        CachePlace::Off => None,
+    }
+}
+
 pub struct Options<'a> {
     pub cache: &'a CachePlace,
     pub progress: bool,
@@ -170,11 +179,7 @@ pub fn compute(
     options: &Options<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(Changes, Stats)> {
-    let cache_dir = match options.cache {
-        CachePlace::GitDir => Some(git_dir.join("valuestory")),
-        CachePlace::Dir(d) => Some(d.clone()),
-        CachePlace::Off => None,
-    };
+    let cache_dir = cache_dir(options.cache, git_dir);
     let mut changes = match &cache_dir {
         Some(dir) => cache::load(dir, warnings),
         None => Changes::default(),

@@ -8,7 +8,7 @@ use crate::changes::{self, CachePlace, Changes};
 use crate::config::{self, Settings};
 use crate::content::{self, CommitMatch};
 use crate::error::{Error, Located, Result};
-use crate::git::{Mailmap, Repository};
+use crate::git::{CommitCache, Mailmap, Repository};
 use crate::history::{CommitId, History, TagTarget};
 use crate::releases::{self, Correlation};
 use crate::source::Files;
@@ -147,7 +147,19 @@ pub fn read(source: &Source) -> Result<Input> {
         TagTarget::Commit(id) => Some(id),
         TagTarget::Other(_) => None,
     }));
-    let history = repo.history_with_progress(&starts, &mailmap, source.progress)?;
+    // Raw commits are kept between builds where the diff cache is (`--cache-dir`,
+    // `--no-cache`); failing to write them only costs the next build time.
+    let cache_dir = changes::cache_dir(&source.cache, repo.git_dir());
+    let mut commit_cache = match &cache_dir {
+        Some(dir) => CommitCache::load(dir, &mut warnings),
+        None => CommitCache::default(),
+    };
+    let history =
+        repo.history_with_progress(&starts, &mailmap, source.progress, &mut commit_cache)?;
+    if let Some(dir) = &cache_dir {
+        let _ = commit_cache.save(dir);
+    }
+    drop(commit_cache);
 
     let needs_changes = scope.is_some()
         || (source.changes_wanted

@@ -2,6 +2,7 @@
 //! and files valuestory needs, and writes repositories for the demo and the tests,
 //! turning every git2 object into the plain types of [`crate::history`] at the edge.
 
+mod commit_cache;
 mod diff;
 mod odb;
 mod read;
@@ -9,6 +10,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use commit_cache::{COMMIT_CACHE_FILE, CommitCache};
 pub use diff::{Differ, FileChange, count_lines, is_binary};
 pub use odb::{Kind, ObjectStore, Objects};
 pub use read::{Mailmap, parse_signature};

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::commit_cache::CommitCache;
 use super::{Error, Repository, Result, to_commit_id};
 use crate::history::{Commit, CommitId, GitTime, History, IdMap, Person, PersonId, Tag, TagTarget};
 use crate::message;
@@ -129,8 +130,9 @@ impl People {
     }
 }
 
-/// Raw commits handed from the reading thread to the parsing one, a batch at a time.
-type Batch = Vec<(CommitId, Vec<u8>)>;
+/// Raw commits handed from the reading thread to the parsing one, a batch at a
+/// time: borrowed from the commit cache, or read from the object store.
+type Batch<'c> = Vec<(CommitId, std::borrow::Cow<'c, [u8]>)>;
 const BATCH: usize = 512;
 
 impl Repository {
@@ -203,30 +205,42 @@ impl Repository {
 
     /// Reads every commit reachable from `starts`, each object read and parsed once.
     pub fn history(&self, starts: &[CommitId], mailmap: &Mailmap) -> Result<History> {
-        self.history_with_progress(starts, mailmap, false)
+        self.history_with_progress(starts, mailmap, false, &mut CommitCache::default())
     }
 
-    /// Like [`Repository::history`], with a counter on stderr when `progress`.
+    /// Like [`Repository::history`], with a counter on stderr when `progress`,
+    /// taking the commits `cache` holds from it and adding those it does not.
     pub fn history_with_progress(
         &self,
         starts: &[CommitId],
         mailmap: &Mailmap,
         progress: bool,
+        cache: &mut CommitCache,
     ) -> Result<History> {
         // The object cache would keep every raw commit alive for no gain: each is read
         // exactly once here. Re-hashing every object to verify it costs more than a
         // tenth of the walk; `git log` does not do it either (git fsck does).
         git2::opts::enable_caching(false);
         git2::opts::strict_hash_verification(false);
-        let result = self.walk(starts, mailmap, progress);
+        let result = self.walk(starts, mailmap, progress, cache);
         git2::opts::strict_hash_verification(true);
         git2::opts::enable_caching(true);
-        result
+        let (history, fresh) = result?;
+        for (id, data) in fresh {
+            cache.insert(id, &data);
+        }
+        Ok(history)
     }
 
     /// Two threads: this one reads objects and follows parents (the part that
     /// cannot be split), the other parses messages and people meanwhile.
-    fn walk(&self, starts: &[CommitId], mailmap: &Mailmap, progress: bool) -> Result<History> {
+    fn walk(
+        &self,
+        starts: &[CommitId],
+        mailmap: &Mailmap,
+        progress: bool,
+        cache: &CommitCache,
+    ) -> Result<(History, Fresh)> {
         let store = super::ObjectStore::open_unmapped(self.inner.path())?;
         // Each commit is read once: nothing to cache.
         let mut objects = super::Objects::with_cache(&store, 0);
@@ -255,7 +269,7 @@ impl Repository {
                 );
                 bar
             });
-            let read = read_graph(&mut objects, starts, &sender, bar.as_ref());
+            let read = read_graph(&mut objects, cache, starts, &sender, bar.as_ref());
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
@@ -266,18 +280,26 @@ impl Repository {
                     message: "the parsing thread failed".into(),
                 })
             });
-            read.and(parsed)
+            match (read, parsed) {
+                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+                (Ok(fresh), Ok(history)) => Ok((history, fresh)),
+            }
         })
     }
 }
 
+/// Commits read from the object store during a walk, for the commit cache.
+type Fresh = Vec<(CommitId, Vec<u8>)>;
+
 /// Reads every commit reachable from `starts`, sending the raw objects on.
-fn read_graph(
+fn read_graph<'c>(
     objects: &mut super::Objects<'_>,
+    cache: &'c CommitCache,
     starts: &[CommitId],
-    out: &std::sync::mpsc::SyncSender<Batch>,
+    out: &std::sync::mpsc::SyncSender<Batch<'c>>,
     progress: Option<&indicatif::ProgressBar>,
-) -> Result<()> {
+) -> Result<Fresh> {
+    let mut fresh = Vec::new();
     let mut seen: IdMap<()> = IdMap::default();
     let mut stack: Vec<CommitId> = Vec::new();
     for &start in starts {
@@ -287,15 +309,21 @@ fn read_graph(
     }
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(id) = stack.pop() {
-        let (kind, object) = objects.read(&id.0)?;
-        if kind != super::Kind::Commit {
-            return Err(Error::BadCommit {
-                id: id.to_hex(),
-                message: format!("it is a {}", kind.name()),
-            });
-        }
-        let data = &object[..];
-        for parent in parent_lines(data) {
+        let data = match cache.get(&id) {
+            Some(data) => std::borrow::Cow::Borrowed(data),
+            None => {
+                let (kind, object) = objects.read(&id.0)?;
+                if kind != super::Kind::Commit {
+                    return Err(Error::BadCommit {
+                        id: id.to_hex(),
+                        message: format!("it is a {}", kind.name()),
+                    });
+                }
+                fresh.push((id, object.to_vec()));
+                std::borrow::Cow::Owned(object.to_vec())
+            }
+        };
+        for parent in parent_lines(&data) {
             let parent = parent.ok_or_else(|| Error::BadCommit {
                 id: id.to_hex(),
                 message: "malformed parent line".into(),
@@ -304,20 +332,20 @@ fn read_graph(
                 stack.push(parent);
             }
         }
-        batch.push((id, data.to_vec()));
+        batch.push((id, data));
         if let Some(bar) = progress
             && seen.len().is_multiple_of(4096)
         {
             bar.set_position(seen.len() as u64);
         }
         if batch.len() == BATCH && out.send(std::mem::take(&mut batch)).is_err() {
-            return Ok(()); // the parser stopped; its error is the one to report
+            return Ok(fresh); // the parser stopped; its error is the one to report
         }
     }
     if !batch.is_empty() {
         let _ = out.send(batch);
     }
-    Ok(())
+    Ok(fresh)
 }
 
 /// The `parent` lines at the top of a raw commit, which follow its `tree` line.

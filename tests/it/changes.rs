@@ -516,7 +516,10 @@ fn rebuild_diffs_only_new_commits_and_survives_a_damaged_cache() {
     };
     let (log, clean) = build("clean", &["--no-cache"]);
     assert!(log.contains(" 0 from the cache"), "{log}");
+    let commits = repo.join(".git/valuestory/commits.cache");
+    assert!(!commits.exists(), "--no-cache wrote the commit cache");
     let (log, first) = build("first", &[]);
+    assert!(commits.is_file(), "no commit cache after a build");
     assert!(log.contains(" 0 from the cache"), "{log}");
     let (log, warm) = build("warm", &[]);
     assert!(log.contains(", 0 computed"), "{log}");
@@ -542,4 +545,23 @@ fn rebuild_diffs_only_new_commits_and_survives_a_damaged_cache() {
         again == clean,
         "data.json differs after the cache was rebuilt"
     );
+
+    // The raw commits kept between builds: a torn file is ignored and rebuilt,
+    // and the history read from it is the same as from the object store.
+    let full = std::fs::read(&commits).unwrap();
+    std::fs::write(&commits, &full[..full.len() / 2]).unwrap();
+    let (log, torn) = build("torn", &[]);
+    assert!(log.contains("warning: ignoring the commit cache"), "{log}");
+    assert!(
+        torn == clean,
+        "data.json differs after a damaged commit cache"
+    );
+    assert_eq!(
+        std::fs::read(&commits).unwrap(),
+        full,
+        "commit cache not rebuilt"
+    );
+    let (log, cached) = build("cached", &[]);
+    assert!(!log.contains("warning"), "{log}");
+    assert!(cached == clean, "data.json differs with the commit cache");
 }

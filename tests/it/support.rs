@@ -196,16 +196,7 @@ pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
 }
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(dir).args(args);
-    scrubbed(&mut cmd, dir);
-    let out = cmd.output().expect("git is installed");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(git_bytes(dir, args)).expect("git printed text")
 }
 
 pub fn stderr(output: &Output) -> String {
