@@ -437,7 +437,8 @@ def main(argv=None) -> int:
           f"({cold_net:.2f} without the history walk)")
     print(f"cold diff memory ratio (valuestory / git log --numstat): {mem_ratio:.2f}")
     print(f"warm rebuild ratio (warm / cold): {warm_ratio:.3f} "
-          f"(warm is {warm.median() - nodiff.median():+.3f} s over the build without diffing)")
+          f"(warm is {warm.median() - nodiff.median():+.3f} s against the build without "
+          f"diffing, which reads every commit from the object store)")
     print(f"commits diffed: valuestory {computed} (git rev-list --no-merges HEAD: "
           f"{nonmerge_head}); git log --all: {nonmerge_all} non-merge commits; "
           f"diff cache {cache_mib:.1f} MiB")

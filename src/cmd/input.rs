@@ -152,7 +152,7 @@ pub fn read(source: &Source) -> Result<Input> {
     let cache_dir = changes::cache_dir(&source.cache, repo.git_dir());
     let mut commit_cache = match &cache_dir {
         Some(dir) => CommitCache::load(dir, &mut warnings),
-        None => CommitCache::default(),
+        None => CommitCache::off(),
     };
     let history =
         repo.history_with_progress(&starts, &mailmap, source.progress, &mut commit_cache)?;

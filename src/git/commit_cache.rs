@@ -22,22 +22,39 @@ pub struct CommitCache {
     index: IdMap<(usize, usize)>,
     /// Whether commits were added since loading.
     grown: bool,
+    /// Whether new commits are worth keeping: not for a cache that will never be
+    /// saved (`--no-cache`, or a one-off read).
+    keeping: bool,
 }
 
 impl CommitCache {
+    /// A cache that stays empty: every commit is read from the object store.
+    pub fn off() -> CommitCache {
+        CommitCache::default()
+    }
+
+    /// Whether commits read from the object store should be added.
+    pub fn keeps(&self) -> bool {
+        self.keeping
+    }
+
     /// The cache in `dir`, or an empty one (with a warning when a file was there
     /// but damaged or foreign).
     pub fn load(dir: &Path, warnings: &mut Vec<String>) -> CommitCache {
         let path = dir.join(COMMIT_CACHE_FILE);
+        let empty = CommitCache {
+            keeping: true,
+            ..CommitCache::default()
+        };
         let Ok(bytes) = std::fs::read(&path) else {
-            return CommitCache::default();
+            return empty;
         };
         decode(bytes).unwrap_or_else(|| {
             warnings.push(format!(
                 "ignoring the commit cache {}: it is damaged or not valuestory's; it will be rebuilt",
                 path.display()
             ));
-            CommitCache::default()
+            empty
         })
     }
 
@@ -127,6 +144,7 @@ fn decode(mut bytes: Vec<u8>) -> Option<CommitCache> {
         bytes,
         index,
         grown: false,
+        keeping: true,
     })
 }
 

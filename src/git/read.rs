@@ -205,7 +205,7 @@ impl Repository {
 
     /// Reads every commit reachable from `starts`, each object read and parsed once.
     pub fn history(&self, starts: &[CommitId], mailmap: &Mailmap) -> Result<History> {
-        self.history_with_progress(starts, mailmap, false, &mut CommitCache::default())
+        self.history_with_progress(starts, mailmap, false, &mut CommitCache::off())
     }
 
     /// Like [`Repository::history`], with a counter on stderr when `progress`,
@@ -245,19 +245,26 @@ impl Repository {
         // Each commit is read once: nothing to cache.
         let mut objects = super::Objects::with_cache(&store, 0);
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(64);
+        let keep = cache.keeps();
         std::thread::scope(|scope| {
-            let parser = scope.spawn(move || -> Result<History> {
+            let parser = scope.spawn(move || -> Result<(History, Fresh)> {
                 let mut people = People::new(mailmap);
                 let mut commits = Vec::new();
+                let mut fresh = Vec::new();
                 for batch in receiver {
                     for (id, data) in batch {
                         commits.push(people.commit(id, &data)?);
+                        // Commits read from the object store go to the cache.
+                        if let (true, std::borrow::Cow::Owned(data)) = (keep, data) {
+                            fresh.push((id, data));
+                        }
                     }
                 }
-                Ok(History {
+                let history = History {
                     commits,
                     people: people.list,
-                })
+                };
+                Ok((history, fresh))
             });
             let bar = progress.then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
@@ -282,7 +289,7 @@ impl Repository {
             });
             match (read, parsed) {
                 (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-                (Ok(fresh), Ok(history)) => Ok((history, fresh)),
+                (Ok(()), Ok(parsed)) => Ok(parsed),
             }
         })
     }
@@ -298,8 +305,7 @@ fn read_graph<'c>(
     starts: &[CommitId],
     out: &std::sync::mpsc::SyncSender<Batch<'c>>,
     progress: Option<&indicatif::ProgressBar>,
-) -> Result<Fresh> {
-    let mut fresh = Vec::new();
+) -> Result<()> {
     let mut seen: IdMap<()> = IdMap::default();
     let mut stack: Vec<CommitId> = Vec::new();
     for &start in starts {
@@ -319,8 +325,9 @@ fn read_graph<'c>(
                         message: format!("it is a {}", kind.name()),
                     });
                 }
-                fresh.push((id, object.to_vec()));
-                std::borrow::Cow::Owned(object.to_vec())
+                std::borrow::Cow::Owned(
+                    std::rc::Rc::try_unwrap(object).unwrap_or_else(|shared| shared.to_vec()),
+                )
             }
         };
         for parent in parent_lines(&data) {
@@ -339,13 +346,13 @@ fn read_graph<'c>(
             bar.set_position(seen.len() as u64);
         }
         if batch.len() == BATCH && out.send(std::mem::take(&mut batch)).is_err() {
-            return Ok(fresh); // the parser stopped; its error is the one to report
+            return Ok(()); // the parser stopped; its error is the one to report
         }
     }
     if !batch.is_empty() {
         let _ = out.send(batch);
     }
-    Ok(fresh)
+    Ok(())
 }
 
 /// The `parent` lines at the top of a raw commit, which follow its `tree` line.
