@@ -51,12 +51,19 @@ pub fn save(dir: &Path, changes: &Changes) -> std::io::Result<()> {
             out.push(u8::from(c.binary));
         }
     }
-    let sum = checksum(&out);
-    out.extend_from_slice(&sum.to_le_bytes());
+    seal_and_write(dir, CACHE_FILE, out)
+}
+
+/// Appends the checksum of `body` and puts it in `dir/name` whole: written to a
+/// temporary file named for this process, then renamed over the old one, so that
+/// a crash or two builds at once leave one complete file or the other.
+pub(crate) fn seal_and_write(dir: &Path, name: &str, mut body: Vec<u8>) -> std::io::Result<()> {
+    let sum = checksum(&body);
+    body.extend_from_slice(&sum.to_le_bytes());
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!("{CACHE_FILE}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, &out)?;
-    std::fs::rename(&tmp, dir.join(CACHE_FILE)).inspect_err(|_| {
+    let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, &body)?;
+    std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
 }

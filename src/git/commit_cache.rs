@@ -96,14 +96,7 @@ impl CommitCache {
             out.extend_from_slice(&(len as u32).to_le_bytes());
             out.extend_from_slice(&self.bytes[start..start + len]);
         }
-        let sum = crate::changes::cache::checksum(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
-        std::fs::create_dir_all(dir)?;
-        let tmp = dir.join(format!("{COMMIT_CACHE_FILE}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &out)?;
-        std::fs::rename(&tmp, dir.join(COMMIT_CACHE_FILE)).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        crate::changes::cache::seal_and_write(dir, COMMIT_CACHE_FILE, out)
     }
 }
 
