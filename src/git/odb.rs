@@ -821,6 +821,42 @@ mod tests {
         }
     }
 
+    /// A loose object is inflated only as far as its header's size, and one that
+    /// holds more or less is an error.
+    #[test]
+    fn loose_object_must_hold_its_declared_size() {
+        use std::io::Write;
+        let dir = tempfile::TempDir::new().unwrap();
+        let store = ObjectStore {
+            git_dir: dir.path().to_path_buf(),
+            packs: Vec::new(),
+            loose: vec![dir.path().to_path_buf()],
+            access: Access::Read,
+        };
+        let write = |id: &ObjectId, raw: &[u8]| {
+            let name = hex(id);
+            std::fs::create_dir_all(dir.path().join(&name[..2])).unwrap();
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            z.write_all(raw).unwrap();
+            std::fs::write(
+                dir.path().join(&name[..2]).join(&name[2..]),
+                z.finish().unwrap(),
+            )
+            .unwrap();
+        };
+        let (good, long, short) = ([1u8; 20], [2u8; 20], [3u8; 20]);
+        write(&good, b"blob 3\0abc");
+        write(&long, &[&b"blob 3\0"[..], &[b'x'; 1 << 20]].concat());
+        write(&short, b"blob 9\0abc");
+        let mut objects = Objects::new(&store);
+        let (kind, data) = objects.read(&good).unwrap();
+        assert_eq!((kind, &data[..]), (Kind::Blob, &b"abc"[..]));
+        for bad in [long, short] {
+            let error = objects.read(&bad).expect_err("a wrong size");
+            assert!(error.to_string().contains("object size is not"), "{error}");
+        }
+    }
+
     #[test]
     fn cache_keeps_recent_objects_within_its_budget() {
         let mut cache = Cache::new(1600);

@@ -421,6 +421,13 @@ fn damaged_pack_is_a_located_error() {
     #[allow(clippy::permissions_set_readonly_false)]
     permissions.set_readonly(false);
     std::fs::set_permissions(&pack, permissions).unwrap();
+    // A pack whose checksum is not the one its index names is not read at all.
+    assert_eq!(ObjectStore::open(&git_dir).unwrap().pack_count(), 1);
+    let mut stale = bytes.clone();
+    let last = stale.len() - 1;
+    stale[last] ^= 1;
+    std::fs::write(&pack, &stale).unwrap();
+    assert_eq!(ObjectStore::open(&git_dir).unwrap().pack_count(), 0);
     // Scribble over the compressed data after the header and first objects.
     let len = bytes.len();
     for b in &mut bytes[len / 3..len - 40] {
