@@ -155,7 +155,7 @@ pub struct Options<'a> {
 pub struct Job {
     pub commit: CommitId,
     pub tree: CommitId,
-    pub parent: Option<CommitId>,
+    pub parent_tree: Option<CommitId>,
     /// Committer time: the jobs are diffed newest first, as `git log` goes, so
     /// that a file's old version in one commit is its new version in the next
     /// one, still in the reader's cache.
@@ -175,7 +175,6 @@ pub struct Stats {
 pub fn compute(
     git_dir: &Path,
     commits: &[Job],
-    trees: &dyn Fn(&[CommitId]) -> Vec<Option<CommitId>>,
     options: &Options<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<(Changes, Stats)> {
@@ -200,17 +199,7 @@ pub fn compute(
     let bar = options.progress.then(|| progress_bar(missing.len()));
     let store = ObjectStore::open(git_dir)
         .map_err(|e| Error::Refused(format!("cannot open the repository for diffing: {e}")))?;
-    let parents: Vec<CommitId> = missing.iter().filter_map(|j| j.parent).collect();
-    let mut parent_trees = trees(&parents).into_iter();
-    let diffs: Vec<Diff> = missing
-        .iter()
-        .map(|j| Diff {
-            tree: j.tree,
-            parent_tree: j.parent.and_then(|_| parent_trees.next().flatten()),
-            commit: j.commit,
-        })
-        .collect();
-    let results = diff_all(&store, &diffs, bar.as_ref());
+    let results = diff_all(&store, &missing, bar.as_ref());
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -232,16 +221,9 @@ pub fn compute(
 /// neighbouring commits from a shared counter, so that its own cache holds the
 /// trees and blobs the next commits share; only job indices cross threads.
 /// The result is in the order of `jobs`.
-/// A job with its parent's tree found.
-struct Diff {
-    commit: CommitId,
-    tree: CommitId,
-    parent_tree: Option<CommitId>,
-}
-
 fn diff_all(
     store: &ObjectStore,
-    jobs: &[Diff],
+    jobs: &[Job],
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Vec<Vec<FileChange>>> {
     let threads = rayon::current_num_threads().max(1);

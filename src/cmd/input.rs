@@ -171,6 +171,8 @@ pub fn read(source: &Source) -> Result<Input> {
                     .any(|i| !i.matching.paths.is_empty())));
     let mut diff_stats = None;
     let changes = if needs_changes {
+        let tree_of: crate::history::IdMap<CommitId> =
+            history.commits.iter().map(|c| (c.id, c.tree)).collect();
         let commits: Vec<changes::Job> = history
             .commits
             .iter()
@@ -178,29 +180,15 @@ pub fn read(source: &Source) -> Result<Input> {
             .map(|c| changes::Job {
                 commit: c.id,
                 tree: c.tree,
-                parent: c.parents.first().copied(),
+                parent_tree: c.parents.first().and_then(|p| tree_of.get(p).copied()),
                 time: c.committer_time.seconds,
             })
             .collect();
-        let trees = |ids: &[CommitId]| -> Vec<Option<CommitId>> {
-            // A rebuild after a few new commits looks their parents up directly
-            // instead of indexing the whole history.
-            if ids.len() <= 4 {
-                return ids
-                    .iter()
-                    .map(|id| history.commits.iter().find(|c| c.id == *id).map(|c| c.tree))
-                    .collect();
-            }
-            let tree_of: crate::history::IdMap<CommitId> =
-                history.commits.iter().map(|c| (c.id, c.tree)).collect();
-            ids.iter().map(|id| tree_of.get(id).copied()).collect()
-        };
         let options = changes::Options {
             cache: &source.cache,
             progress: source.progress,
         };
-        let (changes, stats) =
-            changes::compute(repo.git_dir(), &commits, &trees, &options, &mut warnings)?;
+        let (changes, stats) = changes::compute(repo.git_dir(), &commits, &options, &mut warnings)?;
         diff_stats = Some(stats);
         Some(changes)
     } else {

@@ -432,15 +432,8 @@ impl<'a> Entries<'a> {
 }
 
 fn parse_hex(hex: &[u8]) -> Option<ObjectId> {
-    if hex.len() != 40 {
-        return None;
-    }
-    let mut id = [0u8; 20];
-    for (i, pair) in hex.chunks(2).enumerate() {
-        let s = std::str::from_utf8(pair).ok()?;
-        id[i] = u8::from_str_radix(s, 16).ok()?;
-    }
-    Some(id)
+    let hex = std::str::from_utf8(hex).ok()?;
+    CommitId::from_hex(hex).map(|id| id.0)
 }
 
 /// git sorts tree entries by name, comparing a tree's name as if it ended in `/`.

@@ -14,7 +14,6 @@
 //! version it does not know, an object directory from the environment) is read
 //! through libgit2, so the answer is always the repository's.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::Read;
@@ -259,7 +258,7 @@ pub struct Objects<'s> {
     cache: Cache,
     inflater: flate2::Decompress,
     buffer: Vec<u8>,
-    fallback: RefCell<Option<git2::Repository>>,
+    fallback: Option<git2::Repository>,
     /// The pack that held the last object found, tried first.
     last_pack: usize,
     /// Where recently read objects are, by id: most reads repeat one (a commit's
@@ -292,7 +291,7 @@ impl<'s> Objects<'s> {
             cache: Cache::new(bytes),
             inflater: flate2::Decompress::new(true),
             buffer: Vec::new(),
-            fallback: RefCell::new(None),
+            fallback: None,
             last_pack: 0,
             places: vec![None; PLACE_SLOTS],
             fallback_reads: 0,
@@ -393,12 +392,11 @@ impl<'s> Objects<'s> {
         Ok(None)
     }
 
-    fn through_libgit2(&self, id: &ObjectId) -> Result<(Kind, Data)> {
-        let mut slot = self.fallback.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(git2::Repository::open(&self.store.git_dir)?);
-        }
-        let repo = slot.as_ref().expect("just opened");
+    fn through_libgit2(&mut self, id: &ObjectId) -> Result<(Kind, Data)> {
+        let repo = match &mut self.fallback {
+            Some(repo) => repo,
+            slot => slot.insert(git2::Repository::open(&self.store.git_dir)?),
+        };
         let oid = git2::Oid::from_bytes(id)?;
         let odb = repo.odb()?;
         let object = odb.read(oid).map_err(|e| match e.code() {
@@ -679,7 +677,7 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> std::result::Result<Vec<u8>, &'stat
 }
 
 pub fn hex(id: &ObjectId) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
+    crate::history::CommitId(*id).to_hex()
 }
 
 /// Resolved objects by (pack, offset), least recently used dropped first once
