@@ -55,6 +55,9 @@ pub struct DiffArgs {
     /// How to print it.
     #[arg(long, value_enum, default_value = "markdown")]
     pub format: cmd::diff::Format,
+    /// The head may be a stranger's: its templates are held to `build --untrusted`.
+    #[arg(long)]
+    pub untrusted: bool,
 }
 
 #[derive(Args, Debug)]
@@ -125,6 +128,11 @@ pub struct SourceArgs {
     /// Neither read nor write the diff cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// The repository may be a stranger's (a pull request): its templates may not
+    /// bring in script, event handlers, frames, plugins, `<base>` or `<meta
+    /// http-equiv>`. No file in the repository can switch this off.
+    #[arg(long)]
+    pub untrusted: bool,
 }
 
 impl SourceArgs {
@@ -145,6 +153,7 @@ impl SourceArgs {
             progress: !cli.quiet && std::io::stderr().is_terminal(),
             changes_wanted: true,
             value_rev: None,
+            untrusted: self.untrusted,
         }
     }
 }
@@ -235,6 +244,7 @@ fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
 fn diff(args: &DiffArgs) -> crate::error::Result<()> {
     let source = cmd::input::Source {
         repo: args.repo.clone(),
+        untrusted: args.untrusted,
         ..cmd::input::Source::default()
     };
     let diff = cmd::diff::run(&source, &args.range)?;

@@ -29,6 +29,9 @@ pub enum Error {
     /// Problems in the user's files, every one of them.
     #[error("{}", invalid_message(.0))]
     Invalid(Vec<Located>),
+    /// A file or folder of the repository that valuestory will not read, by path.
+    #[error("{path}: {message}")]
+    Path { path: String, message: String },
     /// Something valuestory will not do, such as writing over a user's files.
     #[error("{0}")]
     Refused(String),

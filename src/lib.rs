@@ -17,6 +17,7 @@ pub mod embedded {
 pub mod error;
 pub mod git;
 pub mod history;
+pub mod memory;
 pub mod message;
 pub mod metrics;
 pub mod releases;

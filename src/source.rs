@@ -1,5 +1,11 @@
 //! Where the files a build reads come from: the git tree at the built revision (the
 //! default, so a build never depends on uncommitted edits) or the working tree.
+//!
+//! Either way a path is resolved whole, every component, links included: a committed
+//! link may lead to another place in the repository, but never out of it, and in a
+//! working tree never into a git folder (`value/templates/404.html ->
+//! ../../.git/config` would otherwise publish the credentials `actions/checkout`
+//! keeps there).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -12,60 +18,100 @@ pub enum Files<'r> {
         repo: &'r Repository,
         commit: CommitId,
     },
-    Worktree {
-        root: PathBuf,
-    },
+    Worktree(Worktree),
 }
 
-impl Files<'_> {
-    /// The bytes of `path` (relative, `/`-separated), or `None` when absent.
-    pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        match self {
-            Files::Tree { repo, commit } => Ok(repo.read_file(*commit, path)?),
-            Files::Worktree { root } => {
-                let full = root.join(path);
-                let meta = match std::fs::symlink_metadata(&full) {
-                    Ok(m) => m,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(Error::io("cannot read", &full, e)),
-                };
-                if meta.file_type().is_symlink() {
-                    let real = std::fs::canonicalize(&full)
-                        .map_err(|e| Error::io("cannot follow the link", &full, e))?;
-                    let root = std::fs::canonicalize(root)
-                        .map_err(|e| Error::io("cannot read", root, e))?;
-                    if !real.starts_with(&root) {
-                        return Err(Error::Refused(format!(
-                            "{path}: is a symbolic link leading outside the repository; refused"
-                        )));
-                    }
-                }
-                if !full.is_file() {
-                    return Ok(None);
-                }
-                std::fs::read(&full)
-                    .map(Some)
-                    .map_err(|e| Error::io("cannot read", &full, e))
-            }
+/// A working tree and the git folders inside or beside it that must never be read.
+pub struct Worktree {
+    /// Canonical.
+    root: PathBuf,
+    /// Canonical: the repository's git dir and, for a linked worktree, the common dir.
+    git_dirs: Vec<PathBuf>,
+}
+
+impl Worktree {
+    pub fn of(repo: &Repository) -> Result<Worktree> {
+        let root = repo.workdir().ok_or_else(|| {
+            Error::Refused(
+                "--worktree needs a repository with a working tree; this one is bare".into(),
+            )
+        })?;
+        let canonical =
+            |p: &Path| std::fs::canonicalize(p).map_err(|e| Error::io("cannot read", p, e));
+        Ok(Worktree {
+            root: canonical(root)?,
+            git_dirs: vec![canonical(repo.git_dir())?, canonical(repo.common_dir())?],
+        })
+    }
+
+    /// The real path of `rel` (relative, `/`-separated), or `None` when nothing is
+    /// there; an error when it resolves outside the working tree or into a git dir.
+    fn resolve(&self, rel: &str) -> Result<Option<PathBuf>> {
+        let full = self.root.join(rel);
+        let real = match std::fs::canonicalize(&full) {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io("cannot read", &full, e)),
+        };
+        let refused = |place: &str| Error::Path {
+            path: rel.to_string(),
+            message: format!("resolves to {}, {place}; refused", real.display()),
+        };
+        if !real.starts_with(&self.root) {
+            return Err(refused("outside the repository"));
         }
+        let dot_git = self.root.join(".git");
+        if self.git_dirs.iter().any(|g| real.starts_with(g)) || real.starts_with(&dot_git) {
+            return Err(refused("inside the git folder"));
+        }
+        Ok(Some(real))
     }
 }
 
 impl Files<'_> {
-    /// The names of the files directly in `dir`, sorted; empty when it is absent.
+    /// The bytes of `path` (relative, `/`-separated), or `None` when absent. A file
+    /// over `limit` bytes is refused before it is read.
+    pub fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        match self {
+            Files::Tree { repo, commit } => Ok(repo.read_file(*commit, path, limit)?),
+            Files::Worktree(tree) => {
+                let Some(real) = tree.resolve(path)? else {
+                    return Ok(None);
+                };
+                let meta =
+                    std::fs::metadata(&real).map_err(|e| Error::io("cannot read", &real, e))?;
+                if !meta.is_file() {
+                    return Ok(None);
+                }
+                if meta.len() > limit {
+                    return Err(Error::Git(crate::git::Error::TooLarge {
+                        path: path.to_string(),
+                        size: meta.len(),
+                        limit,
+                    }));
+                }
+                read_limited(&real, limit).map(Some)
+            }
+        }
+    }
+
+    /// The names of the files directly in `dir`, sorted; empty when it is absent. A
+    /// linked folder is followed where it stays inside the repository.
     pub fn list(&self, dir: &str) -> Result<Vec<String>> {
         match self {
             Files::Tree { repo, commit } => Ok(repo.list_files(*commit, dir)?),
-            Files::Worktree { root } => {
-                let full = root.join(dir);
-                let entries = match std::fs::read_dir(&full) {
-                    Ok(entries) => entries,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-                    Err(e) => return Err(Error::io("cannot read", &full, e)),
+            Files::Worktree(tree) => {
+                let Some(real) = tree.resolve(dir)? else {
+                    return Ok(Vec::new());
                 };
+                if !real.is_dir() {
+                    return Ok(Vec::new());
+                }
+                let entries =
+                    std::fs::read_dir(&real).map_err(|e| Error::io("cannot read", &real, e))?;
                 let mut names = Vec::new();
                 for entry in entries {
-                    let entry = entry.map_err(|e| Error::io("cannot read", &full, e))?;
+                    let entry = entry.map_err(|e| Error::io("cannot read", &real, e))?;
                     let kind = entry
                         .file_type()
                         .map_err(|e| Error::io("cannot read", entry.path(), e))?;
@@ -78,6 +124,24 @@ impl Files<'_> {
             }
         }
     }
+}
+
+/// Reads at most `limit` bytes (the file may grow between the size check and the
+/// read), never blocking on anything but a regular file.
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Refused(format!(
+            "{}: grew over {limit} bytes while being read",
+            path.display()
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Whether a path from a file the user wrote stays inside the repository.

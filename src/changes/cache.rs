@@ -68,12 +68,58 @@ pub(crate) fn seal_and_write(dir: &Path, name: &str, mut body: Vec<u8>) -> std::
     })
 }
 
+/// No cache valuestory writes is larger (a million commits' take a few hundred
+/// megabytes).
+pub(crate) const MAX_CACHE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// A cache file's bytes, `None` when there is none. Anything but a regular file of
+/// plausible size (a FIFO, a device, a sparse or huge file) is an error, found
+/// without blocking and before reading.
+pub(crate) fn read_cache_file(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    let len = meta.len();
+    if len > MAX_CACHE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it is {len} bytes, more than any cache valuestory writes"
+        )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Written whole by valuestory, a cache has its blocks; a sparse file is not one.
+        if meta.blocks().saturating_mul(512) < len / 2 {
+            return Err(std::io::Error::other(
+                "it is a sparse file, not one valuestory wrote",
+            ));
+        }
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(len).read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
 /// The cached changes, or none (with a warning) when the file is damaged or foreign.
 pub fn load(dir: &Path, warnings: &mut Vec<String>) -> Changes {
     let path = dir.join(CACHE_FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Changes::default(),
+    let bytes = match read_cache_file(&path) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Changes::default(),
         Err(e) => {
             warnings.push(format!("ignoring the diff cache {}: {e}", path.display()));
             return Changes::default();

@@ -56,6 +56,7 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
 
     let repo = &input.repo;
+    let mut input_warnings = input.warnings.clone();
     let guard = Guard {
         protected: [repo.workdir(), Some(repo.git_dir())]
             .into_iter()
@@ -66,25 +67,14 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
     if options.json_only {
         site::write_json_only(&options.out, &json, &guard)?;
     } else {
-        let theme = input
-            .settings
-            .theme
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
-        let mut files = render::site(
-            &data,
-            &input.history,
-            &input.correlation,
-            &theme,
-            &input.value.templates,
-            input.settings.cname.as_deref(),
-        )
-        .map_err(|e| Error::Refused(format!("cannot render the site: {e}")))?;
+        let mut files = render_site(&input, &data, options.source.untrusted)
+            .map_err(|e| Error::Refused(format!("cannot render the site: {e}")))?;
         files.insert("data.json".to_string(), json);
         for (name, csv) in crate::csv::tables(&data) {
             files.insert(format!("data/{name}"), csv.into_bytes());
         }
-        site::write_site(&options.out, &files, &guard)?;
+        let mut warnings = site::write_site(&options.out, &files, &guard)?;
+        input_warnings.append(&mut warnings);
     }
     lap("write");
     Ok(Built {
@@ -92,8 +82,28 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         data,
         out: options.out.clone(),
         diff_stats: input.diff_stats,
-        warnings: input.warnings,
+        warnings: input_warnings,
     })
+}
+
+/// Every page of the site, in memory.
+pub fn render_site(
+    input: &input::Input,
+    data: &Data,
+    untrusted: bool,
+) -> Result<site::Files, render::RenderError> {
+    let theme = input.settings.theme.as_deref().unwrap_or("default");
+    render::site(
+        data,
+        &input.history,
+        &input.correlation,
+        &render::Options {
+            theme,
+            overrides: &input.value.templates,
+            cname: input.settings.cname.as_deref(),
+            untrusted,
+        },
+    )
 }
 
 fn default_title(repo: &Repository) -> String {

@@ -23,10 +23,49 @@ pub struct Checked {
 
 pub fn run(source: &Source) -> Result<Checked> {
     let input = input::read(source)?;
+    let mut problems = input.problems.clone();
+    // A repository's own templates are rendered, as a build would, so that their
+    // errors (a missing or looping include, markup `--untrusted` refuses) show here.
+    if problems.is_empty() && !input.value.templates.is_empty() {
+        let data = crate::cmd::build::data_of(&input, &source.rev, None);
+        if let Err(e) = crate::cmd::build::render_site(&input, &data, source.untrusted) {
+            problems.push(template_problem(&e, &input.value.templates));
+        }
+    }
     Ok(Checked {
-        problems: input.problems,
+        problems,
         sources: input.value.sources,
     })
+}
+
+/// A rendering error as a problem in the repository's template it names, or in the
+/// first of them when it names a built-in one (which only an override can break).
+fn template_problem(e: &crate::render::RenderError, overrides: &[(String, String)]) -> Located {
+    let name = e.template.trim_start_matches("value/templates/");
+    let path = match overrides.iter().find(|(n, _)| n == name) {
+        Some((n, _)) => format!("value/templates/{n}"),
+        None => format!(
+            "value/templates/{}",
+            overrides.first().map_or(name, |(n, _)| n.as_str())
+        ),
+    };
+    let line = line_in(&e.message).unwrap_or(1);
+    Located {
+        path,
+        line,
+        column: 1,
+        message: format!("template {}: {}", e.template, e.message),
+    }
+}
+
+/// The line a message names, as `line 12:` or `:12:`.
+fn line_in(message: &str) -> Option<u64> {
+    let at = message.find("line ")? + 5;
+    let digits: String = message[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
 
 impl Checked {

@@ -67,8 +67,14 @@ const DIRS: [&str; 7] = [
 /// The config and value-folder files of a tree.
 fn value_files(files: &Files<'_>) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
+    // What cannot be read (a link out, a file too large) is left out here; the
+    // problems section names it.
+    fn skip<T>(e: crate::error::Error) -> Result<Option<T>> {
+        crate::content::refusal(e).map(|_| None)
+    }
     for dir in DIRS {
-        for name in files.list(dir)? {
+        let names = files.list(dir).map(Some).or_else(skip)?.unwrap_or_default();
+        for name in names {
             let path = if dir.is_empty() {
                 name.clone()
             } else {
@@ -77,7 +83,10 @@ fn value_files(files: &Files<'_>) -> Result<BTreeMap<String, String>> {
             if dir.is_empty() && name != "valuestory.yaml" {
                 continue;
             }
-            if let Some(bytes) = files.read(&path)? {
+            if let Some(bytes) = files
+                .read(&path, crate::content::MAX_FILE_BYTES)
+                .or_else(skip)?
+            {
                 out.insert(path, String::from_utf8_lossy(&bytes).into_owned());
             }
         }
@@ -357,18 +366,14 @@ impl StoryDiff {
     }
 
     fn markdown(&self) -> String {
-        let code = |s: &str| format!("`{}`", s.replace('`', "'"));
+        let code = literal;
         let short = |s: &Option<String>| match s {
             None => "(none)".to_string(),
             Some(v) if v.is_empty() => "(empty)".to_string(),
-            Some(v) => {
-                let v = v.replace('\n', " ");
-                if v.chars().count() > 60 {
-                    format!("{}…", v.chars().take(60).collect::<String>())
-                } else {
-                    v
-                }
+            Some(v) if v.chars().count() > 60 => {
+                literal(&format!("{}…", v.chars().take(60).collect::<String>()))
             }
+            Some(v) => literal(v),
         };
         let mut out = format!(
             "## What this change does to the value story\n\nComparing {} with {}.\n\n",
@@ -406,7 +411,7 @@ impl StoryDiff {
                 out.push_str(&format!(
                     "- {}: {}\n",
                     code(&format!("{}:{}:{}", p.path, p.line, p.column)),
-                    p.message
+                    literal(&p.message)
                 ));
             }
             out.push('\n');
@@ -419,7 +424,12 @@ impl StoryDiff {
             (Some(q), None) => {
                 out.push_str(&format!("### {q}, with this change\n\n| Measure | Before | After |\n| --- | --- | --- |\n"));
                 for m in &self.metrics {
-                    out.push_str(&format!("| {} | {} | {} |\n", m.metric, m.before, m.after));
+                    out.push_str(&format!(
+                        "| {} | {} | {} |\n",
+                        literal(&m.metric).replace('|', "\\|"),
+                        literal(&m.before).replace('|', "\\|"),
+                        literal(&m.after).replace('|', "\\|")
+                    ));
                 }
             }
             (None, None) => {
@@ -427,5 +437,47 @@ impl StoryDiff {
             }
         }
         out
+    }
+}
+
+/// Text from the repository as a Markdown code span, so that a pull-request comment
+/// shows it as it is: no image, link, mention, heading or HTML that the text brings
+/// in. The fence is longer than any run of backticks inside, and line breaks become
+/// spaces so the span cannot end the paragraph.
+pub fn literal(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in flat.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span starting or ending with a backtick needs a space inside its fence.
+    let pad = if flat.starts_with('`') || flat.ends_with('`') || longest > 0 {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{flat}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal;
+
+    #[test]
+    fn repository_text_is_a_code_span_that_cannot_close_early() {
+        assert_eq!(
+            literal("![x](http://evil/x.png)"),
+            "`![x](http://evil/x.png)`"
+        );
+        assert_eq!(literal("@octocat"), "`@octocat`");
+        assert_eq!(literal("a `b` c"), "`` a `b` c ``");
+        assert_eq!(literal("``x"), "``` ``x ```");
+        assert_eq!(literal("one\n# two\r\n"), "`one # two  `");
     }
 }

@@ -11,7 +11,7 @@ use crate::error::{Error, Located, Result};
 use crate::git::{CommitCache, Mailmap, Repository};
 use crate::history::{CommitId, History, TagTarget};
 use crate::releases::{self, Correlation};
-use crate::source::Files;
+use crate::source::{Files, Worktree};
 
 /// Which repository and revision, and how to configure the run.
 #[derive(Debug, Clone)]
@@ -32,6 +32,9 @@ pub struct Source {
     /// Read the config and value folder from this revision instead of `rev` (for
     /// `diff`: the base's value folder over the head's history).
     pub value_rev: Option<String>,
+    /// The repository may be a stranger's: hold its templates to the rules of
+    /// `--untrusted`.
+    pub untrusted: bool,
 }
 
 impl Default for Source {
@@ -47,6 +50,7 @@ impl Default for Source {
             progress: false,
             changes_wanted: true,
             value_rev: None,
+            untrusted: false,
         }
     }
 }
@@ -75,20 +79,17 @@ pub struct Input {
     pub problems: Vec<Located>,
 }
 
+/// A mailmap larger than this is refused (the largest public ones are a few
+/// hundred kilobytes).
+const MAX_MAILMAP_BYTES: u64 = 16 * 1024 * 1024;
+
 pub fn read(source: &Source) -> Result<Input> {
     let repo = Repository::discover(source.repo.as_deref())?;
     repo.require_full_history()?;
     let head = repo.resolve(&source.rev)?;
-    let files = match (source.worktree, repo.workdir()) {
-        (true, Some(root)) => Files::Worktree {
-            root: root.to_path_buf(),
-        },
-        (true, None) => {
-            return Err(Error::Refused(
-                "--worktree needs a repository with a working tree; this one is bare".into(),
-            ));
-        }
-        (false, _) => Files::Tree {
+    let files = match source.worktree {
+        true => Files::Worktree(Worktree::of(&repo)?),
+        false => Files::Tree {
             repo: &repo,
             commit: match &source.value_rev {
                 Some(rev) => repo.resolve(rev)?,
@@ -105,7 +106,7 @@ pub fn read(source: &Source) -> Result<Input> {
         }
         Err(e) => return Err(e),
     };
-    let mailmap = match files.read(".mailmap")? {
+    let mailmap = match files.read(".mailmap", MAX_MAILMAP_BYTES)? {
         Some(bytes) => Mailmap::parse(&String::from_utf8_lossy(&bytes)),
         None => Mailmap::empty(),
     };
@@ -294,7 +295,7 @@ fn load_settings(
         }
         None => (
             "valuestory.yaml".to_string(),
-            files.read("valuestory.yaml")?,
+            files.read("valuestory.yaml", content::MAX_FILE_BYTES)?,
         ),
     };
     let Some(bytes) = bytes else {

@@ -1,16 +1,22 @@
-//! `valuestory serve`: build from the working tree into a temporary folder, serve it
-//! on 127.0.0.1, rebuild when the config, the value folder or a template changes,
-//! and reload the open page. A build that fails keeps the last good site on screen
-//! with the error above it, and in the terminal; the server keeps running.
+//! `valuestory serve`: build from the working tree into a private temporary folder,
+//! serve it on 127.0.0.1, rebuild when the config, the value folder or a template
+//! changes, and reload the open page. A build that fails keeps the last good site on
+//! screen with the error above it, and in the terminal; the server keeps running.
+//!
+//! Each build runs in a child process (`valuestory build`), so that a template that
+//! hits a rendering bound ends that build, not the server. Only requests naming this
+//! server as `127.0.0.1:PORT`, `localhost:PORT` or `[::1]:PORT` get content (a page
+//! elsewhere cannot rebind its name to this machine and read the site), and a fixed
+//! number of threads serve connections.
+
+mod http;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use crate::cmd::build::{self, BuildOptions};
-use crate::cmd::input::Source;
 use crate::error::{Error, Result};
 
 /// What the page polls: the build number, and the last error if the last build failed.
@@ -21,70 +27,132 @@ struct State {
 
 const RELOAD_JS: &str = "(function(){var v=null;function poll(){fetch('/__valuestory/version').then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}v=t}).catch(function(){}).finally(function(){setTimeout(poll,700)})}poll()})();\n";
 
+/// Set by SIGINT and SIGTERM: the server stops and removes its folder.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
 pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
-    let site = std::env::temp_dir()
-        .join(format!("valuestory-serve-{}", std::process::id()))
-        .join("site");
-    let options = BuildOptions {
-        source: Source {
-            repo: repo.clone(),
-            worktree: true,
-            ..Source::default()
-        },
-        out: site.clone(),
-        base_url: Some("/".to_string()),
-        json_only: false,
-    };
-    let state = Arc::new(State {
-        version: AtomicU64::new(0),
-        error: Mutex::new(None),
-    });
-    rebuild(&options, &state, quiet);
     let root = crate::git::Repository::discover(repo.as_deref())?
         .workdir()
         .map(Path::to_path_buf)
         .ok_or_else(|| Error::Refused("serve needs a repository with a working tree".into()))?;
-    let server = tiny_http::Server::http(("127.0.0.1", port))
+    // Listening first: a port in use fails before anything is written.
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| Error::Refused(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+    // A new folder with a private, unpredictable name, removed when this returns.
+    let folder = tempfile::Builder::new()
+        .prefix("valuestory-serve-")
+        .tempdir()
+        .map_err(|e| {
+            Error::io(
+                "cannot create a temporary folder in",
+                std::env::temp_dir(),
+                e,
+            )
+        })?;
+    let site = folder.path().join("site");
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+    }
+    let state = Arc::new(State {
+        version: AtomicU64::new(0),
+        error: Mutex::new(None),
+    });
+    let build = Build {
+        root: root.clone(),
+        site: site.clone(),
+        quiet,
+    };
+    build.run(&state);
     if !quiet {
         eprintln!("serving on http://127.0.0.1:{port}/ (Ctrl-C stops)");
     }
     let watcher_state = Arc::clone(&state);
     std::thread::spawn(move || {
-        let mut seen = snapshot(&root);
-        loop {
+        let mut seen = snapshot(&build.root);
+        while !STOP.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(400));
-            let now = snapshot(&root);
+            let now = snapshot(&build.root);
             if now != seen {
                 seen = now;
-                rebuild(&options, &watcher_state, quiet);
+                build.run(&watcher_state);
             }
         }
     });
-    loop {
-        let Ok(Some(request)) = server.recv_timeout(Duration::from_secs(1)) else {
-            continue;
-        };
-        let response = respond(request.url(), &site, &state);
-        let _ = request.respond(response);
+    let hosts = [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ];
+    http::serve(listener, &STOP, |request| {
+        let host_ok = request
+            .host
+            .as_deref()
+            .is_some_and(|h| hosts.iter().any(|ok| ok.eq_ignore_ascii_case(h)));
+        if !host_ok {
+            return http::Response::text(
+                403,
+                "this server answers only to 127.0.0.1, localhost and [::1] with its port\n",
+            );
+        }
+        respond(&request.path, &site, &state)
+    });
+    drop(folder);
+    if !quiet {
+        eprintln!("stopped");
     }
+    Ok(())
 }
 
-fn rebuild(options: &BuildOptions, state: &State, quiet: bool) {
-    match build::run(options) {
-        Ok(_) => {
-            *state.error.lock().unwrap_or_else(|e| e.into_inner()) = None;
-            if !quiet {
-                eprintln!("built");
+/// How to build the site: `valuestory build --worktree` in a child process.
+struct Build {
+    root: PathBuf,
+    site: PathBuf,
+    quiet: bool,
+}
+
+impl Build {
+    fn run(&self, state: &State) {
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("valuestory"));
+        let output = std::process::Command::new(exe)
+            .arg("-q")
+            .arg("build")
+            .arg("--worktree")
+            .arg("--repo")
+            .arg(&self.root)
+            .arg("--out")
+            .arg(&self.site)
+            .arg("--base-url")
+            .arg("/")
+            .stdin(std::process::Stdio::null())
+            .output();
+        let error = match output {
+            Ok(o) if o.status.success() => None,
+            Ok(o) => {
+                let text = String::from_utf8_lossy(&o.stderr);
+                let text = text.trim().trim_start_matches("error: ");
+                Some(if text.is_empty() {
+                    format!("the build stopped ({})", o.status)
+                } else {
+                    text.to_string()
+                })
             }
+            Err(e) => Some(format!("cannot run the build: {e}")),
+        };
+        match &error {
+            None if !self.quiet => eprintln!("built"),
+            None => {}
+            Some(message) => eprintln!("error: {message}"),
         }
-        Err(e) => {
-            let message = e.to_string();
-            eprintln!("error: {message}");
-            *state.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(message);
-        }
+        *state.error.lock().unwrap_or_else(|e| e.into_inner()) = error;
+        state.version.fetch_add(1, Ordering::SeqCst);
     }
-    state.version.fetch_add(1, Ordering::SeqCst);
 }
 
 /// Modification times of everything a build reads from the working tree.
@@ -96,15 +164,19 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, SystemTime> {
         }
     }
     let mut stack = vec![root.join("value")];
+    let mut folders = 0;
     while let Some(dir) = stack.pop() {
+        folders += 1;
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
+            // Linked folders are not walked into: a link loop would never end.
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            if is_dir && folders < 10_000 {
                 stack.push(p);
-            } else if let Ok(m) = e.metadata().and_then(|m| m.modified()) {
+            } else if let Ok(m) = std::fs::metadata(&p).and_then(|m| m.modified()) {
                 out.insert(p, m);
             }
         }
@@ -112,26 +184,23 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, SystemTime> {
     out
 }
 
-fn respond(url: &str, site: &Path, state: &State) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let header = |k: &str, v: &str| {
-        tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).expect("valid header")
-    };
-    let path = url.split(['?', '#']).next().unwrap_or("/");
+fn respond(path: &str, site: &Path, state: &State) -> http::Response {
     if path == "/__valuestory/version" {
-        return tiny_http::Response::from_string(state.version.load(Ordering::SeqCst).to_string())
-            .with_header(header("Cache-Control", "no-store"));
+        return http::Response::text(200, &state.version.load(Ordering::SeqCst).to_string());
     }
     if path == "/__valuestory/reload.js" {
-        return tiny_http::Response::from_string(RELOAD_JS)
-            .with_header(header("Content-Type", "text/javascript"));
+        return http::Response::new(200, "text/javascript", RELOAD_JS.as_bytes().to_vec());
     }
     let mut relative = percent_decode(path.trim_start_matches('/'));
     if relative.is_empty() || relative.ends_with('/') {
         relative.push_str("index.html");
     }
     // Nothing outside the site folder is served.
-    if relative.split('/').any(|p| p == ".." || p.is_empty()) {
-        return tiny_http::Response::from_string("not found").with_status_code(404);
+    if relative
+        .split('/')
+        .any(|p| p == ".." || p == "." || p.is_empty() || p.contains('\\'))
+    {
+        return http::Response::text(404, "not found\n");
     }
     let file = site.join(&relative);
     let (bytes, status) = match std::fs::read(&file) {
@@ -142,6 +211,7 @@ fn respond(url: &str, site: &Path, state: &State) -> tiny_http::Response<std::io
         ),
     };
     let kind = match file.extension().and_then(|e| e.to_str()) {
+        _ if status == 404 => "text/html; charset=utf-8",
         Some("html") => "text/html; charset=utf-8",
         Some("css") => "text/css",
         Some("json") => "application/json",
@@ -150,32 +220,23 @@ fn respond(url: &str, site: &Path, state: &State) -> tiny_http::Response<std::io
         Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     };
-    let body = if kind.starts_with("text/html") || status == 404 {
+    let body = if kind.starts_with("text/html") {
         live(&String::from_utf8_lossy(&bytes), state).into_bytes()
     } else {
         bytes
     };
-    tiny_http::Response::from_data(body)
-        .with_status_code(status)
-        .with_header(header(
-            "Content-Type",
-            if status == 404 {
-                "text/html; charset=utf-8"
-            } else {
-                kind
-            },
-        ))
-        .with_header(header("Cache-Control", "no-store"))
+    http::Response::new(status, kind, body)
 }
 
 /// Under `serve` only: the page may run the reload script, and shows the last
 /// build error if there is one.
 fn live(html: &str, state: &State) -> String {
     let mut html = html
-        .replace("script-src 'none'", "script-src 'self'")
-        .replace(
+        .replacen("script-src 'none'", "script-src 'self'", 1)
+        .replacen(
             "</body>",
             "<script src=\"/__valuestory/reload.js\"></script>\n</body>",
+            1,
         );
     if let Some(error) = state
         .error

@@ -22,7 +22,7 @@ use crate::error::{Located, Result};
 use crate::source::Files;
 
 /// Files above this size are refused rather than parsed.
-pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 pub const VALUE_DIR: &str = "value";
 
@@ -39,35 +39,17 @@ pub struct Loaded {
 
 impl Loaded {
     fn text(&mut self, files: &Files<'_>, path: &str) -> Result<Option<String>> {
-        let bytes = match files.read(path) {
+        let bytes = match files.read(path, MAX_FILE_BYTES) {
             Ok(Some(b)) => b,
             Ok(None) => return Ok(None),
-            Err(crate::error::Error::Git(crate::git::Error::LinkOutside { target, .. })) => {
-                self.problem(
-                    path,
-                    format!("is a symbolic link to {target}, outside the repository; refused"),
-                );
-                return Ok(None);
-            }
-            Err(crate::error::Error::Refused(message)) => {
-                self.problem(
-                    path,
-                    message.trim_start_matches(&format!("{path}: ")).to_string(),
-                );
-                return Ok(None);
-            }
-            Err(e) => return Err(e),
+            Err(e) => match refusal(e) {
+                Ok((path, message)) => {
+                    self.problem(&path, message);
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            },
         };
-        if bytes.len() > MAX_FILE_BYTES {
-            self.problem(
-                path,
-                format!(
-                    "is {} bytes; value folder files may be at most {MAX_FILE_BYTES} bytes (1 MiB)",
-                    bytes.len()
-                ),
-            );
-            return Ok(None);
-        }
         match String::from_utf8(bytes) {
             Ok(text) => {
                 self.sources.insert(path.to_string(), text.clone());
@@ -103,10 +85,42 @@ impl Loaded {
     }
 }
 
+/// A refusal to read one file or folder, as (path, message) for a located problem;
+/// any other error as it was.
+pub fn refusal(e: crate::error::Error) -> Result<(String, String)> {
+    use crate::error::Error;
+    match e {
+        Error::Git(crate::git::Error::LinkOutside { path, target }) => Ok((
+            path,
+            format!("is a symbolic link to {target}, outside the repository; refused"),
+        )),
+        Error::Git(crate::git::Error::TooLarge { path, size, .. }) => Ok((
+            path,
+            format!(
+                "is {size} bytes; value folder files may be at most {MAX_FILE_BYTES} bytes (1 MiB)"
+            ),
+        )),
+        Error::Path { path, message } => Ok((path, message)),
+        e => Err(e),
+    }
+}
+
 /// Files in `dir` with one of `extensions`, as (path, stem).
-fn files_in(files: &Files<'_>, dir: &str, extensions: &[&str]) -> Result<Vec<(String, String)>> {
-    Ok(files
-        .list(dir)?
+fn files_in(
+    loaded: &mut Loaded,
+    files: &Files<'_>,
+    dir: &str,
+    extensions: &[&str],
+) -> Result<Vec<(String, String)>> {
+    let names = match files.list(dir) {
+        Ok(names) => names,
+        Err(e) => {
+            let (path, message) = refusal(e)?;
+            loaded.problem(&path, message);
+            Vec::new()
+        }
+    };
+    Ok(names
         .into_iter()
         .filter_map(|name| {
             let (stem, ext) = name.rsplit_once('.')?;
@@ -137,7 +151,12 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
         unreadable.teams = parsed.items.is_empty() && !parsed.problems.is_empty();
         loaded.take(parsed, &mut folder.teams);
     }
-    for (path, stem) in files_in(files, &format!("{root}/streams"), &["yaml", "yml"])? {
+    for (path, stem) in files_in(
+        &mut loaded,
+        files,
+        &format!("{root}/streams"),
+        &["yaml", "yml"],
+    )? {
         if let Some(text) = loaded.text(files, &path)? {
             let parsed = parse::stream(&path, &stem, &text);
             if parsed.items.is_empty() {
@@ -146,7 +165,12 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
             loaded.take(parsed, &mut folder.streams);
         }
     }
-    for (path, stem) in files_in(files, &format!("{root}/initiatives"), &["yaml", "yml"])? {
+    for (path, stem) in files_in(
+        &mut loaded,
+        files,
+        &format!("{root}/initiatives"),
+        &["yaml", "yml"],
+    )? {
         if let Some(text) = loaded.text(files, &path)? {
             let parsed = parse::initiative(&path, &stem, &text);
             if parsed.items.is_empty() {
@@ -160,19 +184,24 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
         let parsed = parse::incidents(&path, &text);
         loaded.take(parsed, &mut folder.incidents);
     }
-    for (path, stem) in files_in(files, &format!("{root}/incidents"), &["yaml", "yml"])? {
+    for (path, stem) in files_in(
+        &mut loaded,
+        files,
+        &format!("{root}/incidents"),
+        &["yaml", "yml"],
+    )? {
         if let Some(text) = loaded.text(files, &path)? {
             let parsed = parse::incident_file(&path, &stem, &text);
             loaded.take(parsed, &mut folder.incidents);
         }
     }
-    for (path, stem) in files_in(files, &format!("{root}/case-studies"), &["md"])? {
+    for (path, stem) in files_in(&mut loaded, files, &format!("{root}/case-studies"), &["md"])? {
         if let Some(text) = loaded.text(files, &path)? {
             let parsed = parse::case_study(&path, &stem, &text);
             loaded.take(parsed, &mut folder.case_studies);
         }
     }
-    for (path, _) in files_in(files, &format!("{root}/templates"), &["html"])? {
+    for (path, _) in files_in(&mut loaded, files, &format!("{root}/templates"), &["html"])? {
         if let Some(text) = loaded.text(files, &path)? {
             let name = path.rsplit('/').next().unwrap_or(&path).to_string();
             loaded.templates.push((name, text));

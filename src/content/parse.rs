@@ -717,6 +717,22 @@ pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
         }
     }
     f.finish(&mut problems);
+    let body_line = text[..text.len() - body.len()].matches('\n').count();
+    // Raw HTML is located by its line; nesting that Markdown itself makes (quotes in
+    // quotes, lists in lists) is found in the HTML it becomes.
+    let deep =
+        html_too_deep(body).or_else(|| html_too_deep(&markdown_html(body)).map(|(_, d)| (1, d)));
+    if let Some((line, depth)) = deep {
+        problems.add(
+            At {
+                line: (body_line + line) as u64,
+                column: 1,
+            },
+            format!(
+                "HTML nested {depth} elements deep; a case study may nest at most {MAX_HTML_DEPTH} (deeper nesting makes the HTML sanitizer slow)"
+            ),
+        );
+    }
     let items = match (title, date, summary) {
         (Some(title), Some(date), Some(summary)) => vec![CaseStudy {
             slug: slug.to_string(),
@@ -837,4 +853,63 @@ mod tests {
         assert_eq!(p.problems[0].line, 4);
         assert!(p.problems[0].message.contains("before `started`"));
     }
+}
+
+/// A case study's Markdown as HTML, before sanitizing.
+pub fn markdown_html(markdown: &str) -> String {
+    let mut options = pulldown_cmark::Options::empty();
+    options.insert(pulldown_cmark::Options::ENABLE_TABLES);
+    options.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let parser = pulldown_cmark::Parser::new_ext(markdown, options);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    html
+}
+
+/// How deep raw HTML in a case study may nest. Sanitizing is quadratic in the depth
+/// (the parser's stack of open elements is searched at every tag), so 200,000 nested
+/// `<div>` would take minutes; real prose needs a few levels.
+pub const MAX_HTML_DEPTH: usize = 256;
+
+/// The 1-based line of the body where raw HTML first nests deeper than
+/// [`MAX_HTML_DEPTH`], and that depth. Linear: a single pass counting start tags
+/// (void and self-closing ones excepted) against end tags.
+pub fn html_too_deep(body: &str) -> Option<(usize, usize)> {
+    const VOID: [&str; 14] = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "param",
+    ];
+    let b = body.as_bytes();
+    let mut depth = 0usize;
+    let mut line = 1;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\n' => line += 1,
+            b'<' => {
+                let closing = b.get(i + 1) == Some(&b'/');
+                let start = i + 1 + usize::from(closing);
+                let mut end = start;
+                while end < b.len() && b[end].is_ascii_alphanumeric() {
+                    end += 1;
+                }
+                if end > start && b[start].is_ascii_alphabetic() {
+                    let name = body[start..end].to_ascii_lowercase();
+                    let close = memchr::memchr(b'>', &b[end..]).map_or(b.len(), |o| end + o);
+                    let self_closing = close > 0 && close < b.len() && b[close - 1] == b'/';
+                    if closing {
+                        depth = depth.saturating_sub(1);
+                    } else if !VOID.contains(&name.as_str()) && !self_closing {
+                        depth += 1;
+                        if depth > MAX_HTML_DEPTH {
+                            return Some((line, depth));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }

@@ -52,7 +52,8 @@ pub fn map_history(
         let mut versions: Vec<MapVersion> = Vec::new();
         let mut previous_text: Option<String> = None;
         for (quarter, commit) in &ends {
-            let Ok(Some(bytes)) = repo.read_file(*commit, &stream.path) else {
+            let Ok(Some(bytes)) = repo.read_file(*commit, &stream.path, super::MAX_FILE_BYTES)
+            else {
                 previous_text = None;
                 continue;
             };

@@ -46,8 +46,16 @@ impl CommitCache {
             keeping: true,
             ..CommitCache::default()
         };
-        let Ok(bytes) = std::fs::read(&path) else {
-            return empty;
+        let bytes = match crate::changes::cache::read_cache_file(&path) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return empty,
+            Err(e) => {
+                warnings.push(format!(
+                    "ignoring the commit cache {}: {e}; it will be rebuilt",
+                    path.display()
+                ));
+                return empty;
+            }
         };
         decode(bytes).unwrap_or_else(|| {
             warnings.push(format!(

@@ -40,6 +40,8 @@ pub enum Error {
     BadCommit { id: String, message: String },
     #[error("{path}: is a symbolic link to {target}, outside the repository; refused")]
     LinkOutside { path: String, target: String },
+    #[error("{path}: is {size} bytes; files valuestory reads may be at most {limit} bytes")]
+    TooLarge { path: String, size: u64, limit: u64 },
     #[error("{path}: damaged: {message}")]
     Damaged { path: String, message: String },
     #[error("git: {0}")]
@@ -91,6 +93,12 @@ impl Repository {
         self.inner.path()
     }
 
+    /// The folder shared by all worktrees of the repository (the git dir itself
+    /// unless this is a linked worktree).
+    pub fn common_dir(&self) -> &Path {
+        self.inner.commondir()
+    }
+
     pub fn is_shallow(&self) -> bool {
         self.inner.is_shallow()
     }
@@ -140,48 +148,30 @@ impl Repository {
     }
 
     /// A file's bytes at a commit's tree, or `None` when the path is absent or not a
-    /// file. Symbolic links are followed inside the tree; one that leads outside the
-    /// repository is an error.
-    pub fn read_file(&self, commit: CommitId, path: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.inner.find_commit(to_oid(commit))?.tree()?;
-        let mut current = path.to_string();
-        for _ in 0..8 {
-            let entry = match tree.get_path(Path::new(&current)) {
-                Ok(entry) => entry,
-                Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-                Err(e) => return Err(e.into()),
-            };
-            if entry.kind() != Some(git2::ObjectType::Blob) {
-                return Ok(None);
-            }
-            let blob = self.inner.find_blob(entry.id())?;
-            if entry.filemode() != i32::from(git2::FileMode::Link) {
-                return Ok(Some(blob.content().to_vec()));
-            }
-            let target = String::from_utf8_lossy(blob.content()).into_owned();
-            current = resolve_link(&current, &target).ok_or_else(|| Error::LinkOutside {
+    /// file. Symbolic links are followed at every step of the path, as a checkout
+    /// would; one that leads outside the repository is an error, and so is a file
+    /// over `limit` bytes, refused before it is read.
+    pub fn read_file(&self, commit: CommitId, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let Some(Found::Blob(id)) = self.find_path(commit, path)? else {
+            return Ok(None);
+        };
+        let (size, _) = self.inner.odb()?.read_header(id)?;
+        if size as u64 > limit {
+            return Err(Error::TooLarge {
                 path: path.to_string(),
-                target: target.clone(),
-            })?;
+                size: size as u64,
+                limit,
+            });
         }
-        Err(Error::LinkOutside {
-            path: path.to_string(),
-            target: "a chain of more than 8 links".into(),
-        })
+        Ok(Some(self.inner.find_blob(id)?.content().to_vec()))
     }
 
     /// The names of the files (blobs and links) directly inside `dir` at a commit,
-    /// sorted; empty when the folder does not exist.
+    /// sorted; empty when the folder does not exist. A linked folder is followed.
     pub fn list_files(&self, commit: CommitId, dir: &str) -> Result<Vec<String>> {
-        let tree = self.inner.find_commit(to_oid(commit))?.tree()?;
-        let sub = match tree.get_path(Path::new(dir)) {
-            _ if dir.is_empty() => tree,
-            Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
-                self.inner.find_tree(entry.id())?
-            }
-            Ok(_) => return Ok(Vec::new()),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
+        let sub = match self.find_path(commit, dir)? {
+            Some(Found::Tree(id)) => self.inner.find_tree(id)?,
+            _ => return Ok(Vec::new()),
         };
         let mut names: Vec<String> = sub
             .iter()
@@ -191,26 +181,78 @@ impl Repository {
         names.sort();
         Ok(names)
     }
+
+    /// What `path` names in a commit's tree, following links in any component.
+    fn find_path(&self, commit: CommitId, path: &str) -> Result<Option<Found>> {
+        let root = self.inner.find_commit(to_oid(commit))?.tree()?;
+        let outside = |target: &str| Error::LinkOutside {
+            path: path.to_string(),
+            target: target.to_string(),
+        };
+        // The folders resolved so far, and the components still to walk.
+        let mut folders: Vec<(String, git2::Tree<'_>)> = Vec::new();
+        let mut pending: std::collections::VecDeque<String> =
+            path.split('/').map(str::to_string).collect();
+        let mut links = 0;
+        let mut last_target: Option<String> = None;
+        while let Some(part) = pending.pop_front() {
+            match part.as_str() {
+                "" | "." => continue,
+                ".." => {
+                    if folders.pop().is_none() {
+                        return Err(outside(last_target.as_deref().unwrap_or(path)));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let here = folders.last().map_or(&root, |(_, t)| t);
+            let Some(entry) = here.get_name(&part).map(|e| e.to_owned()) else {
+                return Ok(None);
+            };
+            if entry.filemode() == i32::from(git2::FileMode::Link) {
+                links += 1;
+                let blob = self.inner.find_blob(entry.id())?;
+                let target = String::from_utf8_lossy(blob.content()).into_owned();
+                if links > MAX_LINKS {
+                    return Err(outside("a chain of more than 8 links"));
+                }
+                if target.starts_with('/') {
+                    return Err(outside(&target));
+                }
+                for (i, t) in target.split('/').enumerate() {
+                    pending.insert(i, t.to_string());
+                }
+                last_target = Some(target);
+                continue;
+            }
+            match entry.kind() {
+                Some(git2::ObjectType::Tree) => {
+                    let tree = self.inner.find_tree(entry.id())?;
+                    folders.push((part, tree));
+                }
+                Some(git2::ObjectType::Blob)
+                    if pending.iter().all(|p| p.is_empty() || p == ".") =>
+                {
+                    return Ok(Some(Found::Blob(entry.id())));
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(Found::Tree(
+            folders.last().map_or(root.id(), |(_, t)| t.id()),
+        )))
+    }
 }
 
-/// Where a link at `link` pointing to `target` leads, relative to the repository
-/// root; `None` when it leaves the repository.
-fn resolve_link(link: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = link.split('/').collect();
-    parts.pop();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
+/// How many links one path may pass through, as for the kernel's 40 (git's own limit
+/// for links in a tree is lower).
+const MAX_LINKS: usize = 8;
+
+/// What a path names in a tree.
+enum Found {
+    Blob(git2::Oid),
+    Tree(git2::Oid),
 }
 
 pub(crate) fn to_commit_id(oid: git2::Oid) -> CommitId {

@@ -2,11 +2,13 @@
 //! word things but compute nothing. Templates are embedded in the binary; a theme
 //! overrides the shared ones, and a repository's `value/templates/` overrides both.
 
+pub mod bounds;
 pub mod charts;
 pub mod markdown;
 mod pages;
+pub mod policy;
 
-pub use pages::{RenderError, pack, site, theme_files, themes};
+pub use pages::{Options, RenderError, pack, site, theme_files, themes};
 
 /// `3.2 days`, `5 hours`, `12 minutes`.
 pub fn human_duration(seconds: i64) -> String {

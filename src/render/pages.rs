@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::charts::{self, Point};
-use super::{escape, human_duration, markdown, sentence};
+use super::{bounds, escape, human_duration, markdown, policy, sentence};
 use crate::history::History;
 use crate::metrics::PeriodMetrics;
 use crate::releases::Correlation;
@@ -79,7 +79,7 @@ fn engine(theme: &str, overrides: &[(String, String)]) -> Result<tera::Tera, Ren
     Ok(tera)
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut message = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -343,14 +343,30 @@ impl Site<'_> {
 }
 
 /// Every file of the site but `data.json`: pages, styles, sitemap, 404.
+/// How to render a site: the theme, the repository's own templates, and whether
+/// they come from someone untrusted.
+pub struct Options<'a> {
+    pub theme: &'a str,
+    /// `value/templates/*.html`, by name.
+    pub overrides: &'a [(String, String)],
+    pub cname: Option<&'a str>,
+    /// The repository may be a stranger's pull request: its templates may not bring
+    /// in script, handlers, frames, plugins or a `<base>`.
+    pub untrusted: bool,
+}
+
 pub fn site(
     data: &Data,
     history: &History,
     correlation: &Correlation,
-    theme: &str,
-    overrides: &[(String, String)],
-    cname: Option<&str>,
+    options: &Options<'_>,
 ) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
+    let Options {
+        theme,
+        overrides,
+        cname,
+        untrusted,
+    } = *options;
     let tera = engine(theme, overrides)?;
     let currency = data.cost.currency.clone();
     let money = move |v: f64| match &currency {
@@ -605,29 +621,34 @@ pub fn site(
 
     let base = data.base_url.clone();
     let site_values = json!({"title": data.title, "generator": data.generator, "base_url": base});
-    let rendered: Vec<Result<(String, Vec<u8>), RenderError>> = pages
-        .par_iter()
-        .map(|(path, template, view)| {
-            let depth = path.matches('/').count();
-            // Relative links work from a file, under any base URL; the 404 page is
-            // served at any path, so its links start from the base URL.
-            let root = if path == "404.html" {
-                base.clone()
-            } else {
-                "../".repeat(depth)
-            };
-            let mut context = tera::Context::new();
-            context.insert("site", &site_values);
-            context.insert("root", &root);
-            context.insert("page", view);
-            context.insert("path", path);
-            let html = tera.render(template, &context).map_err(|e| RenderError {
-                template: template.to_string(),
-                message: error_chain(&e),
-            })?;
-            Ok((path.clone(), html.into_bytes()))
-        })
-        .collect();
+    let rendered: Vec<Result<(String, Vec<u8>), RenderError>> = bounds::watched(|watch| {
+        pages
+            .par_iter()
+            .map(|(path, template, view)| {
+                let depth = path.matches('/').count();
+                // Relative links work from a file, under any base URL; the 404 page is
+                // served at any path, so its links start from the base URL.
+                let root = if path == "404.html" {
+                    base.clone()
+                } else {
+                    "../".repeat(depth)
+                };
+                let mut context = tera::Context::new();
+                context.insert("site", &site_values);
+                context.insert("root", &root);
+                context.insert("page", view);
+                context.insert("path", path);
+                let html = watch.render(&tera, template, &context)?;
+                if untrusted && !overrides.is_empty() {
+                    refuse_untrusted(&html, template, overrides)?;
+                }
+                Ok((
+                    path.clone(),
+                    policy::with_csp(&html, policy::SITE_CSP).into_bytes(),
+                ))
+            })
+            .collect()
+    });
     let mut files = BTreeMap::new();
     for r in rendered {
         let (path, bytes) = r?;
@@ -815,9 +836,37 @@ pub fn pack(
             "cost": {"failure": money(q.incident_cost), "total_delay": money(data.cost.cost_of_delay)},
         }),
     );
-    tera.render("pack.html", &context).map_err(|e| RenderError {
-        template: "pack.html".into(),
-        message: error_chain(&e),
+    let html = bounds::watched(|watch| watch.render(&tera, "pack.html", &context))?;
+    Ok(policy::with_csp(&html, policy::PACK_CSP))
+}
+
+/// Fails on markup an untrusted repository may not add, naming the override it comes
+/// from and its line when one holds it, or the page's template and the page's line.
+fn refuse_untrusted(
+    html: &str,
+    template: &str,
+    overrides: &[(String, String)],
+) -> Result<(), RenderError> {
+    let Some(found) = policy::forbidden(html) else {
+        return Ok(());
+    };
+    for (name, text) in overrides {
+        if let Some(inside) = policy::forbidden(text) {
+            return Err(RenderError {
+                template: format!("value/templates/{name}"),
+                message: format!(
+                    "line {}: {} is not allowed in a repository's templates with --untrusted",
+                    inside.line, inside.what
+                ),
+            });
+        }
+    }
+    Err(RenderError {
+        template: template.to_string(),
+        message: format!(
+            "line {} of the rendered page: {} is not allowed in a repository's templates with --untrusted",
+            found.line, found.what
+        ),
     })
 }
 
