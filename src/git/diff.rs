@@ -38,9 +38,9 @@ const TREE: u32 = 0o040000;
 
 /// One side of a changed path: blob (or gitlink) id and mode.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Side {
-    id: ObjectId,
-    mode: u32,
+pub(super) struct Side {
+    pub(super) id: ObjectId,
+    pub(super) mode: u32,
 }
 
 struct Delta {
@@ -82,25 +82,12 @@ impl<'s> Differ<'s> {
     /// A commit's tree and first parent, from its header lines.
     fn tree_and_parent(&mut self, commit: &ObjectId) -> Result<(ObjectId, Option<ObjectId>)> {
         let data = self.objects.read_as(commit, Kind::Commit)?;
-        let damaged = || Error::BadCommit {
+        let (tree, parent) = tree_and_parent(&data);
+        let tree = tree.ok_or_else(|| Error::BadCommit {
             id: odb::hex(commit),
             message: "no tree line".into(),
-        };
-        let mut tree = None;
-        let mut parent = None;
-        for line in data.split(|&b| b == b'\n') {
-            if line.is_empty() {
-                break;
-            }
-            if let Some(hex) = line.strip_prefix(b"tree ") {
-                tree = parse_hex(hex);
-            } else if let Some(hex) = line.strip_prefix(b"parent ")
-                && parent.is_none()
-            {
-                parent = parse_hex(hex);
-            }
-        }
-        Ok((tree.ok_or_else(damaged)?, parent))
+        })?;
+        Ok((tree, parent))
     }
 
     fn tree(&mut self, id: Option<ObjectId>) -> Result<Option<Data>> {
@@ -354,6 +341,25 @@ impl<'s> Differ<'s> {
     }
 }
 
+/// A raw commit's tree and first parent, from its header lines.
+pub(super) fn tree_and_parent(data: &[u8]) -> (Option<ObjectId>, Option<ObjectId>) {
+    let mut tree = None;
+    let mut parent = None;
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(hex) = line.strip_prefix(b"tree ") {
+            tree = parse_hex(hex);
+        } else if let Some(hex) = line.strip_prefix(b"parent ")
+            && parent.is_none()
+        {
+            parent = parse_hex(hex);
+        }
+    }
+    (tree, parent)
+}
+
 /// The last component of a path.
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
@@ -361,14 +367,14 @@ fn file_name(path: &str) -> &str {
 
 /// One entry of a raw tree object: `<octal mode> <name>\0<20-byte id>`.
 #[derive(Clone, Copy)]
-struct Entry<'a> {
-    name: &'a [u8],
-    mode: u32,
-    id: &'a [u8],
+pub(super) struct Entry<'a> {
+    pub(super) name: &'a [u8],
+    pub(super) mode: u32,
+    pub(super) id: &'a [u8],
 }
 
 impl Entry<'_> {
-    fn side(self) -> Side {
+    pub(super) fn side(self) -> Side {
         let mut id = [0u8; 20];
         id.copy_from_slice(self.id);
         Side {
@@ -390,17 +396,17 @@ fn canonical_mode(mode: u32) -> u32 {
 }
 
 /// The entries of a raw tree, in order, each checked for shape.
-struct Entries<'a> {
+pub(super) struct Entries<'a> {
     data: &'a [u8],
     tree: Option<ObjectId>,
 }
 
 impl<'a> Entries<'a> {
-    fn of(data: &'a [u8], tree: Option<ObjectId>) -> Entries<'a> {
+    pub(super) fn of(data: &'a [u8], tree: Option<ObjectId>) -> Entries<'a> {
         Entries { data, tree }
     }
 
-    fn next(&mut self) -> Result<Option<Entry<'a>>> {
+    pub(super) fn next(&mut self) -> Result<Option<Entry<'a>>> {
         if self.data.is_empty() {
             return Ok(None);
         }
@@ -437,7 +443,7 @@ fn parse_hex(hex: &[u8]) -> Option<ObjectId> {
 }
 
 /// git sorts tree entries by name, comparing a tree's name as if it ended in `/`.
-fn compare_entries(a: &[u8], a_mode: u32, b: &[u8], b_mode: u32) -> std::cmp::Ordering {
+pub(super) fn compare_entries(a: &[u8], a_mode: u32, b: &[u8], b_mode: u32) -> std::cmp::Ordering {
     let n = a.len().min(b.len());
     match a[..n].cmp(&b[..n]) {
         std::cmp::Ordering::Equal => {}

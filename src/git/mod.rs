@@ -4,6 +4,8 @@
 
 mod commit_cache;
 mod diff;
+#[doc(hidden)]
+pub mod fuzzing;
 mod odb;
 mod read;
 mod write;

@@ -348,45 +348,10 @@ impl<'s> Objects<'s> {
             let Ok(file) = File::open(&path) else {
                 continue;
             };
-            let damaged = |message: String| Error::Damaged {
+            let (kind, raw) = read_loose(file).map_err(|message| Error::Damaged {
                 path: path.display().to_string(),
                 message,
-            };
-            // The header first, then exactly the size it gives: a small file must
-            // not inflate into gigabytes before its size is checked.
-            let mut inflate = flate2::read::ZlibDecoder::new(file);
-            let mut head = Vec::new();
-            (&mut inflate)
-                .take(64)
-                .read_to_end(&mut head)
-                .map_err(|e| damaged(e.to_string()))?;
-            let nul = head
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or_else(|| damaged("no object header".into()))?;
-            let header = std::str::from_utf8(&head[..nul]).unwrap_or("");
-            let (kind, size) = header
-                .split_once(' ')
-                .ok_or_else(|| damaged(format!("bad object header {header:?}")))?;
-            let kind = match kind {
-                "commit" => Kind::Commit,
-                "tree" => Kind::Tree,
-                "blob" => Kind::Blob,
-                "tag" => Kind::Tag,
-                other => return Err(damaged(format!("unknown object type {other:?}"))),
-            };
-            let size: usize = size
-                .parse()
-                .map_err(|_| damaged(format!("bad object size {size:?}")))?;
-            let mut raw = head.split_off(nul + 1);
-            let more = (size as u64 + 1).saturating_sub(raw.len() as u64);
-            (&mut inflate)
-                .take(more)
-                .read_to_end(&mut raw)
-                .map_err(|e| damaged(e.to_string()))?;
-            if raw.len() != size {
-                return Err(damaged(format!("object size is not {size}")));
-            }
+            })?;
             return Ok(Some((kind, Rc::new(raw))));
         }
         Ok(None)
@@ -478,141 +443,228 @@ impl<'s> Objects<'s> {
         if offset < 12 || offset >= pack.data_end {
             return Err(pack.damaged(offset, "outside the pack"));
         }
+        let Some(map) = &pack.map else {
+            return self.entry_unmapped(p, offset);
+        };
+        let raw = &map[offset as usize..pack.data_end as usize];
+        read_entry(&mut self.inflater, raw, offset).map_err(|m| pack.damaged(offset, m))
+    }
+
+    /// [`Objects::entry`] for a pack that is not mapped: the entry's head is read
+    /// first, then as much of the pack as its inflated size can need.
+    fn entry_unmapped(&mut self, p: usize, offset: u64) -> Result<Entry> {
+        let store = self.store;
+        let pack = &store.packs[p];
         // Most commits and deltas fit in one read of this size, header included.
         let mut head = [0u8; 1024];
-        let raw: &[u8] = match &pack.map {
-            Some(map) => &map[offset as usize..pack.data_end as usize],
-            None => {
-                let n = (pack.data_end - offset).min(head.len() as u64) as usize;
-                pack.file
-                    .read_exact_at(&mut head[..n], offset)
-                    .map_err(|e| pack.damaged(offset, e))?;
-                &head[..n]
-            }
-        };
-        let mut i = 0;
-        let byte = |i: usize| raw.get(i).copied().ok_or("truncated entry header");
-        let first = byte(i).map_err(|m| pack.damaged(offset, m))?;
-        i += 1;
-        let kind = (first >> 4) & 7;
-        let mut size = u64::from(first & 15);
-        let mut shift = 4;
-        let mut more = first & 0x80 != 0;
-        while more {
-            let b = byte(i).map_err(|m| pack.damaged(offset, m))?;
-            i += 1;
-            if shift > 60 {
-                return Err(pack.damaged(offset, "object size overflows"));
-            }
-            size |= u64::from(b & 0x7f) << shift;
-            shift += 7;
-            more = b & 0x80 != 0;
-        }
-        let base = match kind {
-            1 => Base::Whole(Kind::Commit),
-            2 => Base::Whole(Kind::Tree),
-            3 => Base::Whole(Kind::Blob),
-            4 => Base::Whole(Kind::Tag),
-            6 => {
-                let mut b = byte(i).map_err(|m| pack.damaged(offset, m))?;
-                i += 1;
-                let mut back = u64::from(b & 0x7f);
-                while b & 0x80 != 0 {
-                    b = byte(i).map_err(|m| pack.damaged(offset, m))?;
-                    i += 1;
-                    back = back
-                        .checked_add(1)
-                        .and_then(|x| x.checked_mul(128))
-                        .ok_or_else(|| pack.damaged(offset, "delta base offset overflows"))?
-                        | u64::from(b & 0x7f);
-                }
-                if back == 0 || back > offset {
-                    return Err(pack.damaged(offset, "delta base outside the pack"));
-                }
-                Base::Offset(offset - back)
-            }
-            7 => {
-                let id: ObjectId = raw
-                    .get(i..i + 20)
-                    .and_then(|s| s.try_into().ok())
-                    .ok_or_else(|| pack.damaged(offset, "truncated delta base id"))?;
-                i += 20;
-                Base::Id(id)
-            }
-            other => return Err(pack.damaged(offset, format!("unknown entry type {other}"))),
-        };
-        let size = usize::try_from(size).map_err(|_| pack.damaged(offset, "object too large"))?;
+        let n = (pack.data_end - offset).min(head.len() as u64) as usize;
+        pack.file
+            .read_exact_at(&mut head[..n], offset)
+            .map_err(|e| pack.damaged(offset, e))?;
+        let raw = &head[..n];
+        let EntryHeader { base, size, len: i } =
+            entry_header(raw, offset).map_err(|m| pack.damaged(offset, m))?;
         let mut data = Vec::new();
-        data.try_reserve_exact(size)
-            .map_err(|_| pack.damaged(offset, format!("cannot hold {size} bytes")))?;
-        let status = if pack.map.is_some() {
-            self.inflater.reset(true);
-            self.inflater
-                .decompress_vec(&raw[i..], &mut data, flate2::FlushDecompress::Finish)
-                .map_err(|e| pack.damaged(offset, e))?
-        } else {
-            // zlib never makes a stream longer than its input plus a thousandth and
-            // a few bytes (deflateBound); a second, larger read covers any other
-            // encoder.
-            let start = offset + i as u64;
-            let available = pack.data_end - start;
-            let bound = (size as u64)
-                .saturating_add(size as u64 / 1024)
-                .saturating_add(64);
-            let mut status = flate2::Status::Ok;
-            let in_head = (raw.len() - i) as u64;
-            if in_head >= bound.min(available) {
-                self.inflater.reset(true);
-                status = self
-                    .inflater
-                    .decompress_vec(&raw[i..], &mut data, flate2::FlushDecompress::Finish)
-                    .map_err(|e| pack.damaged(offset, e))?;
-            }
-            for want in [bound, bound.saturating_mul(4).saturating_add(1 << 20)] {
-                if status == flate2::Status::StreamEnd || in_head == available {
-                    break;
-                }
-                let want = want.min(available) as usize;
-                self.buffer.resize(want, 0);
-                pack.file
-                    .read_exact_at(&mut self.buffer, start)
-                    .map_err(|e| pack.damaged(offset, e))?;
-                data.clear();
-                self.inflater.reset(true);
-                status = self
-                    .inflater
-                    .decompress_vec(&self.buffer, &mut data, flate2::FlushDecompress::Finish)
-                    .map_err(|e| pack.damaged(offset, e))?;
-                if want as u64 == available {
-                    break;
-                }
-            }
-            status
-        };
-        if status != flate2::Status::StreamEnd || data.len() != size {
-            return Err(pack.damaged(offset, format!("does not inflate to {size} bytes")));
+        // zlib never makes a stream longer than its input plus a thousandth and
+        // a few bytes (deflateBound); a second, larger read covers any other
+        // encoder.
+        let start = offset + i as u64;
+        let available = pack.data_end - start;
+        let bound = (size as u64)
+            .saturating_add(size as u64 / 1024)
+            .saturating_add(64);
+        let mut status = flate2::Status::Ok;
+        let in_head = (raw.len() - i) as u64;
+        if in_head >= bound.min(available) {
+            status = inflate_exact(&mut self.inflater, &raw[i..], size, &mut data)
+                .map_err(|m| pack.damaged(offset, m))?;
         }
+        for want in [bound, bound.saturating_mul(4).saturating_add(1 << 20)] {
+            if status == flate2::Status::StreamEnd || in_head == available {
+                break;
+            }
+            let want = want.min(available) as usize;
+            self.buffer.resize(want, 0);
+            pack.file
+                .read_exact_at(&mut self.buffer, start)
+                .map_err(|e| pack.damaged(offset, e))?;
+            status = inflate_exact(&mut self.inflater, &self.buffer, size, &mut data)
+                .map_err(|m| pack.damaged(offset, m))?;
+            if want as u64 == available {
+                break;
+            }
+        }
+        check_inflated(status, &data, size).map_err(|m| pack.damaged(offset, m))?;
         Ok(Entry { base, data })
     }
 }
 
-struct Entry {
-    base: Base,
-    data: Vec<u8>,
+/// One pack entry from its bytes in memory: `raw` runs from the entry's first byte
+/// to the end of the pack's data, and `offset` is where the entry is in the pack.
+pub(super) fn read_entry(
+    inflater: &mut flate2::Decompress,
+    raw: &[u8],
+    offset: u64,
+) -> std::result::Result<Entry, String> {
+    let EntryHeader { base, size, len } = entry_header(raw, offset)?;
+    let mut data = Vec::new();
+    let status = inflate_exact(inflater, &raw[len..], size, &mut data)?;
+    check_inflated(status, &data, size)?;
+    Ok(Entry { base, data })
 }
 
-enum Base {
+/// What a pack entry's header says: the object's type and inflated size (varint,
+/// four bits in the first byte) and, for a delta, where its base is.
+pub(super) struct EntryHeader {
+    pub(super) base: Base,
+    pub(super) size: usize,
+    /// The header's length in bytes: the zlib stream starts there.
+    pub(super) len: usize,
+}
+
+/// Reads the header of the pack entry at `offset` from its first bytes.
+pub(super) fn entry_header(raw: &[u8], offset: u64) -> std::result::Result<EntryHeader, String> {
+    let mut i = 0;
+    let byte = |i: usize| raw.get(i).copied().ok_or("truncated entry header");
+    let first = byte(i)?;
+    i += 1;
+    let kind = (first >> 4) & 7;
+    let mut size = u64::from(first & 15);
+    let mut shift = 4;
+    let mut more = first & 0x80 != 0;
+    while more {
+        let b = byte(i)?;
+        i += 1;
+        if shift > 60 {
+            return Err("object size overflows".into());
+        }
+        size |= u64::from(b & 0x7f) << shift;
+        shift += 7;
+        more = b & 0x80 != 0;
+    }
+    let base = match kind {
+        1 => Base::Whole(Kind::Commit),
+        2 => Base::Whole(Kind::Tree),
+        3 => Base::Whole(Kind::Blob),
+        4 => Base::Whole(Kind::Tag),
+        6 => {
+            let mut b = byte(i)?;
+            i += 1;
+            let mut back = u64::from(b & 0x7f);
+            while b & 0x80 != 0 {
+                b = byte(i)?;
+                i += 1;
+                back = back
+                    .checked_add(1)
+                    .and_then(|x| x.checked_mul(128))
+                    .ok_or("delta base offset overflows")?
+                    | u64::from(b & 0x7f);
+            }
+            if back == 0 || back > offset {
+                return Err("delta base outside the pack".into());
+            }
+            Base::Offset(offset - back)
+        }
+        7 => {
+            let id: ObjectId = raw
+                .get(i..i + 20)
+                .and_then(|s| s.try_into().ok())
+                .ok_or("truncated delta base id")?;
+            i += 20;
+            Base::Id(id)
+        }
+        other => return Err(format!("unknown entry type {other}")),
+    };
+    let size = usize::try_from(size).map_err(|_| "object too large")?;
+    Ok(EntryHeader { base, size, len: i })
+}
+
+/// Output reserved ahead of what is written: a size read from a pack or a delta
+/// is only a claim until the data backs it, and a few damaged bytes must not
+/// reserve gigabytes. Objects this small (nearly all) get their whole size at once;
+/// larger ones grow by doubling, never past their size.
+const RESERVE_AHEAD: usize = 16 << 20;
+
+/// Reserves room for `more` bytes in `out`, which must never exceed `limit`.
+fn reserve_within(out: &mut Vec<u8>, more: usize, limit: usize) -> std::result::Result<(), String> {
+    let need = out.len().saturating_add(more);
+    if need <= out.capacity() {
+        return Ok(());
+    }
+    // Double, but never past the limit, nor less than what is needed now.
+    let want = out
+        .capacity()
+        .saturating_mul(2)
+        .max(RESERVE_AHEAD)
+        .min(limit)
+        .max(need);
+    out.try_reserve_exact(want - out.len())
+        .map_err(|_| format!("cannot hold {want} bytes"))
+}
+
+/// Inflates the zlib stream at the start of `input` into `out` (emptied first),
+/// stopping once `size` bytes are out: a stream that holds more is not read
+/// further, and [`check_inflated`] then refuses it.
+fn inflate_exact(
+    inflater: &mut flate2::Decompress,
+    input: &[u8],
+    size: usize,
+    out: &mut Vec<u8>,
+) -> std::result::Result<flate2::Status, String> {
+    out.clear();
+    inflater.reset(true);
+    let mut used = 0usize;
+    loop {
+        reserve_within(out, 1, size.max(1))?;
+        let room = out.capacity().min(size);
+        // Finish lets zlib inflate in one go when the whole object fits.
+        let flush = if room == size {
+            flate2::FlushDecompress::Finish
+        } else {
+            flate2::FlushDecompress::None
+        };
+        let before = inflater.total_in();
+        let status = inflater
+            .decompress_vec(&input[used..], out, flush)
+            .map_err(|e| e.to_string())?;
+        used += (inflater.total_in() - before) as usize;
+        // Stopped before the room ran out: the stream ended or the input did.
+        if status == flate2::Status::StreamEnd || out.len() < out.capacity() || out.len() >= size {
+            return Ok(status);
+        }
+    }
+}
+
+/// An entry inflated whole: its stream ended, at exactly the size its header gave.
+fn check_inflated(
+    status: flate2::Status,
+    data: &[u8],
+    size: usize,
+) -> std::result::Result<(), String> {
+    if status != flate2::Status::StreamEnd || data.len() != size {
+        return Err(format!("does not inflate to {size} bytes"));
+    }
+    Ok(())
+}
+
+pub(super) struct Entry {
+    pub(super) base: Base,
+    pub(super) data: Vec<u8>,
+}
+
+pub(super) enum Base {
     Whole(Kind),
     Offset(u64),
     Id(ObjectId),
 }
 
 /// Rebuilds an object from its base and a git delta (copy and insert
-/// instructions after the two sizes).
-fn apply_delta(base: &[u8], delta: &[u8]) -> std::result::Result<Vec<u8>, &'static str> {
+/// instructions after the two sizes). The result's size in the delta's header is
+/// checked as it is written, and room for it is reserved as it is.
+pub(super) fn apply_delta(base: &[u8], delta: &[u8]) -> std::result::Result<Vec<u8>, &'static str> {
     let mut i = 0;
     let mut size = || -> std::result::Result<usize, &'static str> {
-        let mut n: usize = 0;
+        let mut n: u64 = 0;
         let mut shift = 0;
         loop {
             let b = *delta.get(i).ok_or("truncated delta")?;
@@ -620,10 +672,10 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> std::result::Result<Vec<u8>, &'stat
             if shift > 56 {
                 return Err("delta size overflows");
             }
-            n |= usize::from(b & 0x7f) << shift;
+            n |= u64::from(b & 0x7f) << shift;
             shift += 7;
             if b & 0x80 == 0 {
-                return Ok(n);
+                return usize::try_from(n).map_err(|_| "delta size overflows");
             }
         }
     };
@@ -633,8 +685,14 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> std::result::Result<Vec<u8>, &'stat
         return Err("delta base has the wrong size");
     }
     let mut out = Vec::new();
-    out.try_reserve_exact(out_size)
-        .map_err(|_| "delta result too large")?;
+    let push = |out: &mut Vec<u8>, piece: &[u8]| {
+        if piece.len() > out_size - out.len() {
+            return Err("delta writes past its size");
+        }
+        reserve_within(out, piece.len(), out_size).map_err(|_| "delta result too large")?;
+        out.extend_from_slice(piece);
+        Ok(())
+    };
     while i < delta.len() {
         let op = delta[i];
         i += 1;
@@ -656,24 +714,64 @@ fn apply_delta(base: &[u8], delta: &[u8]) -> std::result::Result<Vec<u8>, &'stat
                 .checked_add(len)
                 .and_then(|end| base.get(offset..end))
                 .ok_or("copy outside the delta base")?;
-            out.extend_from_slice(piece);
+            push(&mut out, piece)?;
         } else if op != 0 {
             let piece = delta
                 .get(i..i + usize::from(op))
                 .ok_or("truncated insert instruction")?;
             i += usize::from(op);
-            out.extend_from_slice(piece);
+            push(&mut out, piece)?;
         } else {
             return Err("reserved delta instruction 0");
-        }
-        if out.len() > out_size {
-            return Err("delta writes past its size");
         }
     }
     if out.len() != out_size {
         return Err("delta result has the wrong size");
     }
     Ok(out)
+}
+
+/// A loose object from its zlib stream: the header first, then exactly the size it
+/// gives, so that a small file cannot inflate into gigabytes before its size is
+/// checked, and one that holds more or less than its header says is an error.
+pub(super) fn read_loose(stream: impl Read) -> std::result::Result<(Kind, Vec<u8>), String> {
+    let mut inflate = flate2::read::ZlibDecoder::new(stream);
+    let mut head = Vec::new();
+    (&mut inflate)
+        .take(64)
+        .read_to_end(&mut head)
+        .map_err(|e| e.to_string())?;
+    let nul = head
+        .iter()
+        .position(|&b| b == 0)
+        .ok_or("no object header")?;
+    let header = std::str::from_utf8(&head[..nul]).unwrap_or("");
+    let (kind, size) = header
+        .split_once(' ')
+        .ok_or_else(|| format!("bad object header {header:?}"))?;
+    let kind = match kind {
+        "commit" => Kind::Commit,
+        "tree" => Kind::Tree,
+        "blob" => Kind::Blob,
+        "tag" => Kind::Tag,
+        other => return Err(format!("unknown object type {other:?}")),
+    };
+    let size: usize = size
+        .parse()
+        .map_err(|_| format!("bad object size {size:?}"))?;
+    let mut raw = head.split_off(nul + 1);
+    // One byte past the size tells a stream that holds more.
+    let more = (size as u64)
+        .saturating_add(1)
+        .saturating_sub(raw.len() as u64);
+    (&mut inflate)
+        .take(more)
+        .read_to_end(&mut raw)
+        .map_err(|e| e.to_string())?;
+    if raw.len() != size {
+        return Err(format!("object size is not {size}"));
+    }
+    Ok((kind, raw))
 }
 
 pub fn hex(id: &ObjectId) -> String {
@@ -852,6 +950,123 @@ mod tests {
         for bad in [long, short] {
             let error = objects.read(&bad).expect_err("a wrong size");
             assert!(error.to_string().contains("object size is not"), "{error}");
+        }
+    }
+
+    fn zlib(raw: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        z.write_all(raw).unwrap();
+        z.finish().unwrap()
+    }
+
+    /// The largest size a header can give once overflowed a `+ 1` (a panic in a
+    /// debug build); it is an object that does not hold its size.
+    #[test]
+    fn loose_object_of_the_largest_size_is_an_error() {
+        let file = zlib(format!("blob {}\0abc", usize::MAX).as_bytes());
+        let error = read_loose(&file[..]).expect_err("a wrong size");
+        assert!(error.contains("object size is not"), "{error}");
+        assert_eq!(
+            read_loose(&zlib(b"tree 0\0")[..]).unwrap(),
+            (Kind::Tree, Vec::new())
+        );
+    }
+
+    /// A size in a delta's or an entry's header reserves at most
+    /// [`RESERVE_AHEAD`] until written bytes back it.
+    #[test]
+    fn declared_sizes_reserve_only_what_is_written() {
+        let mut out = Vec::new();
+        reserve_within(&mut out, 1, 1 << 40).unwrap();
+        assert!(out.capacity() <= RESERVE_AHEAD, "{}", out.capacity());
+        // A delta of a few bytes that claims a terabyte, then an entry that does.
+        let delta = [0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 1, b'x'];
+        assert_eq!(
+            apply_delta(b"", &delta),
+            Err("delta result has the wrong size")
+        );
+        let mut raw = vec![0xb0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02];
+        raw.extend_from_slice(&zlib(b"abc"));
+        let mut inflater = flate2::Decompress::new(true);
+        let error = read_entry(&mut inflater, &raw, 12)
+            .err()
+            .expect("a wrong size");
+        assert!(error.contains("does not inflate to"), "{error}");
+    }
+
+    /// Objects larger than the first reservation still inflate and rebuild
+    /// whole, and exactly: one byte more or less is an error.
+    #[test]
+    fn large_objects_grow_past_the_first_reservation() {
+        let size = 2 * RESERVE_AHEAD + 5;
+        let header = |size: usize| {
+            // A blob: type 3, the size's low four bits, then seven at a time.
+            let mut h = vec![0x80 | (3 << 4) | (size & 15) as u8];
+            let mut rest = size >> 4;
+            while rest > 0 {
+                h.push((rest & 0x7f) as u8 | if rest > 0x7f { 0x80 } else { 0 });
+                rest >>= 7;
+            }
+            h
+        };
+        let stream = zlib(&vec![7u8; size]);
+        let mut inflater = flate2::Decompress::new(true);
+        for declared in [size - 1, size, size + 1] {
+            let raw = [header(declared), stream.clone()].concat();
+            let read = read_entry(&mut inflater, &raw, 12);
+            match read {
+                Ok(entry) if declared == size => assert!(entry.data == vec![7u8; size]),
+                Err(e) if declared != size => assert!(e.contains("does not inflate"), "{e}"),
+                Ok(_) => panic!("{declared} bytes accepted"),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        // A delta copying its 64 KiB base over and over, past the reservation.
+        let base: Vec<u8> = (0..=u16::MAX).map(|i| i as u8).collect();
+        let copies = size / base.len() + 1;
+        let mut delta = vec![0x80, 0x80, 0x04];
+        let mut n = copies * base.len();
+        while n > 0x7f {
+            delta.push((n & 0x7f) as u8 | 0x80);
+            n >>= 7;
+        }
+        delta.push(n as u8);
+        delta.extend(std::iter::repeat_n(0x80, copies)); // copy 64 KiB from 0
+        let out = apply_delta(&base, &delta).unwrap();
+        assert_eq!(out.len(), copies * base.len());
+        assert!(out.chunks(base.len()).all(|c| c == base));
+        // One copy more than the declared size is refused before it is written.
+        delta.push(0x80);
+        assert_eq!(
+            apply_delta(&base, &delta),
+            Err("delta writes past its size")
+        );
+    }
+
+    #[test]
+    fn entry_headers_are_read_or_refused() {
+        let header = |raw: &[u8], offset| entry_header(raw, offset).map(|h| (h.size, h.len));
+        // A commit of 0x95 bytes: 5, then 9 << 4.
+        assert_eq!(header(&[0x95, 0x09], 12), Ok((0x95, 2)));
+        let ofs = entry_header(&[0x60, 0x05], 12).unwrap();
+        assert!(matches!(ofs.base, Base::Offset(7)));
+        for (raw, offset) in [
+            (&[][..], 12),
+            (&[0x95][..], 12),
+            (&[0x60, 0x0d][..], 12),
+            (&[0x60, 0x00][..], 12),
+            (&[0x70, 1, 2, 3][..], 12),
+            (&[0x50][..], 12),
+            (&[0xff; 12][..], 12),
+            (
+                &[
+                    0x60, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+                ][..],
+                u64::MAX,
+            ),
+        ] {
+            assert!(header(raw, offset).is_err(), "{raw:?}");
         }
     }
 

@@ -64,15 +64,15 @@ impl Resolver {
 }
 
 /// Interns people: raw identity to resolved person to id.
-struct People {
+pub(super) struct People {
     mailmap: Resolver,
     raw: HashMap<Vec<u8>, PersonId>,
     resolved: HashMap<Person, PersonId>,
-    list: Vec<Person>,
+    pub(super) list: Vec<Person>,
 }
 
 impl People {
-    fn new(mailmap: &Mailmap) -> People {
+    pub(super) fn new(mailmap: &Mailmap) -> People {
         People {
             mailmap: mailmap.resolver(),
             raw: HashMap::new(),
@@ -103,7 +103,7 @@ impl People {
     }
 
     /// A plain commit from its raw object.
-    fn commit(&mut self, id: CommitId, data: &[u8]) -> Result<Commit> {
+    pub(super) fn commit(&mut self, id: CommitId, data: &[u8]) -> Result<Commit> {
         let raw = RawCommit::parse(data).map_err(|message| Error::BadCommit {
             id: id.to_hex(),
             message: message.to_string(),
@@ -356,7 +356,7 @@ fn read_graph<'c>(
 }
 
 /// The `parent` lines at the top of a raw commit, which follow its `tree` line.
-fn parent_lines(data: &[u8]) -> impl Iterator<Item = Option<CommitId>> + '_ {
+pub(super) fn parent_lines(data: &[u8]) -> impl Iterator<Item = Option<CommitId>> + '_ {
     data.split(|&b| b == b'\n')
         .skip_while(|line| line.starts_with(b"tree "))
         .take_while(|line| line.starts_with(b"parent "))
@@ -368,9 +368,9 @@ fn parent_lines(data: &[u8]) -> impl Iterator<Item = Option<CommitId>> + '_ {
 }
 
 /// The header fields of a raw commit object that valuestory reads.
-struct RawCommit<'a> {
+pub(super) struct RawCommit<'a> {
     tree: CommitId,
-    parents: Vec<CommitId>,
+    pub(super) parents: Vec<CommitId>,
     author: &'a [u8],
     committer: &'a [u8],
     encoding: Option<&'a [u8]>,
@@ -378,7 +378,7 @@ struct RawCommit<'a> {
 }
 
 impl<'a> RawCommit<'a> {
-    fn parse(data: &'a [u8]) -> Result<RawCommit<'a>, &'static str> {
+    pub(super) fn parse(data: &'a [u8]) -> Result<RawCommit<'a>, &'static str> {
         let mut raw = RawCommit {
             tree: CommitId([0; 20]),
             parents: Vec::new(),
