@@ -79,7 +79,7 @@ impl<'s> Differ<'s> {
         self.changes(old.map(CommitId), CommitId(tree))
     }
 
-    /// A commit's tree and first parent, from its header lines.
+    /// A commit's tree and first parent, from its header lines (or its graft).
     fn tree_and_parent(&mut self, commit: &ObjectId) -> Result<(ObjectId, Option<ObjectId>)> {
         let data = self.objects.read_as(commit, Kind::Commit)?;
         let damaged = || Error::BadCommit {
@@ -99,6 +99,9 @@ impl<'s> Differ<'s> {
             {
                 parent = parse_hex(hex);
             }
+        }
+        if let Some(parents) = self.objects.replacements().graft(&CommitId(*commit)) {
+            parent = parents.first().map(|p| p.0);
         }
         Ok((tree.ok_or_else(damaged)?, parent))
     }

@@ -6,14 +6,19 @@ mod commit_cache;
 mod diff;
 mod odb;
 mod read;
+mod replace;
+mod revision;
+mod tree;
 mod write;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 pub use commit_cache::{COMMIT_CACHE_FILE, CommitCache};
 pub use diff::{Differ, FileChange, count_lines, is_binary};
 pub use odb::{Kind, ObjectStore, Objects};
 pub use read::{Mailmap, parse_signature};
+pub use replace::Replacements;
 pub use write::{Signature, TreeId, Writer};
 
 use crate::history::CommitId;
@@ -32,6 +37,38 @@ pub enum Error {
         path.display()
     )]
     Shallow { path: PathBuf },
+    #[error(
+        "{}: this repository stores its objects with SHA-256, which valuestory cannot read yet; \
+         build from a SHA-1 copy of it, made with `git init --object-format=sha1 COPY && \
+         git -C {} fast-export --all --signed-tags=strip | git -C COPY fast-import` \
+         (the same history and tags, under other commit ids)",
+        path.display(), path.display()
+    )]
+    Sha256 { path: PathBuf },
+    #[error(
+        "{}: this repository stores its references in the reftable format, which valuestory \
+         cannot read yet; build from a copy that stores them as files, made with \
+         `git clone --mirror --ref-format=files {} COPY`",
+        path.display(), path.display()
+    )]
+    Reftable { path: PathBuf },
+    #[error(
+        "{}: this repository needs the git extension `extensions.{name}`, which valuestory \
+         cannot read yet; build from a clone of it, made with `git clone --mirror {} COPY`",
+        path.display(), path.display()
+    )]
+    Extension { path: PathBuf, name: String },
+    #[error(
+        "{path}:{line}: valuestory reads grafts only as `<commit id> [<parent id>...]` lines, \
+         one space apart, without comments or blank lines; turn the file into replace refs \
+         with `git replace --convert-graft-file`"
+    )]
+    BadGraft { path: String, line: usize },
+    #[error(
+        "object {id} is replaced more than 5 times over (replace refs in a loop?); \
+         list them with `git replace -l` and delete the wrong one with `git replace -d`"
+    )]
+    ReplaceLoop { id: String },
     #[error("revision `{rev}` not found: {message}")]
     RevisionNotFound { rev: String, message: String },
     #[error("object {id} is missing from the repository (is it a partial or corrupt clone?)")]
@@ -53,6 +90,9 @@ pub struct Repository {
     inner: git2::Repository,
     /// The folder the user named, for messages.
     shown: PathBuf,
+    /// Replace refs and grafts: libgit2 applies no replace refs (and grafts only
+    /// where it follows parents itself), so the reads here apply both.
+    replacements: Replacements,
 }
 
 impl Repository {
@@ -63,19 +103,30 @@ impl Repository {
         let inner = git2::Repository::open_ext(
             start,
             git2::RepositoryOpenFlags::empty(),
-            std::iter::empty::<&std::ffi::OsStr>(),
+            std::iter::empty::<&OsStr>(),
         )
         .map_err(|e| match e.code() {
             git2::ErrorCode::NotFound => Error::NotARepository {
                 path: start.to_path_buf(),
             },
-            _ => Error::Git(e),
+            _ => unreadable(start).unwrap_or(Error::Git(e)),
         })?;
         let shown = inner
             .workdir()
             .unwrap_or_else(|| inner.path())
             .to_path_buf();
-        Ok(Repository { inner, shown })
+        let replacements = Replacements::load(&inner)?;
+        Ok(Repository {
+            inner,
+            shown,
+            replacements,
+        })
+    }
+
+    /// A short hash of the replace refs and grafts in effect, `None` without any:
+    /// results cached by commit id hold only for the history they were made from.
+    pub fn replacements_fingerprint(&self) -> Option<&str> {
+        self.replacements.fingerprint()
     }
 
     /// The folder to name in messages: the work tree, or the git folder when bare.
@@ -91,8 +142,12 @@ impl Repository {
         self.inner.path()
     }
 
+    /// Whether the clone is shallow. git keeps the `shallow` file in the common
+    /// folder, so a linked worktree of a shallow clone is shallow too; libgit2
+    /// looks only in the worktree's own git folder.
     pub fn is_shallow(&self) -> bool {
         self.inner.is_shallow()
+            || std::fs::metadata(self.inner.commondir().join("shallow")).is_ok_and(|m| m.len() > 0)
     }
 
     /// Fails with the advice to fetch full history when the clone is shallow.
@@ -104,113 +159,55 @@ impl Repository {
         }
         Ok(())
     }
-
-    /// The commit a revision (`HEAD`, a branch, a tag, an id, `main~3`) peels to.
-    pub fn resolve(&self, rev: &str) -> Result<CommitId> {
-        if rev == "HEAD" || rev.is_empty() {
-            match self.inner.head() {
-                Ok(_) => {}
-                Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
-                    return Err(Error::Empty {
-                        path: self.shown.clone(),
-                    });
-                }
-                Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                    return Err(Error::Empty {
-                        path: self.shown.clone(),
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let object = self
-            .inner
-            .revparse_single(rev)
-            .map_err(|e| Error::RevisionNotFound {
-                rev: rev.to_string(),
-                message: e.message().to_string(),
-            })?;
-        let commit = object
-            .peel_to_commit()
-            .map_err(|e| Error::RevisionNotFound {
-                rev: rev.to_string(),
-                message: e.message().to_string(),
-            })?;
-        Ok(to_commit_id(commit.id()))
-    }
-
-    /// A file's bytes at a commit's tree, or `None` when the path is absent or not a
-    /// file. Symbolic links are followed inside the tree; one that leads outside the
-    /// repository is an error.
-    pub fn read_file(&self, commit: CommitId, path: &str) -> Result<Option<Vec<u8>>> {
-        let tree = self.inner.find_commit(to_oid(commit))?.tree()?;
-        let mut current = path.to_string();
-        for _ in 0..8 {
-            let entry = match tree.get_path(Path::new(&current)) {
-                Ok(entry) => entry,
-                Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-                Err(e) => return Err(e.into()),
-            };
-            if entry.kind() != Some(git2::ObjectType::Blob) {
-                return Ok(None);
-            }
-            let blob = self.inner.find_blob(entry.id())?;
-            if entry.filemode() != i32::from(git2::FileMode::Link) {
-                return Ok(Some(blob.content().to_vec()));
-            }
-            let target = String::from_utf8_lossy(blob.content()).into_owned();
-            current = resolve_link(&current, &target).ok_or_else(|| Error::LinkOutside {
-                path: path.to_string(),
-                target: target.clone(),
-            })?;
-        }
-        Err(Error::LinkOutside {
-            path: path.to_string(),
-            target: "a chain of more than 8 links".into(),
-        })
-    }
-
-    /// The names of the files (blobs and links) directly inside `dir` at a commit,
-    /// sorted; empty when the folder does not exist.
-    pub fn list_files(&self, commit: CommitId, dir: &str) -> Result<Vec<String>> {
-        let tree = self.inner.find_commit(to_oid(commit))?.tree()?;
-        let sub = match tree.get_path(Path::new(dir)) {
-            _ if dir.is_empty() => tree,
-            Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => {
-                self.inner.find_tree(entry.id())?
-            }
-            Ok(_) => return Ok(Vec::new()),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut names: Vec<String> = sub
-            .iter()
-            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
-            .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
-            .collect();
-        names.sort();
-        Ok(names)
-    }
 }
 
-/// Where a link at `link` pointing to `target` leads, relative to the repository
-/// root; `None` when it leaves the repository.
-fn resolve_link(link: &str, target: &str) -> Option<String> {
-    if target.starts_with('/') {
-        return None;
+/// Why libgit2 cannot open the repository around `start`, when it is something
+/// valuestory knows it cannot read, said plainly instead of in libgit2's words.
+fn unreadable(start: &Path) -> Option<Error> {
+    let git_dir = git2::Repository::discover_path(start, std::iter::empty::<&OsStr>()).ok()?;
+    // A linked worktree's git folder names the common one, which holds the config.
+    let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(relative) => git_dir.join(relative.trim_end_matches(['\n', '\r'])),
+        Err(_) => git_dir.clone(),
+    };
+    let grafts = replace::graft_file_in(&common);
+    if let Ok(text) = std::fs::read(&grafts)
+        && let Err(e) = replace::parse_grafts(&grafts, &String::from_utf8_lossy(&text))
+    {
+        return Some(e);
     }
-    let mut parts: Vec<&str> = link.split('/').collect();
-    parts.pop();
-    for part in target.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
+    let config = git2::Config::open(&common.join("config")).ok()?;
+    let path = match git_dir.file_name() {
+        Some(name) if name == ".git" => git_dir.parent().unwrap_or(&git_dir).to_path_buf(),
+        _ => start.to_path_buf(),
+    };
+    let setting = |key: &str| config.get_string(key).ok().map(|v| v.to_ascii_lowercase());
+    if setting("extensions.objectformat").is_some_and(|f| f != "sha1") {
+        return Some(Error::Sha256 { path });
+    }
+    if setting("extensions.refstorage").is_some_and(|f| f != "files") {
+        return Some(Error::Reftable { path });
+    }
+    // Any other extension libgit2 does not know (it names only the first).
+    const KNOWN: [&str; 5] = [
+        "noop",
+        "objectformat",
+        "worktreeconfig",
+        "preciousobjects",
+        "relativeworktrees",
+    ];
+    let mut entries = config.entries(Some("^extensions\\.")).ok()?;
+    while let Some(Ok(entry)) = entries.next() {
+        let name = entry.name().ok()?.to_ascii_lowercase();
+        let name = name.strip_prefix("extensions.")?;
+        if !KNOWN.contains(&name) {
+            return Some(Error::Extension {
+                path,
+                name: name.to_string(),
+            });
         }
     }
-    Some(parts.join("/"))
+    None
 }
 
 pub(crate) fn to_commit_id(oid: git2::Oid) -> CommitId {
