@@ -145,6 +145,20 @@ pub fn cache_dir(place: &CachePlace, git_dir: &Path) -> Option<PathBuf> {
     }
 }
 
+impl CachePlace {
+    /// Where caches of results per commit id go when replace refs or grafts (named
+    /// by their `fingerprint`) show another history: a folder of their own, so that
+    /// adding or removing one never serves changes computed for the other history.
+    pub fn for_replacements(&self, git_dir: &Path, fingerprint: Option<&str>) -> CachePlace {
+        match (fingerprint, cache_dir(self, git_dir)) {
+            (Some(fingerprint), Some(dir)) => {
+                CachePlace::Dir(dir.join(format!("replaced-{fingerprint}")))
+            }
+            _ => self.clone(),
+        }
+    }
+}
+
 pub struct Options<'a> {
     pub cache: &'a CachePlace,
     pub progress: bool,

@@ -185,8 +185,11 @@ pub fn read(source: &Source) -> Result<Input> {
                 time: c.committer_time.seconds,
             })
             .collect();
+        let cache = source
+            .cache
+            .for_replacements(repo.git_dir(), repo.replacements_fingerprint());
         let options = changes::Options {
-            cache: &source.cache,
+            cache: &cache,
             progress: source.progress,
         };
         let (changes, stats) = changes::compute(repo.git_dir(), &commits, &options, &mut warnings)?;

@@ -79,7 +79,7 @@ impl<'s> Differ<'s> {
         self.changes(old.map(CommitId), CommitId(tree))
     }
 
-    /// A commit's tree and first parent, from its header lines.
+    /// A commit's tree and first parent, from its header lines (or its graft).
     fn tree_and_parent(&mut self, commit: &ObjectId) -> Result<(ObjectId, Option<ObjectId>)> {
         let data = self.objects.read_as(commit, Kind::Commit)?;
         let (tree, parent) = tree_and_parent(&data);
@@ -87,6 +87,10 @@ impl<'s> Differ<'s> {
             id: odb::hex(commit),
             message: "no tree line".into(),
         })?;
+        let parent = match self.objects.replacements().graft(&CommitId(*commit)) {
+            Some(parents) => parents.first().map(|p| p.0),
+            None => parent,
+        };
         Ok((tree, parent))
     }
 

@@ -116,7 +116,7 @@ pub struct ParsedCommit {
 pub fn parse_commit(data: &[u8]) -> ParsedCommit {
     let mut people = People::new(&Mailmap::empty());
     let commit = people
-        .commit(CommitId([0; 20]), data)
+        .commit(CommitId([0; 20]), data, None)
         .map_err(|e| e.to_string());
     let (diff_tree, diff_parent) = diff::tree_and_parent(data);
     ParsedCommit {

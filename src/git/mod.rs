@@ -8,14 +8,19 @@ mod diff;
 pub mod fuzzing;
 mod odb;
 mod read;
+mod replace;
+mod revision;
+mod tree;
 mod write;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 pub use commit_cache::{COMMIT_CACHE_FILE, CommitCache};
 pub use diff::{Differ, FileChange, count_lines, is_binary};
 pub use odb::{Kind, ObjectStore, Objects};
 pub use read::{Mailmap, parse_signature};
+pub use replace::Replacements;
 pub use write::{Signature, TreeId, Writer};
 
 use crate::history::CommitId;
@@ -34,6 +39,38 @@ pub enum Error {
         path.display()
     )]
     Shallow { path: PathBuf },
+    #[error(
+        "{}: this repository stores its objects with SHA-256, which valuestory cannot read yet; \
+         build from a SHA-1 copy of it, made with `git init --object-format=sha1 COPY && \
+         git -C {} fast-export --all --signed-tags=strip | git -C COPY fast-import` \
+         (the same history and tags, under other commit ids)",
+        path.display(), path.display()
+    )]
+    Sha256 { path: PathBuf },
+    #[error(
+        "{}: this repository stores its references in the reftable format, which valuestory \
+         cannot read yet; build from a copy that stores them as files, made with \
+         `git clone --mirror --ref-format=files {} COPY`",
+        path.display(), path.display()
+    )]
+    Reftable { path: PathBuf },
+    #[error(
+        "{}: this repository needs the git extension `extensions.{name}`, which valuestory \
+         cannot read yet; build from a clone of it, made with `git clone --mirror {} COPY`",
+        path.display(), path.display()
+    )]
+    Extension { path: PathBuf, name: String },
+    #[error(
+        "{path}:{line}: valuestory reads grafts only as `<commit id> [<parent id>...]` lines, \
+         one space apart, without comments or blank lines; turn the file into replace refs \
+         with `git replace --convert-graft-file`"
+    )]
+    BadGraft { path: String, line: usize },
+    #[error(
+        "object {id} is replaced more than 5 times over (replace refs in a loop?); \
+         list them with `git replace -l` and delete the wrong one with `git replace -d`"
+    )]
+    ReplaceLoop { id: String },
     #[error("revision `{rev}` not found: {message}")]
     RevisionNotFound { rev: String, message: String },
     #[error("object {id} is missing from the repository (is it a partial or corrupt clone?)")]
@@ -57,6 +94,9 @@ pub struct Repository {
     inner: git2::Repository,
     /// The folder the user named, for messages.
     shown: PathBuf,
+    /// Replace refs and grafts: libgit2 applies no replace refs (and grafts only
+    /// where it follows parents itself), so the reads here apply both.
+    replacements: Replacements,
 }
 
 impl Repository {
@@ -67,19 +107,30 @@ impl Repository {
         let inner = git2::Repository::open_ext(
             start,
             git2::RepositoryOpenFlags::empty(),
-            std::iter::empty::<&std::ffi::OsStr>(),
+            std::iter::empty::<&OsStr>(),
         )
         .map_err(|e| match e.code() {
             git2::ErrorCode::NotFound => Error::NotARepository {
                 path: start.to_path_buf(),
             },
-            _ => Error::Git(e),
+            _ => unreadable(start).unwrap_or(Error::Git(e)),
         })?;
         let shown = inner
             .workdir()
             .unwrap_or_else(|| inner.path())
             .to_path_buf();
-        Ok(Repository { inner, shown })
+        let replacements = Replacements::load(&inner)?;
+        Ok(Repository {
+            inner,
+            shown,
+            replacements,
+        })
+    }
+
+    /// A short hash of the replace refs and grafts in effect, `None` without any:
+    /// results cached by commit id hold only for the history they were made from.
+    pub fn replacements_fingerprint(&self) -> Option<&str> {
+        self.replacements.fingerprint()
     }
 
     /// The folder to name in messages: the work tree, or the git folder when bare.
@@ -101,8 +152,12 @@ impl Repository {
         self.inner.commondir()
     }
 
+    /// Whether the clone is shallow. git keeps the `shallow` file in the common
+    /// folder, so a linked worktree of a shallow clone is shallow too; libgit2
+    /// looks only in the worktree's own git folder.
     pub fn is_shallow(&self) -> bool {
         self.inner.is_shallow()
+            || std::fs::metadata(self.inner.commondir().join("shallow")).is_ok_and(|m| m.len() > 0)
     }
 
     /// Fails with the advice to fetch full history when the clone is shallow.
@@ -114,147 +169,55 @@ impl Repository {
         }
         Ok(())
     }
-
-    /// The commit a revision (`HEAD`, a branch, a tag, an id, `main~3`) peels to.
-    pub fn resolve(&self, rev: &str) -> Result<CommitId> {
-        if rev == "HEAD" || rev.is_empty() {
-            match self.inner.head() {
-                Ok(_) => {}
-                Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
-                    return Err(Error::Empty {
-                        path: self.shown.clone(),
-                    });
-                }
-                Err(e) if e.code() == git2::ErrorCode::NotFound => {
-                    return Err(Error::Empty {
-                        path: self.shown.clone(),
-                    });
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let object = self
-            .inner
-            .revparse_single(rev)
-            .map_err(|e| Error::RevisionNotFound {
-                rev: rev.to_string(),
-                message: e.message().to_string(),
-            })?;
-        let commit = object
-            .peel_to_commit()
-            .map_err(|e| Error::RevisionNotFound {
-                rev: rev.to_string(),
-                message: e.message().to_string(),
-            })?;
-        Ok(to_commit_id(commit.id()))
-    }
-
-    /// A file's bytes at a commit's tree, or `None` when the path is absent or not a
-    /// file. Symbolic links are followed at every step of the path, as a checkout
-    /// would; one that leads outside the repository is an error, and so is a file
-    /// over `limit` bytes, refused before it is read.
-    pub fn read_file(&self, commit: CommitId, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
-        let Some(Found::Blob(id)) = self.find_path(commit, path)? else {
-            return Ok(None);
-        };
-        let (size, _) = self.inner.odb()?.read_header(id)?;
-        if size as u64 > limit {
-            return Err(Error::TooLarge {
-                path: path.to_string(),
-                size: size as u64,
-                limit,
-            });
-        }
-        Ok(Some(self.inner.find_blob(id)?.content().to_vec()))
-    }
-
-    /// The names of the files (blobs and links) directly inside `dir` at a commit,
-    /// sorted; empty when the folder does not exist. A linked folder is followed.
-    pub fn list_files(&self, commit: CommitId, dir: &str) -> Result<Vec<String>> {
-        let sub = match self.find_path(commit, dir)? {
-            Some(Found::Tree(id)) => self.inner.find_tree(id)?,
-            _ => return Ok(Vec::new()),
-        };
-        let mut names: Vec<String> = sub
-            .iter()
-            .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
-            .map(|e| String::from_utf8_lossy(e.name_bytes()).into_owned())
-            .collect();
-        names.sort();
-        Ok(names)
-    }
-
-    /// What `path` names in a commit's tree, following links in any component.
-    fn find_path(&self, commit: CommitId, path: &str) -> Result<Option<Found>> {
-        let root = self.inner.find_commit(to_oid(commit))?.tree()?;
-        let outside = |target: &str| Error::LinkOutside {
-            path: path.to_string(),
-            target: target.to_string(),
-        };
-        // The folders resolved so far, and the components still to walk.
-        let mut folders: Vec<(String, git2::Tree<'_>)> = Vec::new();
-        let mut pending: std::collections::VecDeque<String> =
-            path.split('/').map(str::to_string).collect();
-        let mut links = 0;
-        let mut last_target: Option<String> = None;
-        while let Some(part) = pending.pop_front() {
-            match part.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    if folders.pop().is_none() {
-                        return Err(outside(last_target.as_deref().unwrap_or(path)));
-                    }
-                    continue;
-                }
-                _ => {}
-            }
-            let here = folders.last().map_or(&root, |(_, t)| t);
-            let Some(entry) = here.get_name(&part).map(|e| e.to_owned()) else {
-                return Ok(None);
-            };
-            if entry.filemode() == i32::from(git2::FileMode::Link) {
-                links += 1;
-                let blob = self.inner.find_blob(entry.id())?;
-                let target = String::from_utf8_lossy(blob.content()).into_owned();
-                if links > MAX_LINKS {
-                    return Err(outside("a chain of more than 8 links"));
-                }
-                if target.starts_with('/') {
-                    return Err(outside(&target));
-                }
-                for (i, t) in target.split('/').enumerate() {
-                    pending.insert(i, t.to_string());
-                }
-                last_target = Some(target);
-                continue;
-            }
-            match entry.kind() {
-                Some(git2::ObjectType::Tree) => {
-                    let tree = self.inner.find_tree(entry.id())?;
-                    folders.push((part, tree));
-                }
-                Some(git2::ObjectType::Blob)
-                    if pending.iter().all(|p| p.is_empty() || p == ".") =>
-                {
-                    return Ok(Some(Found::Blob(entry.id())));
-                }
-                _ => return Ok(None),
-            }
-        }
-        Ok(Some(Found::Tree(
-            folders.last().map_or(root.id(), |(_, t)| t.id()),
-        )))
-    }
 }
 
-/// How many links one path may pass through, as for the kernel's 40 (git's own limit
-/// for links in a tree is lower).
-const MAX_LINKS: usize = 8;
-
-/// What a path names in a tree.
-enum Found {
-    Blob(git2::Oid),
-    Tree(git2::Oid),
+/// Why libgit2 cannot open the repository around `start`, when it is something
+/// valuestory knows it cannot read, said plainly instead of in libgit2's words.
+fn unreadable(start: &Path) -> Option<Error> {
+    let git_dir = git2::Repository::discover_path(start, std::iter::empty::<&OsStr>()).ok()?;
+    // A linked worktree's git folder names the common one, which holds the config.
+    let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(relative) => git_dir.join(relative.trim_end_matches(['\n', '\r'])),
+        Err(_) => git_dir.clone(),
+    };
+    let grafts = replace::graft_file_in(&common);
+    if let Ok(text) = std::fs::read(&grafts)
+        && let Err(e) = replace::parse_grafts(&grafts, &String::from_utf8_lossy(&text))
+    {
+        return Some(e);
+    }
+    let config = git2::Config::open(&common.join("config")).ok()?;
+    let path = match git_dir.file_name() {
+        Some(name) if name == ".git" => git_dir.parent().unwrap_or(&git_dir).to_path_buf(),
+        _ => start.to_path_buf(),
+    };
+    let setting = |key: &str| config.get_string(key).ok().map(|v| v.to_ascii_lowercase());
+    if setting("extensions.objectformat").is_some_and(|f| f != "sha1") {
+        return Some(Error::Sha256 { path });
+    }
+    if setting("extensions.refstorage").is_some_and(|f| f != "files") {
+        return Some(Error::Reftable { path });
+    }
+    // Any other extension libgit2 does not know (it names only the first).
+    const KNOWN: [&str; 5] = [
+        "noop",
+        "objectformat",
+        "worktreeconfig",
+        "preciousobjects",
+        "relativeworktrees",
+    ];
+    let mut entries = config.entries(Some("^extensions\\.")).ok()?;
+    while let Some(Ok(entry)) = entries.next() {
+        let name = entry.name().ok()?.to_ascii_lowercase();
+        let name = name.strip_prefix("extensions.")?;
+        if !KNOWN.contains(&name) {
+            return Some(Error::Extension {
+                path,
+                name: name.to_string(),
+            });
+        }
+    }
+    None
 }
 
 pub(crate) fn to_commit_id(oid: git2::Oid) -> CommitId {

@@ -21,7 +21,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::{Error, Result};
+use super::{Error, Replacements, Result};
 
 /// A 20-byte object id.
 pub type ObjectId = [u8; 20];
@@ -55,6 +55,8 @@ pub struct ObjectStore {
     packs: Vec<Pack>,
     loose: Vec<PathBuf>,
     access: Access,
+    /// Applied to every [`Objects::read`], as git applies them.
+    replacements: Replacements,
 }
 
 /// How pack bytes are reached.
@@ -90,6 +92,7 @@ impl ObjectStore {
             packs: Vec::new(),
             loose: Vec::new(),
             access,
+            replacements: Replacements::load(&repo)?,
         };
         store.add_folder(&objects, 0);
         Ok(store)
@@ -126,6 +129,11 @@ impl ObjectStore {
     /// How many packs this reader reads itself.
     pub fn pack_count(&self) -> usize {
         self.packs.len()
+    }
+
+    /// The replace refs and grafts in effect.
+    pub fn replacements(&self) -> &Replacements {
+        &self.replacements
     }
 }
 
@@ -311,7 +319,18 @@ impl<'s> Objects<'s> {
         Ok(data)
     }
 
+    /// The object git reads for `id`: its replacement's, when a replace ref names one.
     pub fn read(&mut self, id: &ObjectId) -> Result<(Kind, Data)> {
+        let replacements = &self.store.replacements;
+        if replacements.is_empty() {
+            return self.read_stored(id);
+        }
+        let shown = replacements.object(crate::history::CommitId(*id))?;
+        self.read_stored(&shown.0)
+    }
+
+    /// The object stored under `id`, with no replacement.
+    pub fn read_stored(&mut self, id: &ObjectId) -> Result<(Kind, Data)> {
         let slot = usize::from(u16::from_le_bytes([id[18], id[19]])) % PLACE_SLOTS;
         if let Some((known, p, offset)) = self.places[slot]
             && known == *id
@@ -333,6 +352,11 @@ impl<'s> Objects<'s> {
         }
         self.fallback_reads += 1;
         self.through_libgit2(id)
+    }
+
+    /// The replace refs and grafts this reader applies.
+    pub fn replacements(&self) -> &'s Replacements {
+        &self.store.replacements
     }
 
     /// How many objects were read through libgit2 because the store did not
@@ -418,7 +442,9 @@ impl<'s> Objects<'s> {
                                     .damaged(offset, "delta bases refer across packs in a loop"));
                             }
                             self.depth += 1;
-                            let base = self.read(&id);
+                            // The base's own bytes: a replace ref changes what
+                            // git shows, never what a delta applies to.
+                            let base = self.read_stored(&id);
                             self.depth -= 1;
                             break base?;
                         }
@@ -928,6 +954,7 @@ mod tests {
             packs: Vec::new(),
             loose: vec![dir.path().to_path_buf()],
             access: Access::Read,
+            replacements: Replacements::default(),
         };
         let write = |id: &ObjectId, raw: &[u8]| {
             let name = hex(id);

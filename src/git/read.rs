@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::commit_cache::CommitCache;
-use super::{Error, Repository, Result, to_commit_id};
+use super::{Error, Repository, Result, to_commit_id, to_oid};
 use crate::history::{Commit, CommitId, GitTime, History, IdMap, Person, PersonId, Tag, TagTarget};
 use crate::message;
 
@@ -102,12 +102,20 @@ impl People {
         id
     }
 
-    /// A plain commit from its raw object.
-    pub(super) fn commit(&mut self, id: CommitId, data: &[u8]) -> Result<Commit> {
-        let raw = RawCommit::parse(data).map_err(|message| Error::BadCommit {
+    /// A plain commit from its raw object, with the parents a graft gives it.
+    pub(super) fn commit(
+        &mut self,
+        id: CommitId,
+        data: &[u8],
+        graft: Option<&[CommitId]>,
+    ) -> Result<Commit> {
+        let mut raw = RawCommit::parse(data).map_err(|message| Error::BadCommit {
             id: id.to_hex(),
             message: message.to_string(),
         })?;
+        if let Some(parents) = graft {
+            raw.parents = parents.to_vec();
+        }
         let text = decode_message(raw.message, raw.encoding);
         let message = message::parse(&text);
         let (author, author_time) = parse_signature(raw.author);
@@ -131,9 +139,19 @@ impl People {
 }
 
 /// Raw commits handed from the reading thread to the parsing one, a batch at a
-/// time: borrowed from the commit cache, or read from the object store.
-type Batch<'c> = Vec<(CommitId, std::borrow::Cow<'c, [u8]>)>;
+/// time.
+type Batch<'c> = Vec<Raw<'c>>;
 const BATCH: usize = 512;
+
+/// One commit as git shows it: its id, and the bytes of the object stored under
+/// `stored` (its own id, or its replacement's), borrowed from the commit cache or
+/// read from the object store; a graft overrides the parents in those bytes.
+struct Raw<'c> {
+    id: CommitId,
+    stored: CommitId,
+    data: std::borrow::Cow<'c, [u8]>,
+    graft: Option<&'c [CommitId]>,
+}
 
 impl Repository {
     /// The names of all tags, sorted.
@@ -168,9 +186,11 @@ impl Repository {
             };
             let mut tagger_time = None;
             let mut annotated = false;
-            // Follow tag objects (a tag of a tag is legal) to the object at the end.
+            // Follow tag objects (a tag of a tag is legal) to the object at the end,
+            // each read as git shows it; the commit at the end keeps its own id.
             let target = loop {
-                let object = self.inner.find_object(oid, None)?;
+                let shown = to_oid(self.replacements.object(to_commit_id(oid))?);
+                let object = self.inner.find_object(shown, None)?;
                 match object.kind() {
                     Some(git2::ObjectType::Tag) => {
                         let tag = object.into_tag().map_err(|_| Error::BadCommit {
@@ -252,11 +272,12 @@ impl Repository {
                 let mut commits = Vec::new();
                 let mut fresh = Vec::new();
                 for batch in receiver {
-                    for (id, data) in batch {
-                        commits.push(people.commit(id, &data)?);
-                        // Commits read from the object store go to the cache.
-                        if let (true, std::borrow::Cow::Owned(data)) = (keep, data) {
-                            fresh.push((id, data));
+                    for raw in batch {
+                        commits.push(people.commit(raw.id, &raw.data, raw.graft)?);
+                        // Objects read from the object store go to the cache, under
+                        // their own id: what it holds never depends on replacements.
+                        if let (true, std::borrow::Cow::Owned(data)) = (keep, raw.data) {
+                            fresh.push((raw.stored, data));
                         }
                     }
                 }
@@ -300,7 +321,7 @@ type Fresh = Vec<(CommitId, Vec<u8>)>;
 
 /// Reads every commit reachable from `starts`, sending the raw objects on.
 fn read_graph<'c>(
-    objects: &mut super::Objects<'_>,
+    objects: &mut super::Objects<'c>,
     cache: &'c CommitCache,
     starts: &[CommitId],
     out: &std::sync::mpsc::SyncSender<Batch<'c>>,
@@ -313,12 +334,14 @@ fn read_graph<'c>(
             stack.push(start);
         }
     }
+    let replacements = objects.replacements();
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(id) = stack.pop() {
-        let data = match cache.get(&id) {
+        let stored = replacements.object(id)?;
+        let data = match cache.get(&stored) {
             Some(data) => std::borrow::Cow::Borrowed(data),
             None => {
-                let (kind, object) = objects.read(&id.0)?;
+                let (kind, object) = objects.read_stored(&stored.0)?;
                 if kind != super::Kind::Commit {
                     return Err(Error::BadCommit {
                         id: id.to_hex(),
@@ -330,16 +353,29 @@ fn read_graph<'c>(
                 )
             }
         };
-        for parent in parent_lines(&data) {
-            let parent = parent.ok_or_else(|| Error::BadCommit {
-                id: id.to_hex(),
-                message: "malformed parent line".into(),
-            })?;
+        let graft = replacements.graft(&id);
+        let mut visit = |parent: CommitId| {
             if seen.insert(parent, ()).is_none() {
                 stack.push(parent);
             }
+        };
+        match graft {
+            Some(parents) => parents.iter().copied().for_each(&mut visit),
+            None => {
+                for parent in parent_lines(&data) {
+                    visit(parent.ok_or_else(|| Error::BadCommit {
+                        id: id.to_hex(),
+                        message: "malformed parent line".into(),
+                    })?);
+                }
+            }
         }
-        batch.push((id, data));
+        batch.push(Raw {
+            id,
+            stored,
+            data,
+            graft,
+        });
         if let Some(bar) = progress
             && seen.len().is_multiple_of(4096)
         {

@@ -8,6 +8,7 @@ mod correlation;
 mod hostile;
 mod metrics;
 mod odd_histories;
+mod odd_repos;
 mod output;
 mod publish;
 mod site;

@@ -142,6 +142,15 @@ impl TestRepo {
     /// Runs `valuestory build --json-only` on this repository and returns the
     /// process output and the parsed data.json (when written).
     pub fn build(&self, extra: &[&str]) -> (Output, Option<serde_json::Value>) {
+        self.build_with(extra, &[])
+    }
+
+    /// [`TestRepo::build`] with these variables added to the scrubbed environment.
+    pub fn build_with(
+        &self,
+        extra: &[&str],
+        vars: &[(&str, &str)],
+    ) -> (Output, Option<serde_json::Value>) {
         let out = self.root.path().join("out");
         let _ = std::fs::remove_dir_all(&out);
         let repo = self.path();
@@ -151,7 +160,7 @@ impl TestRepo {
         args.push(&repo_str);
         args.extend(["--out", &out_str]);
         args.extend_from_slice(extra);
-        let output = valuestory(&args, self.root.path());
+        let output = valuestory_with(&args, self.root.path(), vars);
         let data = std::fs::read(out.join("data.json"))
             .ok()
             .map(|b| serde_json::from_slice(&b).unwrap());
@@ -175,17 +184,29 @@ fn scrubbed(cmd: &mut Command, home: &Path) {
 }
 
 pub fn valuestory(args: &[&str], cwd: &Path) -> Output {
+    valuestory_with(args, cwd, &[])
+}
+
+/// `valuestory` with these variables added to the scrubbed environment.
+pub fn valuestory_with(args: &[&str], cwd: &Path, vars: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_valuestory"));
     cmd.args(args).current_dir(cwd);
     scrubbed(&mut cmd, cwd);
+    cmd.envs(vars.iter().copied());
     cmd.output().unwrap()
 }
 
 /// git's output as bytes, for contents that need not be text.
 pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
+    git_bytes_with(dir, args, &[])
+}
+
+/// `git_bytes` with these variables added to the scrubbed environment.
+pub fn git_bytes_with(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Vec<u8> {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(dir).args(args);
     scrubbed(&mut cmd, dir);
+    cmd.envs(vars.iter().copied());
     let out = cmd.output().expect("git is installed");
     assert!(
         out.status.success(),
