@@ -44,16 +44,20 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
         .map_err(|e| Error::Refused(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
     // A new folder with a private, unpredictable name, removed when this returns.
-    let folder = tempfile::Builder::new()
-        .prefix("valuestory-serve-")
-        .tempdir()
-        .map_err(|e| {
-            Error::io(
-                "cannot create a temporary folder in",
-                std::env::temp_dir(),
-                e,
-            )
-        })?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("valuestory-serve-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let folder = builder.tempdir().map_err(|e| {
+        Error::io(
+            "cannot create a temporary folder in",
+            std::env::temp_dir(),
+            e,
+        )
+    })?;
     let site = folder.path().join("site");
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {

@@ -300,7 +300,176 @@ fn catalog() -> Vec<Case> {
         code: 1,
         needle: "file name: invalid id",
     });
+    cases.extend(hardening_two());
     cases
+}
+
+/// The cases of the second red-team review: sizes checked before reading, nesting
+/// bounded, a repository's templates rendered under bounds and checked.
+fn hardening_two() -> Vec<Case> {
+    let study = |body: String| format!("---\ntitle: T\ndate: 2025-01-01\nsummary: S\n---\n{body}");
+    let big = |n: usize| format!("# {}\n", "x".repeat(n));
+    let page = |body: &str| {
+        format!("{{% extends \"base.html\" %}}{{% block content %}}{body}{{% endblock content %}}")
+    };
+    let writes = "{% for i in range(end=10000) %}{% for j in range(end=10000) %}0123456789abcdef{% endfor %}{% endfor %}";
+    let captures = "{% set x %}{% for i in range(end=10000) %}{% for j in range(end=10000) %}0123456789abcdef{% endfor %}{% endfor %}{% endset %}";
+    vec![
+        case(
+            "case study nested 300 deep in HTML",
+            "value/case-studies/deep.md",
+            &study("<div>".repeat(300)),
+            1,
+            "value/case-studies/deep.md:6:1: HTML nested 257 elements deep",
+        ),
+        case(
+            "case study nested 300 deep in Markdown quotes",
+            "value/case-studies/quotes.md",
+            &study(format!("{} deep\n", ">".repeat(300))),
+            1,
+            "HTML nested 257 elements deep",
+        ),
+        case(
+            "case study nested 200,000 deep",
+            "value/case-studies/bomb.md",
+            &study("<div>".repeat(200_000)),
+            1,
+            "value/case-studies/bomb.md:6:1: HTML nested",
+        ),
+        case(
+            "case study nested 200 deep is fine",
+            "value/case-studies/ok.md",
+            &study(format!("{}x{}", "<div>".repeat(200), "</div>".repeat(200))),
+            0,
+            "",
+        ),
+        case(
+            "closed tags do not add up",
+            "value/case-studies/flat.md",
+            &study("<b>x</b>".repeat(5000)),
+            0,
+            "",
+        ),
+        case(
+            "goals over 1 MiB",
+            "value/goals.yaml",
+            &big(1024 * 1024),
+            1,
+            "value/goals.yaml:1:1: is 1048579 bytes; value folder files may be at most 1048576 bytes",
+        ),
+        case(
+            "a map over 1 MiB",
+            "value/streams/s.yaml",
+            &big(2 * 1024 * 1024),
+            1,
+            "value/streams/s.yaml:1:1: is 2097155 bytes",
+        ),
+        case(
+            "a case study over 1 MiB",
+            "value/case-studies/long.md",
+            &big(1024 * 1024),
+            1,
+            "value/case-studies/long.md:1:1: is 1048579 bytes",
+        ),
+        case(
+            "config over 1 MiB",
+            "valuestory.yaml",
+            &big(1024 * 1024),
+            1,
+            "valuestory.yaml: is 1048579 bytes",
+        ),
+        case(
+            "a template that includes a missing one",
+            "value/templates/index.html",
+            &page("{% include \"nowhere.html\" %}"),
+            1,
+            "cannot render the site",
+        ),
+        case(
+            "a template that includes a path out of the folder",
+            "value/templates/index.html",
+            &page("{% include \"../../.git/config\" %}"),
+            1,
+            "cannot render the site",
+        ),
+        case(
+            "a template that extends itself",
+            "value/templates/index.html",
+            "{% extends \"index.html\" %}",
+            1,
+            "cannot render the site",
+        ),
+        case(
+            "a template with an unknown filter",
+            "value/templates/index.html",
+            &page("{{ site.title | nosuchfilter }}"),
+            1,
+            "cannot render the site",
+        ),
+        case(
+            "a template with a range too long",
+            "value/templates/index.html",
+            &page("{% for i in range(end=100000000000) %}x{% endfor %}"),
+            1,
+            "cannot render the site",
+        ),
+        case(
+            "a template writing over 20 MiB",
+            "value/templates/index.html",
+            &page(writes),
+            1,
+            "template index.html: the page is over 20 MiB, the limit for one page",
+        ),
+        case(
+            "a template capturing without bound",
+            "value/templates/index.html",
+            &page(captures),
+            1,
+            "template index.html: rendering held over 64 MiB of memory",
+        ),
+        case(
+            "a template filtering without bound",
+            "value/templates/index.html",
+            &page(&format!("{{% filter upper %}}{writes}{{% endfilter %}}")),
+            1,
+            "template index.html: rendering held over 64 MiB of memory",
+        ),
+        case(
+            "a template with script, trusted",
+            "value/templates/index.html",
+            &page("<script>alert(1)</script>"),
+            0,
+            "",
+        ),
+        case(
+            "a base template without the policy",
+            "value/templates/base.html",
+            "<!doctype html><html><head><title>{% block title %}{% endblock title %}</title></head><body>{% block content %}{% endblock content %}</body></html>",
+            0,
+            "",
+        ),
+        case(
+            "a case study with a handler",
+            "value/case-studies/xss.md",
+            &study("<img src=x onerror=\"alert(1)\"> <a href=\"javascript:alert(2)\">x</a>".into()),
+            0,
+            "",
+        ),
+        case(
+            "an incident titled as a formula",
+            "value/incidents.yaml",
+            "- { id: I-1, title: \"=HYPERLINK(\\\"http://evil\\\")\", started: 2023-11-14T00:00:00Z }\n",
+            0,
+            "",
+        ),
+        case(
+            "a large mailmap",
+            ".mailmap",
+            &"A <a@example.com> B <b@example.com>\n".repeat(30_000),
+            0,
+            "",
+        ),
+    ]
 }
 
 #[test]

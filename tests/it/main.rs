@@ -5,6 +5,7 @@
 mod changes;
 mod cli;
 mod correlation;
+mod hardening;
 mod hostile;
 mod metrics;
 mod odd_histories;

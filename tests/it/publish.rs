@@ -216,16 +216,16 @@ Comparing `main` with `change`.
 
 - added `value/case-studies/faster-approvals.md`
 - changed `value/incidents.yaml`
-  - `[INC-11].started`: 2026-08-10T16:10:00Z → 2026-08-32T16:10:00Z
+  - `[INC-11].started`: `2026-08-10T16:10:00Z` → `2026-08-32T16:10:00Z`
 - changed `value/streams/checkout.yaml`
-  - `stages[Idea to approved].complete_accurate`: 85% → 90%
-  - `stages[Idea to approved].wait`: 1d → 12h
+  - `stages[Idea to approved].complete_accurate`: `85%` → `90%`
+  - `stages[Idea to approved].wait`: `1d` → `12h`
 
 ### Problems
 
 This change introduces 1 problem:
 
-- `value/incidents.yaml:98:12`: invalid date `2026-08-32T16:10:00Z`: expected YYYY-MM-DD or an ISO 8601 date-time such as 2025-03-01T10:00:00Z
+- `value/incidents.yaml:98:12`: `` invalid date `2026-08-32T16:10:00Z`: expected YYYY-MM-DD or an ISO 8601 date-time such as 2025-03-01T10:00:00Z ``
 
 ### The numbers
 
