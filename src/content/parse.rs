@@ -725,7 +725,8 @@ pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
     if let Some((line, depth)) = deep {
         problems.add(
             At {
-                line: (body_line + line) as u64,
+                // Problems are shifted by the front matter's first line later.
+                line: (body_line + line) as u64 + 1 - first_line,
                 column: 1,
             },
             format!(
