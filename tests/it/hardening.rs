@@ -546,6 +546,23 @@ fn serve_answers_only_to_its_own_names_and_removes_its_folder() {
             let answer = get(&host).unwrap();
             assert!(answer.starts_with("HTTP/1.1 403"), "{host}: {answer}");
         }
+        // A template that captures without bound ends its build, not the server,
+        // which shows the error over the last good site.
+        let bomb = "{% extends \"base.html\" %}{% block content %}{% set x %}{% for i in range(end=10000) %}{% for j in range(end=10000) %}0123456789abcdef{% endfor %}{% endfor %}{% endset %}{% endblock content %}";
+        std::fs::create_dir_all(repo.join("value/templates")).unwrap();
+        std::fs::write(repo.join("value/templates/index.html"), bomb).unwrap();
+        let mut shown = false;
+        for _ in 0..120 {
+            if get(&own).is_some_and(|b| {
+                b.contains("The last build failed") && b.contains("held over 64 MiB")
+            }) {
+                shown = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        assert!(shown, "the bounded build's error never showed");
+        std::fs::remove_file(repo.join("value/templates/index.html")).unwrap();
         // The folder is private and unpredictably named.
         let made: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
         assert_eq!(made.len(), 1);
@@ -604,4 +621,65 @@ fn csv_cells_that_would_run_as_formulas_are_neutralised() {
         "{csv}"
     );
     assert!(csv.contains(",'@SUM(1+1),"), "{csv}");
+}
+
+#[test]
+fn a_read_only_old_site_is_replaced_with_a_warning_and_exit_zero() {
+    // Permissions bind only a user who is not root: as root, the builds run as
+    // `nobody` through setpriv, in folders given to it.
+    // SAFETY: getuid has no preconditions.
+    let root = unsafe { libc::getuid() } == 0;
+    let (dir, repo) = worktree(&[], &[]);
+    let public = dir.path().join("public");
+    std::fs::create_dir_all(&public).unwrap();
+    let sh = |args: &[&str]| {
+        let status = Command::new(args[0])
+            .args(&args[1..])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{args:?}");
+    };
+    sh(&["chmod", "-R", "a+rwX"]);
+    if root {
+        sh(&["chown", "-R", "65534:65534"]);
+    }
+    let site = public.join("site");
+    let build = || {
+        let mut cmd = if root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_valuestory"));
+            c
+        } else {
+            Command::new(env!("CARGO_BIN_EXE_valuestory"))
+        };
+        cmd.args(["build", "--no-cache", "--repo", repo.to_str().unwrap()])
+            .args(["--out", site.to_str().unwrap()])
+            .current_dir(&public)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &public)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null");
+        cmd.output().unwrap()
+    };
+    let first = build();
+    assert!(first.status.success(), "{}", text(&first));
+    // The one who builds can no longer empty the old site's folders.
+    let status = Command::new("chmod")
+        .args(["-R", "a-w"])
+        .arg(&site)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let second = build();
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    assert!(
+        text(&second).contains("the new site is in place, but the previous copy"),
+        "{}",
+        text(&second)
+    );
+    assert!(site.join("index.html").is_file());
+    sh(&["chmod", "-R", "u+w"]);
 }
