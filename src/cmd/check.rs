@@ -24,18 +24,24 @@ pub struct Checked {
 pub fn run(source: &Source) -> Result<Checked> {
     let input = input::read(source)?;
     let mut problems = input.problems.clone();
-    // A repository's own templates are rendered, as a build would, so that their
-    // errors (a missing or looping include, markup `--untrusted` refuses) show here.
-    if problems.is_empty() && !input.value.templates.is_empty() {
-        let data = crate::cmd::build::data_of(&input, &source.rev, None);
-        if let Err(e) = crate::cmd::build::render_site(&input, &data, source.untrusted) {
-            problems.push(template_problem(&e, &input.value.templates));
-        }
-    }
+    problems.extend(template_problems(&input, source));
     Ok(Checked {
         problems,
         sources: input.value.sources,
     })
+}
+
+/// A repository's own templates rendered as a build would render them, so that
+/// their errors (a missing or looping include, markup `--untrusted` refuses) show
+/// before a build; nothing when the value folder has problems of its own.
+pub fn template_problems(input: &input::Input, source: &Source) -> Option<Located> {
+    if !input.problems.is_empty() || input.value.templates.is_empty() {
+        return None;
+    }
+    let data = crate::cmd::build::data_of(input, &source.rev, None);
+    crate::cmd::build::render_site(input, &data, source.untrusted)
+        .err()
+        .map(|e| template_problem(&e, &input.value.templates))
 }
 
 /// A rendering error as a problem in the repository's template it names, or in the

@@ -246,10 +246,18 @@ pub fn run(source: &Source, range: &str) -> Result<StoryDiff> {
         changes_wanted: true,
         ..source.clone()
     };
-    let head_input = input::read(&at(&head, None))?;
+    let mut head_input = input::read(&at(&head, None))?;
     let base_input = input::read(&at(&base, None))?;
-    let known: Vec<(String, String)> = base_input
-        .problems
+    // The repository's templates count too, held to `--untrusted` when it is given.
+    let templates = |input: &input::Input, rev: &str| {
+        crate::cmd::check::template_problems(input, &at(rev, None))
+    };
+    let mut base_problems = base_input.problems.clone();
+    base_problems.extend(templates(&base_input, &base));
+    if let Some(p) = templates(&head_input, &head) {
+        head_input.problems.push(p);
+    }
+    let known: Vec<(String, String)> = base_problems
         .iter()
         .map(|p| (p.path.clone(), p.message.clone()))
         .collect();

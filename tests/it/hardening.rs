@@ -683,3 +683,41 @@ fn a_read_only_old_site_is_replaced_with_a_warning_and_exit_zero() {
     assert!(site.join("index.html").is_file());
     sh(&["chmod", "-R", "u+w"]);
 }
+
+#[test]
+fn diff_untrusted_names_a_template_that_brings_in_script() {
+    let (_dir, repo) = worktree(&[], &[]);
+    git(&repo, &["checkout", "-q", "-b", "change"]);
+    let page = "{% extends \"base.html\" %}{% block content %}\n<script>steal()</script>{% endblock content %}";
+    std::fs::create_dir_all(repo.join("value/templates")).unwrap();
+    std::fs::write(repo.join("value/templates/index.html"), page).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "docs: page",
+        ],
+    );
+    let trusted = run(&repo, &["diff", "main..change"]);
+    assert!(trusted.status.success(), "{}", text(&trusted));
+    assert!(String::from_utf8_lossy(&trusted.stdout).contains("No new problems"));
+    let untrusted = run(&repo, &["diff", "main..change", "--untrusted"]);
+    assert!(untrusted.status.success(), "{}", text(&untrusted));
+    let markdown = String::from_utf8_lossy(&untrusted.stdout);
+    assert!(
+        markdown.contains("This change introduces 1 problem"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("`value/templates/index.html:2:1`"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("<script> is not allowed"), "{markdown}");
+}

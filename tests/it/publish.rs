@@ -199,8 +199,9 @@ fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
     assert_eq!(pages["jobs"]["build"]["steps"][0]["with"]["fetch-depth"], 0);
     let pr = read_yaml(&repo.join(".github/workflows/valuestory-pr.yml"));
     let text = serde_json::to_string(&pr).unwrap();
-    assert!(text.contains("valuestory check --format github"));
-    assert!(text.contains("valuestory diff"));
+    assert!(text.contains("valuestory check --untrusted --format github"));
+    assert!(text.contains("--untrusted --format markdown"));
+    assert!(text.contains("valuestory build --untrusted --out preview"));
     assert!(text.contains("actions/upload-artifact@"));
     assert_eq!(pr["jobs"]["check"]["steps"][0]["with"]["fetch-depth"], 0);
     // The composite action at the project's root parses too.
