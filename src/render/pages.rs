@@ -642,10 +642,16 @@ pub fn site(
                 if untrusted && !overrides.is_empty() {
                     refuse_untrusted(&html, template, overrides)?;
                 }
-                Ok((
-                    path.clone(),
-                    policy::with_csp(&html, policy::SITE_CSP).into_bytes(),
-                ))
+                let html = policy::with_csp(&html, policy::SITE_CSP);
+                // A repository's template decides how a page starts; the parser
+                // must still find the policy first in its head.
+                if !overrides.is_empty() && !policy::policy_leads_head(&html, policy::SITE_CSP) {
+                    return Err(RenderError {
+                        template: template.to_string(),
+                        message: "the page starts so that the Content-Security-Policy cannot be the first element of its <head>; start it with `<!doctype html>`, `<html>` and `<head>`".into(),
+                    });
+                }
+                Ok((path.clone(), html.into_bytes()))
             })
             .collect()
     });

@@ -17,9 +17,12 @@ pub const PACK_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-s
 /// (attributes parsed with their quotes, so `<html x="><head>">` cannot pass for a
 /// head).
 static PROLOGUE: LazyLock<Regex> = LazyLock::new(|| {
-    let attrs = r#"(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*"#;
+    // HTML's own blanks only: a no-break space is text to a browser, and text
+    // opens the body.
+    let attrs = r#"(?:[\t\n\x0C\r ]+[^\t\n\x0C\r "'>/=]+(?:[\t\n\x0C\r ]*=[\t\n\x0C\r ]*(?:"[^"]*"|'[^']*'|[^\t\n\x0C\r "'=<>`]+))?)*[\t\n\x0C\r ]*"#;
+    let blank = r"[\t\n\x0C\r ]*";
     Regex::new(&format!(
-        r"\A\s*(?:<!doctype\s+html\s*>\s*)?(?:<html{attrs}>\s*<head{attrs}>)?"
+        r"\A{blank}(?:<!doctype[\t\n\x0C\r ]+html{blank}>{blank})?(?:<html{attrs}>{blank}<head{attrs}>)?"
     ))
     .expect("valid regex")
 });
@@ -54,158 +57,233 @@ pub struct Forbidden {
     pub line: usize,
 }
 
-/// The first thing in `html` that only script, a frame, a plugin or a redirect needs:
-/// `<script`, an `on*=` attribute, `<meta http-equiv`, `<base`, `<iframe`,
-/// `<object`, `<embed`, or a `javascript:` URL in an attribute.
+/// The first thing in `html` that only script, a frame, a plugin or a redirect
+/// needs: a `script`, `base`, `iframe`, `frame(set)`, `object` or `embed` element
+/// (in any namespace: `<svg><script>` runs too), a `<meta http-equiv>`, an `on*`
+/// attribute, or a `javascript:` URL in an attribute. The page is read by an HTML
+/// parser as a browser reads it (html5ever), so comments, raw text, CDATA and
+/// foreign content hide nothing; `<noscript>` and `<template>` contents are
+/// inspected too.
 pub fn forbidden(html: &str) -> Option<Forbidden> {
-    let bytes = html.as_bytes();
-    let line_of = |at: usize| bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let mut i = 0;
-    while let Some(off) = memchr::memchr(b'<', &bytes[i..]) {
-        let start = i + off;
-        let tag = Tag::parse(html, start + 1);
-        i = tag.end.max(start + 1);
-        let name = tag.name.to_ascii_lowercase();
-        let found = |what: String| {
-            Some(Forbidden {
+    let sink = parse(html);
+    sink.found.into_inner()
+}
+
+/// Whether the first element in the page's `<head>` is the policy `policy`, as a
+/// browser parses the page.
+pub fn policy_leads_head(html: &str, policy: &str) -> bool {
+    let sink = parse(html);
+    let first = sink.head_first.into_inner();
+    first.is_some_and(|node| node.policy.as_deref() == Some(policy))
+}
+
+fn parse(html: &str) -> Inspect {
+    use html5ever::tendril::TendrilSink;
+    let mut opts = html5ever::ParseOpts::default();
+    // Parsed as with scripting off, `<noscript>` content is markup and inspected.
+    opts.tree_builder.scripting_enabled = false;
+    html5ever::parse_document(Inspect::default(), opts).one(html)
+}
+
+/// A node as the inspection needs it: its name, and the policy it carries when it
+/// is a `<meta http-equiv="Content-Security-Policy">`.
+#[derive(Debug)]
+struct Node {
+    name: html5ever::QualName,
+    policy: Option<String>,
+    annotation_xml: bool,
+}
+
+type Handle = std::rc::Rc<Node>;
+
+/// A tree sink that builds no tree: it sees every element the parser creates, with
+/// its attributes, and where the head's first element goes.
+struct Inspect {
+    document: Handle,
+    found: std::cell::RefCell<Option<Forbidden>>,
+    head_first: std::cell::RefCell<Option<Handle>>,
+    head_seen: std::cell::Cell<bool>,
+    line: std::cell::Cell<u64>,
+}
+
+impl Default for Inspect {
+    fn default() -> Inspect {
+        Inspect {
+            document: node(html5ever::QualName::new(
+                None,
+                html5ever::ns!(),
+                html5ever::local_name!(""),
+            )),
+            found: Default::default(),
+            head_first: Default::default(),
+            head_seen: Default::default(),
+            line: std::cell::Cell::new(1),
+        }
+    }
+}
+
+fn node(name: html5ever::QualName) -> Handle {
+    std::rc::Rc::new(Node {
+        name,
+        policy: None,
+        annotation_xml: false,
+    })
+}
+
+impl Inspect {
+    fn flag(&self, what: String) {
+        let mut found = self.found.borrow_mut();
+        if found.is_none() {
+            *found = Some(Forbidden {
                 what,
-                line: line_of(start),
-            })
-        };
-        match name.as_str() {
-            "script" | "base" | "iframe" | "object" | "embed" | "frame" | "frameset" => {
-                return found(format!("<{name}>"));
+                line: self.line.get() as usize,
+            });
+        }
+    }
+
+    fn check(&self, name: &html5ever::QualName, attrs: &[html5ever::Attribute]) {
+        let local: &str = &name.local;
+        let local = local.to_ascii_lowercase();
+        match local.as_str() {
+            "script" | "base" | "iframe" | "frame" | "frameset" | "object" | "embed" => {
+                self.flag(format!("<{local}>"));
             }
             "meta"
-                if tag
-                    .attrs
+                if attrs
                     .iter()
-                    .any(|(n, _)| n.eq_ignore_ascii_case("http-equiv")) =>
+                    .any(|a| (*a.name.local).eq_ignore_ascii_case("http-equiv")) =>
             {
-                return found("<meta http-equiv>".into());
+                self.flag("<meta http-equiv>".into());
             }
             _ => {}
         }
-        for (attr, value) in &tag.attrs {
-            let attr = attr.to_ascii_lowercase();
+        for a in attrs {
+            let attr = a.name.local.to_ascii_lowercase();
             if attr.starts_with("on") && attr.len() > 2 {
-                return found(format!("an event handler attribute `{attr}`"));
+                self.flag(format!("an event handler attribute `{attr}`"));
             }
-            if is_script_url(value) {
-                return found(format!("a javascript: URL in `{attr}`"));
+            if is_script_url(&a.value) {
+                self.flag(format!("a javascript: URL in `{attr}`"));
             }
         }
     }
-    None
+
+    fn appended(&self, parent: &Handle, child: &html5ever::tree_builder::NodeOrText<Handle>) {
+        use html5ever::tree_builder::NodeOrText;
+        if &*parent.name.local == "head" && parent.name.ns == html5ever::ns!(html) {
+            if let NodeOrText::AppendNode(child) = child
+                && !self.head_seen.replace(true)
+            {
+                *self.head_first.borrow_mut() = Some(child.clone());
+            }
+        }
+    }
 }
 
-/// `javascript:` after the entity decoding and the stripping of blanks and control
-/// characters a browser does to a URL.
+impl html5ever::tree_builder::TreeSink for Inspect {
+    type Handle = Handle;
+    type Output = Self;
+    type ElemName<'a> = &'a html5ever::QualName;
+
+    fn finish(self) -> Self {
+        self
+    }
+    fn parse_error(&self, _: std::borrow::Cow<'static, str>) {}
+    fn get_document(&self) -> Handle {
+        self.document.clone()
+    }
+    fn elem_name<'a>(&'a self, target: &'a Handle) -> &'a html5ever::QualName {
+        &target.name
+    }
+    fn create_element(
+        &self,
+        name: html5ever::QualName,
+        attrs: Vec<html5ever::Attribute>,
+        flags: html5ever::tree_builder::ElementFlags,
+    ) -> Handle {
+        self.check(&name, &attrs);
+        let value = |n: &str| {
+            attrs
+                .iter()
+                .find(|a| (*a.name.local).eq_ignore_ascii_case(n))
+                .map(|a| a.value.to_string())
+        };
+        let policy = (&*name.local == "meta"
+            && value("http-equiv")
+                .is_some_and(|v| v.eq_ignore_ascii_case("content-security-policy")))
+        .then(|| value("content").unwrap_or_default());
+        std::rc::Rc::new(Node {
+            name,
+            policy,
+            annotation_xml: flags.mathml_annotation_xml_integration_point,
+        })
+    }
+    fn create_comment(&self, _: html5ever::tendril::StrTendril) -> Handle {
+        node(html5ever::QualName::new(
+            None,
+            html5ever::ns!(),
+            html5ever::local_name!(""),
+        ))
+    }
+    fn create_pi(
+        &self,
+        _: html5ever::tendril::StrTendril,
+        _: html5ever::tendril::StrTendril,
+    ) -> Handle {
+        node(html5ever::QualName::new(
+            None,
+            html5ever::ns!(),
+            html5ever::local_name!(""),
+        ))
+    }
+    fn append(&self, parent: &Handle, child: html5ever::tree_builder::NodeOrText<Handle>) {
+        self.appended(parent, &child);
+    }
+    fn append_based_on_parent_node(
+        &self,
+        element: &Handle,
+        _: &Handle,
+        child: html5ever::tree_builder::NodeOrText<Handle>,
+    ) {
+        self.appended(element, &child);
+    }
+    fn append_doctype_to_document(
+        &self,
+        _: html5ever::tendril::StrTendril,
+        _: html5ever::tendril::StrTendril,
+        _: html5ever::tendril::StrTendril,
+    ) {
+    }
+    fn get_template_contents(&self, target: &Handle) -> Handle {
+        target.clone()
+    }
+    fn same_node(&self, x: &Handle, y: &Handle) -> bool {
+        std::rc::Rc::ptr_eq(x, y)
+    }
+    fn set_quirks_mode(&self, _: html5ever::tree_builder::QuirksMode) {}
+    fn append_before_sibling(&self, _: &Handle, _: html5ever::tree_builder::NodeOrText<Handle>) {}
+    fn add_attrs_if_missing(&self, target: &Handle, attrs: Vec<html5ever::Attribute>) {
+        self.check(&target.name, &attrs);
+    }
+    fn remove_from_parent(&self, _: &Handle) {}
+    fn reparent_children(&self, _: &Handle, _: &Handle) {}
+    fn is_mathml_annotation_xml_integration_point(&self, handle: &Handle) -> bool {
+        handle.annotation_xml
+    }
+    fn set_current_line(&self, line: u64) {
+        self.line.set(line);
+    }
+}
+
+/// `javascript:` after the stripping of blanks and control characters a browser
+/// does to a URL (the parser has already decoded character references).
 fn is_script_url(value: &str) -> bool {
-    let decoded = decode_entities(&value.to_ascii_lowercase());
-    let squeezed: String = decoded
+    let squeezed: String = value
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .flat_map(char::to_lowercase)
         .collect();
     squeezed.contains("javascript:") || squeezed.contains("vbscript:")
-}
-
-fn decode_entities(s: &str) -> String {
-    static ENTITY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"&#(x[0-9a-f]+|[0-9]+);?|&colon;|&tab;|&newline;").expect("valid regex")
-    });
-    ENTITY
-        .replace_all(s, |c: &regex::Captures<'_>| match &c[0] {
-            "&colon;" => ":".to_string(),
-            "&tab;" | "&newline;" => String::new(),
-            _ => {
-                let n = &c[1];
-                let code = match n.strip_prefix('x') {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                    None => n.parse().ok(),
-                };
-                code.and_then(char::from_u32)
-                    .map(String::from)
-                    .unwrap_or_default()
-            }
-        })
-        .into_owned()
-}
-
-/// A start tag as an HTML tokenizer reads it: its name, its attributes with their
-/// values, and where it ends.
-struct Tag<'a> {
-    name: &'a str,
-    attrs: Vec<(&'a str, &'a str)>,
-    end: usize,
-}
-
-impl<'a> Tag<'a> {
-    /// Reads from just after `<`; anything that is not a start tag has no name.
-    fn parse(html: &'a str, from: usize) -> Tag<'a> {
-        let b = html.as_bytes();
-        let none = Tag {
-            name: "",
-            attrs: Vec::new(),
-            end: from,
-        };
-        if from >= b.len() || !b[from].is_ascii_alphabetic() {
-            return none;
-        }
-        let mut i = from;
-        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
-            i += 1;
-        }
-        let name = &html[from..i];
-        let mut attrs = Vec::new();
-        loop {
-            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
-                i += 1;
-            }
-            if i >= b.len() || b[i] == b'>' {
-                return Tag {
-                    name,
-                    attrs,
-                    end: (i + 1).min(b.len()),
-                };
-            }
-            let n0 = i;
-            while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'>' | b'/' | b'=')
-            {
-                i += 1;
-            }
-            // An attribute name may start with `=` in the tokenizer; take it whole.
-            if i == n0 {
-                i += 1;
-            }
-            let attr = &html[n0..i];
-            while i < b.len() && b[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            let mut value = "";
-            if i < b.len() && b[i] == b'=' {
-                i += 1;
-                while i < b.len() && b[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
-                    let quote = b[i];
-                    let v0 = i + 1;
-                    let close = memchr::memchr(quote, &b[v0..]).map_or(b.len(), |o| v0 + o);
-                    value = &html[v0..close];
-                    i = (close + 1).min(b.len());
-                } else {
-                    let v0 = i;
-                    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
-                        i += 1;
-                    }
-                    value = &html[v0..i];
-                }
-            }
-            attrs.push((attr, value));
-        }
-    }
 }
 
 #[cfg(test)]
@@ -300,5 +378,43 @@ mod tests {
         ] {
             assert_eq!(forbidden(html), None, "{html}");
         }
+    }
+
+    #[test]
+    fn markup_hidden_from_a_simple_tokenizer_is_found_as_a_browser_parses_it() {
+        for html in [
+            "<!--<a title=\"--><img src=x onerror=alert(1)>\"-->",
+            "</ <a title=\"><iframe src=/x>\">",
+            "<textarea><a title=\"</textarea><base href=//evil/>\">",
+            "<svg><![CDATA[<a x=\"]]><script>alert(1)</script>\">]]></svg>",
+            "<!--<a title=\"--><meta http-equiv=refresh content=0;url=https://evil.example>\"-->",
+            "<svg><script>alert(1)</script></svg>",
+            "<script/x>",
+            "<noscript><iframe src=x></iframe></noscript>",
+            "<template><object data=x></object></template>",
+            "<math><annotation-xml encoding=\"text/html\"><embed src=x></annotation-xml></math>",
+            "<a href=\"&#x6A;avascript&colon;alert(1)\">x</a>",
+        ] {
+            assert!(forbidden(html).is_some(), "{html}");
+        }
+    }
+
+    #[test]
+    fn the_policy_leads_the_head_as_a_browser_parses_it() {
+        let policy = "default-src 'self'";
+        for page in [
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n<title>x</title>",
+            "<p>no doctype</p>",
+            "\u{a0}<!doctype html><html><head><title>x</title>",
+            "<!doctype html><html\u{a0}lang=en><head><title>x</title>",
+            "<!doctype html><!-- <html><head> --><html><head><link rel=stylesheet href=x>",
+        ] {
+            let out = with_csp(page, policy);
+            assert!(policy_leads_head(&out, policy), "{out}");
+        }
+        assert!(!policy_leads_head(
+            "<!doctype html><html><head><title>x</title><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'\">",
+            policy
+        ));
     }
 }
