@@ -18,6 +18,8 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 /// Folders the output must neither be nor contain (the repository, its git folder).
 pub struct Guard {
     pub protected: Vec<PathBuf>,
+    /// Git folders the output may not be inside either.
+    pub git_dirs: Vec<PathBuf>,
 }
 
 impl Guard {
@@ -29,6 +31,15 @@ impl Guard {
                 "{}: refusing to write a site over the filesystem root",
                 out.display()
             )));
+        }
+        for g in &self.git_dirs {
+            if resolved.starts_with(resolve_existing(g)) {
+                return Err(Error::Refused(format!(
+                    "{}: refusing to write a site inside the git folder {}",
+                    out.display(),
+                    g.display()
+                )));
+            }
         }
         for p in &self.protected {
             let p = resolve_existing(p);
@@ -179,9 +190,11 @@ fn exchange(a: &Path, b: &Path) -> bool {
 }
 
 /// Whether a process with this id is running (or might be: when in doubt, yes).
+/// This process has left nothing yet when it asks, so a leftover under its own id
+/// is an earlier process's (a container's first process always has the same id).
 fn alive(pid: u32) -> bool {
     if pid == std::process::id() {
-        return true;
+        return false;
     }
     #[cfg(unix)]
     {

@@ -60,9 +60,12 @@ impl Worktree {
         if !real.starts_with(&self.root) {
             return Err(refused("outside the repository"));
         }
-        let dot_git = self.root.join(".git");
-        if self.git_dirs.iter().any(|g| real.starts_with(g)) || real.starts_with(&dot_git) {
-            return Err(refused("inside the git folder"));
+        // Any `.git` on the way: the repository's, or a nested clone's.
+        let in_git = real
+            .strip_prefix(&self.root)
+            .is_ok_and(|rest| rest.components().any(|c| c.as_os_str() == ".git"));
+        if in_git || self.git_dirs.iter().any(|g| real.starts_with(g)) {
+            return Err(refused("inside a git folder"));
         }
         Ok(Some(real))
     }

@@ -63,6 +63,10 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
             .flatten()
             .map(Path::to_path_buf)
             .collect(),
+        git_dirs: vec![
+            repo.git_dir().to_path_buf(),
+            repo.common_dir().to_path_buf(),
+        ],
     };
     if options.json_only {
         site::write_json_only(&options.out, &json, &guard)?;

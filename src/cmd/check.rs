@@ -44,24 +44,35 @@ pub fn template_problems(input: &input::Input, source: &Source) -> Option<Locate
         .map(|e| template_problem(&e, &input.value.templates))
 }
 
-/// A rendering error as a problem in the repository's template it names, or in the
-/// first of them when it names a built-in one (which only an override can break).
+/// A rendering error as a problem at its place in the repository's template: where
+/// tera points (`--> name:line:col`) or the message says (`line N:`) inside one of
+/// them, else at the start of the one it names, else of the first (only an override
+/// can break a built-in template).
 fn template_problem(e: &crate::render::RenderError, overrides: &[(String, String)]) -> Located {
-    let name = e.template.trim_start_matches("value/templates/");
-    let path = match overrides.iter().find(|(n, _)| n == name) {
-        Some((n, _)) => format!("value/templates/{n}"),
-        None => format!(
-            "value/templates/{}",
-            overrides.first().map_or(name, |(n, _)| n.as_str())
-        ),
-    };
-    let line = line_in(&e.message).unwrap_or(1);
-    Located {
-        path,
+    let is_override = |n: &str| overrides.iter().any(|(o, _)| o == n);
+    let message = format!("template {}: {}", e.template, e.message);
+    let at = |path: &str, line: u64, column: u64| Located {
+        path: format!("value/templates/{path}"),
         line,
-        column: 1,
-        message: format!("template {}: {}", e.template, e.message),
+        column,
+        message: message.clone(),
+    };
+    for pointer in e.message.split("--> ").skip(1) {
+        let place: String = pointer.chars().take_while(|c| !c.is_whitespace()).collect();
+        let mut parts = place.rsplitn(3, ':');
+        let (col, line, name) = (parts.next(), parts.next(), parts.next());
+        if let (Some(name), Some(Ok(line)), Some(Ok(col))) =
+            (name, line.map(str::parse), col.map(str::parse))
+            && is_override(name)
+        {
+            return at(name, line, col);
+        }
     }
+    let name = e.template.trim_start_matches("value/templates/");
+    if is_override(name) {
+        return at(name, line_in(&e.message).unwrap_or(1), 1);
+    }
+    at(overrides.first().map_or(name, |(n, _)| n.as_str()), 1, 1)
 }
 
 /// The line a message names, as `line 12:` or `:12:`.

@@ -72,13 +72,15 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
         root: root.clone(),
         site: site.clone(),
         quiet,
+        child: Arc::new(Mutex::new(None)),
     };
     build.run(&state);
     if !quiet {
         eprintln!("serving on http://127.0.0.1:{port}/ (Ctrl-C stops)");
     }
     let watcher_state = Arc::clone(&state);
-    std::thread::spawn(move || {
+    let building = Arc::clone(&build.child);
+    let watcher = std::thread::spawn(move || {
         let mut seen = snapshot(&build.root);
         while !STOP.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(400));
@@ -107,6 +109,13 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
         }
         respond(&request.path, &site, &state)
     });
+    // A build still running would write into the folder after it is gone.
+    STOP.store(true, Ordering::SeqCst);
+    if let Some(pid) = *building.lock().unwrap_or_else(|e| e.into_inner()) {
+        // SAFETY: signals the child this server started and has not yet reaped.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
+    let _ = watcher.join();
     drop(folder);
     if !quiet {
         eprintln!("stopped");
@@ -119,6 +128,8 @@ struct Build {
     root: PathBuf,
     site: PathBuf,
     quiet: bool,
+    /// The process id of the build running now, to end it when the server stops.
+    child: Arc<Mutex<Option<u32>>>,
 }
 
 impl Build {
@@ -135,7 +146,15 @@ impl Build {
             .arg("--base-url")
             .arg("/")
             .stdin(std::process::Stdio::null())
-            .output();
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|child| {
+                *self.child.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
+                let output = child.wait_with_output();
+                *self.child.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                output
+            });
         let error = match output {
             Ok(o) if o.status.success() => None,
             Ok(o) => {

@@ -873,16 +873,22 @@ pub fn markdown_html(markdown: &str) -> String {
 pub const MAX_HTML_DEPTH: usize = 256;
 
 /// The 1-based line of the body where raw HTML first nests deeper than
-/// [`MAX_HTML_DEPTH`], and that depth. Linear: a single pass counting start tags
-/// (void and self-closing ones excepted) against end tags.
+/// [`MAX_HTML_DEPTH`], and that depth. One linear pass that counts elements as an
+/// HTML parser opens and closes them: void elements and end tags of elements that
+/// are not open change nothing, a slash before `>` closes only inside `<svg>` or
+/// `<math>` (`<div/>` opens a `div`), and an end tag closes everything opened
+/// after its element.
 pub fn html_too_deep(body: &str) -> Option<(usize, usize)> {
     const VOID: [&str; 14] = [
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr", "param",
     ];
     let b = body.as_bytes();
-    let mut depth = 0usize;
+    let mut open: Vec<String> = Vec::new();
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut line = 1;
+    // Where the next `>` is, found once for many tags.
+    let mut next_gt = 0usize;
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -896,14 +902,29 @@ pub fn html_too_deep(body: &str) -> Option<(usize, usize)> {
                 }
                 if end > start && b[start].is_ascii_alphabetic() {
                     let name = body[start..end].to_ascii_lowercase();
-                    let close = memchr::memchr(b'>', &b[end..]).map_or(b.len(), |o| end + o);
-                    let self_closing = close > 0 && close < b.len() && b[close - 1] == b'/';
+                    if next_gt < end {
+                        next_gt = memchr::memchr(b'>', &b[end..]).map_or(b.len(), |o| end + o);
+                    }
+                    let self_closing = next_gt < b.len() && b[next_gt - 1] == b'/';
+                    let foreign = counts.get("svg").copied().unwrap_or(0)
+                        + counts.get("math").copied().unwrap_or(0)
+                        > 0;
                     if closing {
-                        depth = depth.saturating_sub(1);
-                    } else if !VOID.contains(&name.as_str()) && !self_closing {
-                        depth += 1;
-                        if depth > MAX_HTML_DEPTH {
-                            return Some((line, depth));
+                        if counts.get(&name).copied().unwrap_or(0) > 0 {
+                            while let Some(top) = open.pop() {
+                                if let Some(c) = counts.get_mut(&top) {
+                                    *c -= 1;
+                                }
+                                if top == name {
+                                    break;
+                                }
+                            }
+                        }
+                    } else if !VOID.contains(&name.as_str()) && !(self_closing && foreign) {
+                        *counts.entry(name.clone()).or_default() += 1;
+                        open.push(name);
+                        if open.len() > MAX_HTML_DEPTH {
+                            return Some((line, open.len()));
                         }
                     }
                 }

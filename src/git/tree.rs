@@ -11,6 +11,9 @@ use crate::history::CommitId;
 /// How many links one path may pass through.
 const MAX_LINKS: usize = 8;
 
+/// The longest link target followed (Linux's `PATH_MAX`).
+const MAX_LINK_BYTES: usize = 4096;
+
 /// What a path names in a tree (replacements applied).
 enum Found {
     Blob(git2::Oid),
@@ -98,6 +101,10 @@ impl Repository {
                 links += 1;
                 if links > MAX_LINKS {
                     return Err(outside("a chain of more than 8 links"));
+                }
+                // A link names a path; a huge one would only cost memory.
+                if self.inner.odb()?.read_header(id)?.0 > MAX_LINK_BYTES {
+                    return Err(outside("a link target over 4 KiB"));
                 }
                 let target =
                     String::from_utf8_lossy(self.inner.find_blob(id)?.content()).into_owned();

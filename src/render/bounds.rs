@@ -4,11 +4,13 @@
 //! rendering stops with an error; the other two are watched from another thread,
 //! which ends the process with exit code 1 naming the template, since a template
 //! looping without writing cannot be interrupted from inside. (`serve` builds in a
-//! child process, so the server outlives such a build.)
+//! child process, so the server outlives such a build.) A site, whose pages are as
+//! many as the value folder's files, may write [`MAX_SITE_BYTES`] in all and take
+//! [`MAX_SITE_TIME`].
 
 use std::io::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::RenderError;
@@ -17,6 +19,9 @@ use crate::memory;
 pub const MAX_PAGE_BYTES: usize = 20 * 1024 * 1024;
 pub const MAX_PAGE_HELD: isize = 64 * 1024 * 1024;
 pub const MAX_PAGE_TIME: Duration = Duration::from_secs(10);
+/// A whole site: pages are many when value files are, each within its bounds.
+pub const MAX_SITE_BYTES: usize = 1024 * 1024 * 1024;
+pub const MAX_SITE_TIME: Duration = Duration::from_secs(120);
 
 /// How often the watchdog looks.
 const TICK: Duration = Duration::from_millis(20);
@@ -30,6 +35,8 @@ struct Running {
 pub struct Watch {
     running: Mutex<Vec<Option<Running>>>,
     done: AtomicBool,
+    started: Instant,
+    written: AtomicUsize,
 }
 
 /// Runs `work` with a watchdog over the pages it renders through [`Watch::render`].
@@ -37,6 +44,8 @@ pub fn watched<R>(work: impl FnOnce(&Watch) -> R) -> R {
     let watch = Watch {
         running: Mutex::new((0..memory::SLOTS).map(|_| None).collect()),
         done: AtomicBool::new(false),
+        started: Instant::now(),
+        written: AtomicUsize::new(0),
     };
     /// Stops the watchdog however `work` ends, a panic included.
     struct Done<'a>(&'a AtomicBool);
@@ -56,6 +65,13 @@ impl Watch {
     fn guard(&self) {
         while !self.done.load(Ordering::Relaxed) {
             std::thread::sleep(TICK);
+            if self.started.elapsed() > MAX_SITE_TIME {
+                eprintln!(
+                    "error: cannot render the site: rendering took over {} s, the limit for a site",
+                    MAX_SITE_TIME.as_secs()
+                );
+                std::process::exit(1);
+            }
             let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
             for (slot, page) in running.iter().enumerate() {
                 let Some(page) = page else { continue };
@@ -90,7 +106,11 @@ impl Watch {
         template: &str,
         context: &tera::Context,
     ) -> Result<String, RenderError> {
-        let slot = rayon::current_thread_index().unwrap_or(memory::SLOTS - 1) % memory::SLOTS;
+        // One slot a rendering thread; past the slots, threads share the last one
+        // (its memory then counted for all of them, which only errs strict).
+        let slot = rayon::current_thread_index()
+            .unwrap_or(memory::SLOTS - 1)
+            .min(memory::SLOTS - 1);
         let counted = memory::Counted::start(slot);
         self.set(
             slot,
@@ -117,6 +137,13 @@ impl Watch {
             )));
         }
         result.map_err(|e| fail(super::pages::error_chain(&e)))?;
+        let total = self.written.fetch_add(out.bytes.len(), Ordering::Relaxed) + out.bytes.len();
+        if total > MAX_SITE_BYTES {
+            return Err(fail(format!(
+                "the site is over {} MiB, the limit for a site",
+                MAX_SITE_BYTES / (1024 * 1024)
+            )));
+        }
         String::from_utf8(out.bytes).map_err(|e| fail(e.to_string()))
     }
 

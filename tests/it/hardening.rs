@@ -91,7 +91,7 @@ fn a_committed_link_into_the_git_folder_is_refused_and_never_published() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("value/templates/404.html:1:1: resolves to")
-            && text(&out).contains("inside the git folder; refused"),
+            && text(&out).contains("inside a git folder; refused"),
         "{}",
         text(&out)
     );
@@ -115,11 +115,7 @@ fn a_link_through_a_linked_folder_into_the_git_folder_is_refused() {
         "{}",
         text(&out)
     );
-    assert!(
-        text(&out).contains("inside the git folder"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("inside a git folder"), "{}", text(&out));
 }
 
 #[test]
@@ -546,6 +542,54 @@ fn serve_answers_only_to_its_own_names_and_removes_its_folder() {
             let answer = get(&host).unwrap();
             assert!(answer.starts_with("HTTP/1.1 403"), "{host}: {answer}");
         }
+        // Slow clients (a byte a second, never done) hold a worker for 5 s at most:
+        // with every worker held, a request is still answered.
+        let stop_slow = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let slow: Vec<_> = (0..12)
+            .map(|_| {
+                let stop = std::sync::Arc::clone(&stop_slow);
+                std::thread::spawn(move || {
+                    use std::io::Write;
+                    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                        return;
+                    };
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        if s.write_all(b"G").is_err() {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(500));
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(500));
+        let asked = Instant::now();
+        let answer = {
+            use std::io::{Read, Write};
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            write!(
+                s,
+                "GET /index.html HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut body = String::new();
+            let _ = s.read_to_string(&mut body);
+            body
+        };
+        stop_slow.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in slow {
+            let _ = t.join();
+        }
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "slow clients starved the server: {answer:?}"
+        );
+        assert!(
+            asked.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            asked.elapsed()
+        );
         // A template that captures without bound ends its build, not the server,
         // which shows the error over the last good site.
         let bomb = "{% extends \"base.html\" %}{% block content %}{% set x %}{% for i in range(end=10000) %}{% for j in range(end=10000) %}0123456789abcdef{% endfor %}{% endfor %}{% endset %}{% endblock content %}";
@@ -720,4 +764,29 @@ fn diff_untrusted_names_a_template_that_brings_in_script() {
         "{markdown}"
     );
     assert!(markdown.contains("<script> is not allowed"), "{markdown}");
+}
+
+#[test]
+fn a_nested_clones_git_folder_and_an_output_inside_the_git_folder_are_refused() {
+    let (dir, repo) = worktree(
+        &[("vendor/lib/.git/config", SECRET)],
+        &[("value/templates/404.html", "../../vendor/lib/.git/config")],
+    );
+    let out = run(&repo, &["check", "--worktree"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("inside a git folder; refused"),
+        "{}",
+        text(&out)
+    );
+    let inside = repo.join(".git/site");
+    let out = run(&repo, &["build", "--out", inside.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("refusing to write a site inside the git folder"),
+        "{}",
+        text(&out)
+    );
+    assert!(!inside.exists());
+    drop(dir);
 }

@@ -337,6 +337,27 @@ fn hardening_two() -> Vec<Case> {
             "value/case-studies/bomb.md:6:1: HTML nested",
         ),
         case(
+            "case study opening 300 with a slash",
+            "value/case-studies/slash.md",
+            &study("<div/>".repeat(300)),
+            1,
+            "HTML nested 257 elements deep",
+        ),
+        case(
+            "case study closing what is not open",
+            "value/case-studies/stray.md",
+            &study("<div></x>".repeat(300)),
+            1,
+            "HTML nested 257 elements deep",
+        ),
+        case(
+            "case study with 500,000 unclosed tags",
+            "value/case-studies/lt.md",
+            &study("<a".repeat(500_000)),
+            1,
+            "HTML nested 257 elements deep",
+        ),
+        case(
             "case study nested 200 deep is fine",
             "value/case-studies/ok.md",
             &study(format!("{}x{}", "<div>".repeat(200), "</div>".repeat(200))),

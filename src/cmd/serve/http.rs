@@ -13,7 +13,8 @@ use std::time::Duration;
 pub const WORKERS: usize = 8;
 /// Connections accepted but not yet served; past this, new ones are closed at once.
 const QUEUE: usize = 64;
-/// How long a client may take to send its request, or to take the answer.
+/// How long a client may take to send its whole request, or to take each part of
+/// the answer.
 const PATIENCE: Duration = Duration::from_secs(5);
 /// The longest request head read.
 const MAX_HEAD: u64 = 16 * 1024;
@@ -84,11 +85,40 @@ pub fn serve(
     });
 }
 
+/// Reads from a connection until a deadline for the whole request, however slowly
+/// its bytes come.
+struct Deadline<'a> {
+    stream: &'a TcpStream,
+    until: std::time::Instant,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self
+            .until
+            .saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the request took too long",
+            ));
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        let mut stream = self.stream;
+        stream.read(buf)
+    }
+}
+
 fn handle(stream: TcpStream, answer: &impl Fn(Request) -> Response) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(PATIENCE))?;
     stream.set_write_timeout(Some(PATIENCE))?;
-    let mut reader = BufReader::new((&stream).take(MAX_HEAD));
+    let mut reader = BufReader::new(
+        Deadline {
+            stream: &stream,
+            until: std::time::Instant::now() + PATIENCE,
+        }
+        .take(MAX_HEAD),
+    );
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut parts = line.split_whitespace();
@@ -122,7 +152,7 @@ fn handle(stream: TcpStream, answer: &impl Fn(Request) -> Response) -> std::io::
     };
     write!(
         writer,
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
         response.status,
         response.kind,
         response.body.len()
