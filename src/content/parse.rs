@@ -920,7 +920,7 @@ pub fn html_too_deep(body: &str) -> Option<(usize, usize)> {
                                 }
                             }
                         }
-                    } else if !VOID.contains(&name.as_str()) && !(self_closing && foreign) {
+                    } else if !(VOID.contains(&name.as_str()) || self_closing && foreign) {
                         *counts.entry(name.clone()).or_default() += 1;
                         open.push(name);
                         if open.len() > MAX_HTML_DEPTH {

@@ -170,12 +170,12 @@ impl Inspect {
 
     fn appended(&self, parent: &Handle, child: &html5ever::tree_builder::NodeOrText<Handle>) {
         use html5ever::tree_builder::NodeOrText;
-        if &*parent.name.local == "head" && parent.name.ns == html5ever::ns!(html) {
-            if let NodeOrText::AppendNode(child) = child
-                && !self.head_seen.replace(true)
-            {
-                *self.head_first.borrow_mut() = Some(child.clone());
-            }
+        if &*parent.name.local == "head"
+            && parent.name.ns == html5ever::ns!(html)
+            && let NodeOrText::AppendNode(child) = child
+            && !self.head_seen.replace(true)
+        {
+            *self.head_first.borrow_mut() = Some(child.clone());
         }
     }
 }
