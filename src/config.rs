@@ -23,6 +23,17 @@ pub struct ConfigFile {
     pub money: Option<MoneyFile>,
     pub views: ViewsFile,
     pub components: Vec<ComponentFile>,
+    pub story: StoryFile,
+}
+
+/// When the story calls a change a rise or a fall.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoryFile {
+    /// The smallest relative change, as a fraction (0.1 for 10%).
+    pub min_change: Option<Spanned<f64>>,
+    /// The fewest data points in each quarter.
+    pub min_points: Option<Spanned<usize>>,
 }
 
 /// A part of a monorepo with its own folder and its own release tags.
@@ -114,6 +125,8 @@ pub struct Settings {
     pub theme: Option<String>,
     pub cname: Option<String>,
     pub components: Vec<Component>,
+    /// The story's significance rules.
+    pub story: crate::story::Rules,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +161,7 @@ impl Default for Settings {
             theme: None,
             cname: None,
             components: Vec::new(),
+            story: crate::story::Rules::default(),
         }
     }
 }
@@ -293,6 +307,32 @@ impl ConfigFile {
             });
         }
         let bands = self.dora.resolve(path)?;
+        let mut story = crate::story::Rules::default();
+        if let Some(c) = &self.story.min_change {
+            if !(c.value.is_finite() && (0.0..=10.0).contains(&c.value)) {
+                return Err(Located {
+                    path: path.to_string(),
+                    line: c.referenced.line().max(1),
+                    column: c.referenced.column().max(1),
+                    message: format!(
+                        "`story.min_change` is a fraction between 0 and 10 (0.1 for 10%), not {}",
+                        c.value
+                    ),
+                });
+            }
+            story.min_change = c.value;
+        }
+        if let Some(n) = &self.story.min_points {
+            if n.value == 0 {
+                return Err(Located {
+                    path: path.to_string(),
+                    line: n.referenced.line().max(1),
+                    column: n.referenced.column().max(1),
+                    message: "`story.min_points` is at least 1".to_string(),
+                });
+            }
+            story.min_points = n.value;
+        }
         Ok(Settings {
             bands,
             title: self.title,
@@ -307,6 +347,7 @@ impl ConfigFile {
             theme: self.theme,
             cname: self.cname,
             components,
+            story,
         })
     }
 }
@@ -481,5 +522,30 @@ mod tests {
         assert_eq!(normalize_base_url("repo"), "/repo/");
         assert_eq!(normalize_base_url("/repo/pr-4"), "/repo/pr-4/");
         assert_eq!(normalize_base_url("https://acme.github.io/repo/"), "/repo/");
+    }
+
+    #[test]
+    fn story_rules_are_read_and_checked_with_their_place() {
+        let s = parse("c.yaml", "story:\n  min_change: 0.25\n  min_points: 3\n")
+            .unwrap()
+            .resolve("c.yaml", None)
+            .unwrap();
+        assert_eq!(s.story.min_change, 0.25);
+        assert_eq!(s.story.min_points, 3);
+        let e = parse("c.yaml", "story:\n  min_points: 0\n")
+            .unwrap()
+            .resolve("c.yaml", None)
+            .unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "`story.min_points` is at least 1")
+        );
+        let e = parse("c.yaml", "story:\n  min_change: -1\n")
+            .unwrap()
+            .resolve("c.yaml", None)
+            .unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        let e = parse("c.yaml", "story:\n  min_chnage: 0.2\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3), "{e}");
     }
 }

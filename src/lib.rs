@@ -26,4 +26,5 @@ pub mod report;
 pub mod site;
 pub mod source;
 pub mod stats;
+pub mod story;
 pub mod time;

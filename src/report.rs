@@ -28,6 +28,8 @@ pub struct Data {
     pub recoveries: Vec<crate::metrics::Recovery>,
     pub stream_metrics: Vec<crate::metrics::streams::StreamMetrics>,
     pub narrative: crate::metrics::narrative::Narrative,
+    /// What the pages say, sentence by sentence, with the numbers each rests on.
+    pub story: crate::story::Story,
     pub initiative_metrics: Vec<crate::metrics::work::InitiativeMetrics>,
     pub goal_values: Vec<crate::metrics::work::GoalValue>,
     pub team_metrics: Vec<crate::metrics::work::TeamMetrics>,
@@ -109,6 +111,7 @@ pub struct Source<'a> {
     pub value: &'a content::ValueFolder,
     pub changes: Option<&'a Changes>,
     pub metrics: crate::metrics::Metrics,
+    pub story: crate::story::Story,
     pub scope: Option<Scope>,
     pub warnings: Vec<String>,
 }
@@ -124,6 +127,7 @@ pub fn data(source: Source<'_>) -> Data {
         value,
         changes,
         metrics,
+        story,
         scope,
         warnings,
     } = source;
@@ -179,6 +183,7 @@ pub fn data(source: Source<'_>) -> Data {
         recoveries: metrics.recoveries,
         stream_metrics: metrics.streams,
         narrative: metrics.narrative,
+        story,
         initiative_metrics: metrics.initiatives,
         goal_values: metrics.goal_values,
         team_metrics: metrics.teams,

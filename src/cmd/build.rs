@@ -138,6 +138,25 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
         input.changes.as_ref(),
         &input.settings,
     );
+    let releases: Vec<crate::story::ReleaseAt<'_>> = input
+        .correlation
+        .releases
+        .iter()
+        .map(|r| crate::story::ReleaseAt {
+            tag: &r.tag,
+            time: r.time,
+        })
+        .collect();
+    let story = crate::story::tell(
+        metrics
+            .periods
+            .get("quarter")
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
+        &releases,
+        metrics.as_of,
+        input.settings.story,
+    );
     report::data(report::Source {
         title: settings
             .title
@@ -151,6 +170,7 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
         value: &input.value.folder,
         changes: input.changes.as_ref(),
         metrics,
+        story,
         scope: input.scope.clone(),
         // Only what the data says; warnings about this machine (a damaged cache)
         // would make data.json differ between identical builds.

@@ -133,6 +133,8 @@ pub struct Metrics {
     pub recoveries: Vec<Recovery>,
     pub streams: Vec<streams::StreamMetrics>,
     pub narrative: narrative::Narrative,
+    /// The last commit or release: what "ended" and "so far" are relative to.
+    pub as_of: i64,
     pub initiatives: Vec<work::InitiativeMetrics>,
     pub goal_values: Vec<work::GoalValue>,
     pub teams: Vec<work::TeamMetrics>,
@@ -299,6 +301,7 @@ pub fn compute(
         recoveries,
         streams,
         narrative,
+        as_of: last.unwrap_or(0),
         initiatives,
         goal_values,
         teams,

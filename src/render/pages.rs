@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::charts::{self, Point};
-use super::{bounds, escape, human_duration, markdown, policy, sentence};
+use super::{bounds, escape, human_duration, markdown, policy};
 use crate::history::History;
 use crate::metrics::PeriodMetrics;
 use crate::releases::Correlation;
@@ -119,16 +119,16 @@ fn keys(p: &PeriodMetrics) -> Value {
     let b = p.bands.as_ref();
     json!([
         {"name": "Deployment frequency", "value": format!("{:.1} / week", p.deployments as f64 / weeks),
-         "detail": format!("{} releases on {} days", p.deployments, p.deploy_days),
+         "detail": format!("{} on {} day{}", crate::story::metric::DEPLOYMENTS.unit.format(p.deployments as f64), p.deploy_days, if p.deploy_days == 1 { "" } else { "s" }),
          "band": level(b.and_then(|b| b.deployment_frequency.as_ref()))},
         {"name": "Lead time for changes", "value": dur(p.lead_time.map(|l| l.median_seconds)),
-         "detail": p.lead_time.map_or("no commits shipped".to_string(), |l| format!("median of {} commits; p90 {}", l.count, human_duration(l.p90_seconds))),
+         "detail": p.lead_time.map_or("no commits shipped".to_string(), |l| format!("median of {}; p90 {}", crate::story::metric::LEAD_TIME.points.format(l.count as f64), human_duration(l.p90_seconds))),
          "band": level(b.map(|b| &b.lead_time))},
         {"name": "Change failure rate", "value": pct(p.change_failure_rate),
          "detail": format!("{} of {} releases failed", p.failed_deployments, p.deployments),
          "band": level(b.map(|b| &b.change_failure_rate))},
         {"name": "Recovery time", "value": dur(p.recovery_time.map(|r| r.median_seconds)),
-         "detail": p.recovery_time.map_or("no recovered failures".to_string(), |r| format!("median of {} recoveries", r.count)),
+         "detail": p.recovery_time.map_or("no recovered failures".to_string(), |r| format!("median of {}", crate::story::metric::RECOVERY_TIME.points.format(r.count as f64))),
          "band": level(b.map(|b| &b.recovery_time))},
     ])
 }
@@ -174,29 +174,48 @@ impl Site<'_> {
             .unwrap_or(&[])
     }
 
+    /// The quarter the executive page and the pack tell, as the story chose it.
     fn latest(&self) -> Option<&PeriodMetrics> {
-        let latest = self.data.narrative.latest.as_ref()?;
-        self.quarters().iter().find(|q| &q.period == latest)
+        let told = self.data.story.told.as_ref()?;
+        self.quarters().iter().find(|q| &q.period == told)
     }
 
+    /// A quarter's sentences (the story's headline for the quarter it tells, else
+    /// the quarter's summary) with its changes, and its incidents.
     fn story(&self, period: &str) -> Value {
-        let Some(story) = self
+        let story = &self.data.story;
+        let Some(quarter) = story.quarters.iter().find(|q| q.period == period) else {
+            return json!({"sentences": [], "incidents": []});
+        };
+        let opening = if story.told.as_deref() == Some(period) {
+            &story.headline
+        } else {
+            &quarter.summary
+        };
+        let view = |s: &crate::story::Sentence| json!({"text": s.text, "direction": s.tone, "refs": s.refs});
+        let lead: Vec<Value> = opening.iter().map(view).collect();
+        let changes: Vec<Value> = quarter.changes.iter().map(view).collect();
+        let sentences: Vec<Value> = lead.iter().chain(&changes).cloned().collect();
+        let previous = story
+            .quarters
+            .iter()
+            .position(|q| q.period == period)
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| story.quarters[i].period.clone());
+        let incidents = self
             .data
             .narrative
             .quarters
             .iter()
-            .find(|q| q.period == period)
-        else {
-            return json!({"sentences": [], "incidents": []});
-        };
+            .find(|q| q.period == period);
         json!({
-            "sentences": story.facts.iter().map(|f| json!({"text": sentence(f), "direction": f.direction})).collect::<Vec<_>>(),
-            "incidents": story.incidents.iter().map(|i| json!({
+            "sentences": sentences, "lead": lead, "changes": changes, "previous": previous,
+            "incidents": incidents.map_or(Vec::new(), |story| story.incidents.iter().map(|i| json!({
                 "id": i.id, "title": i.title, "severity": i.severity,
                 "cost": i.cost.map(|c| (self.money)(c)), "lessons": i.lessons,
                 "duration": i.duration_seconds.map(human_duration),
-            })).collect::<Vec<_>>(),
-            "cost": (self.money)(story.incident_cost),
+            })).collect::<Vec<_>>()),
+            "cost": (self.money)(incidents.map_or(0.0, |q| q.incident_cost)),
         })
     }
 
@@ -406,6 +425,12 @@ pub fn site(
         "index.html",
         json!({
             "latest": latest.map(|q| q.period.clone()),
+            "latest_label": latest.map(|q| {
+                let running = data.story.quarters.iter().any(|s| {
+                    s.period == q.period && s.state == crate::story::State::SoFar
+                });
+                if running { format!("{} (so far)", q.period) } else { q.period.clone() }
+            }),
             "latest_slug": latest.map(|q| quarter_slug(&q.period)),
             "keys": latest.map(keys),
             "story": latest.map(|q| s.story(&q.period)),

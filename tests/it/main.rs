@@ -13,5 +13,6 @@ mod odd_repos;
 mod output;
 mod publish;
 mod site;
+mod story;
 mod support;
 mod value_folder;

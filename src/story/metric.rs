@@ -1,0 +1,133 @@
+//! One name and one formatter per metric: a [`Metric`] knows its id (the same in
+//! data.json, goals, evidence and CSV), its label, its unit and which direction is
+//! better, and every number of a unit is written by [`Unit::format`], so a page, the
+//! pack and a sentence can never disagree.
+
+use serde::Serialize;
+
+/// What a number measures, and so how it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Seconds: `45 minutes`, `10.0 hours`, `4.0 days`.
+    Duration,
+    /// A fraction: `1.5%`.
+    Share,
+    /// Things counted, with their noun: `1 release`, `66 releases`.
+    Count {
+        one: &'static str,
+        many: &'static str,
+    },
+    /// Per week: `5.0 / week`.
+    PerWeek,
+}
+
+impl Unit {
+    pub fn format(self, value: f64) -> String {
+        match self {
+            Unit::Duration => duration(value.round() as i64),
+            Unit::Share => format!("{:.1}%", value * 100.0),
+            Unit::Count { one, many } => {
+                let n = value.round() as i64;
+                format!("{n} {}", if n == 1 { one } else { many })
+            }
+            Unit::PerWeek => format!("{value:.1} / week"),
+        }
+    }
+}
+
+/// `3.2 days`, `5.0 hours`, `12 minutes`, `1 minute`.
+pub fn duration(seconds: i64) -> String {
+    let s = seconds as f64;
+    if seconds >= 2 * 86_400 {
+        format!("{:.1} days", s / 86_400.0)
+    } else if seconds >= 2 * 3_600 {
+        format!("{:.1} hours", s / 3_600.0)
+    } else {
+        let minutes = seconds / 60;
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    }
+}
+
+/// Which way is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Metric {
+    pub id: &'static str,
+    /// As a sentence starts with it.
+    pub label: &'static str,
+    pub unit: Unit,
+    pub better: Better,
+    /// What its data points are, for "too few to compare": releases, commits, ...
+    pub points: Unit,
+}
+
+const RELEASES: Unit = Unit::Count {
+    one: "release",
+    many: "releases",
+};
+
+pub const DEPLOYMENTS: Metric = Metric {
+    id: "deployments",
+    label: "Releases",
+    unit: RELEASES,
+    better: Better::Higher,
+    points: RELEASES,
+};
+
+pub const LEAD_TIME: Metric = Metric {
+    id: "lead_time",
+    label: "Median lead time",
+    unit: Unit::Duration,
+    better: Better::Lower,
+    points: Unit::Count {
+        one: "commit",
+        many: "commits",
+    },
+};
+
+pub const CHANGE_FAILURE_RATE: Metric = Metric {
+    id: "change_failure_rate",
+    label: "The change failure rate",
+    unit: Unit::Share,
+    better: Better::Lower,
+    points: RELEASES,
+};
+
+pub const RECOVERY_TIME: Metric = Metric {
+    id: "recovery_time",
+    label: "Median recovery time",
+    unit: Unit::Duration,
+    better: Better::Lower,
+    points: Unit::Count {
+        one: "recovery",
+        many: "recoveries",
+    },
+};
+
+/// The four keys, in the order a story tells them.
+pub const KEYS: [Metric; 4] = [DEPLOYMENTS, LEAD_TIME, CHANGE_FAILURE_RATE, RECOVERY_TIME];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_unit_is_written_one_way_with_its_plural() {
+        assert_eq!(DEPLOYMENTS.unit.format(1.0), "1 release");
+        assert_eq!(DEPLOYMENTS.unit.format(66.0), "66 releases");
+        assert_eq!(RECOVERY_TIME.points.format(1.0), "1 recovery");
+        assert_eq!(Unit::Share.format(0.015), "1.5%");
+        assert_eq!(Unit::PerWeek.format(5.04), "5.0 / week");
+        assert_eq!(Unit::Duration.format(60.0), "1 minute");
+        assert_eq!(Unit::Duration.format(1_800.0), "30 minutes");
+        assert_eq!(Unit::Duration.format(36_000.0), "10.0 hours");
+        assert_eq!(Unit::Duration.format(4.0 * 86_400.0), "4.0 days");
+    }
+}

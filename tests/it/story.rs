@@ -1,0 +1,217 @@
+//! The story's rules on small hand-built histories, where the right sentence is
+//! worked out by hand: what counts as a rise or a fall, what is too few to compare,
+//! which quarter the executive page tells.
+
+use crate::support::*;
+
+/// 2024-03-15, 2024-04-01, 2024-07-01, 2024-10-01 (00:00 UTC).
+const MAR_15: i64 = 1_710_460_800;
+const APR_1: i64 = 1_711_929_600;
+const JUL_1: i64 = 1_719_792_000;
+const OCT_1: i64 = 1_727_740_800;
+
+/// A history from March 15, 2024 with `n` releases in each listed quarter (two
+/// commits each, the second tagged, five days apart), and one last commit on
+/// October 5, so that 2024-Q3 has ended and 2024-Q4 runs.
+fn history(quarters: &[(i64, usize)]) -> serde_json::Value {
+    let mut repo = TestRepo::new();
+    let mut head = repo.commit(&[], "feat: start", MAR_15);
+    for (q, &(start, n)) in quarters.iter().enumerate() {
+        for k in 0..n {
+            let t = start + (k as i64 * 5 + 1) * DAY;
+            let work = repo.commit(&[head], &format!("feat: work {q}.{k}"), t);
+            head = repo.commit(&[work], &format!("fix: ship {q}.{k}"), t + DAY);
+            repo.tag(&format!("v1.{q}.{k}"), head);
+        }
+    }
+    let last = repo.commit(&[head], "chore: later", OCT_1 + 4 * DAY);
+    repo.main_at(last);
+    let (out, data) = repo.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    data.unwrap()
+}
+
+fn quarter<'a>(data: &'a serde_json::Value, period: &str) -> &'a serde_json::Value {
+    data["story"]["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["period"] == period)
+        .unwrap_or_else(|| panic!("no story for {period}"))
+}
+
+/// The sentence about `label` among a quarter's changes.
+fn change<'a>(data: &'a serde_json::Value, period: &str, label: &str) -> &'a serde_json::Value {
+    quarter(data, period)["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["text"].as_str().unwrap().starts_with(label))
+        .unwrap_or_else(|| panic!("no change about {label} in {period}"))
+}
+
+#[test]
+fn equal_counts_in_quarters_of_different_length_held_steady() {
+    // 91 days and 92 days: 6 releases each is no fall, whatever the weekly rate.
+    let data = history(&[(APR_1, 6), (JUL_1, 6)]);
+    let s = change(&data, "2024-Q3", "Releases");
+    assert_eq!(
+        s["text"],
+        "Releases held steady: 6 in 2024-Q2, 6 in 2024-Q3."
+    );
+    assert_eq!(s["tone"], "steady");
+    assert_eq!(data["story"]["told"], "2024-Q3");
+}
+
+#[test]
+fn fewer_points_than_the_rule_are_too_few_to_compare() {
+    let data = history(&[(APR_1, 3), (JUL_1, 8)]);
+    let s = change(&data, "2024-Q3", "Releases");
+    assert_eq!(
+        s["text"],
+        "Releases: too few to compare (3 releases in 2024-Q2, 8 releases in 2024-Q3)."
+    );
+    assert_eq!(s["tone"], "too_few");
+    // 6 commits shipped in 2024-Q2 (two a release), 16 in 2024-Q3: lead time is
+    // compared, on commits; no incident means no recovery to compare.
+    let r = change(&data, "2024-Q3", "Median recovery time");
+    assert_eq!(
+        r["text"],
+        "Median recovery time: too few to compare (0 recoveries in 2024-Q2, 0 recoveries in 2024-Q3)."
+    );
+    assert!(change(&data, "2024-Q3", "Median lead time")["tone"] != "too_few");
+}
+
+#[test]
+fn a_change_the_data_carries_is_a_rise_or_a_fall_with_its_tone() {
+    let data = history(&[(APR_1, 5), (JUL_1, 10)]);
+    let s = change(&data, "2024-Q3", "Releases");
+    assert_eq!(
+        s["text"],
+        "Releases rose from 5 in 2024-Q2 to 10 in 2024-Q3 (+100%)."
+    );
+    assert_eq!(s["tone"], "better");
+    // Every sentence names the numbers it rests on, and they resolve.
+    for r in s["refs"].as_array().unwrap() {
+        assert!(data.pointer(r.as_str().unwrap()).is_some(), "{r}");
+    }
+    assert_eq!(
+        data.pointer(s["refs"][1].as_str().unwrap()).unwrap(),
+        &serde_json::json!(10)
+    );
+}
+
+#[test]
+fn a_running_or_partly_observed_quarter_is_never_compared() {
+    let data = history(&[(APR_1, 6), (JUL_1, 6)]);
+    assert_eq!(quarter(&data, "2024-Q4")["state"], "so_far");
+    let s = change(&data, "2024-Q4", "Releases");
+    assert_eq!(
+        s["text"],
+        "Releases: not compared, since 2024-Q4 is still running."
+    );
+    assert_eq!(s["tone"], "neutral");
+    // The history starts on March 15: 2024-Q1 was only partly observed.
+    assert_eq!(quarter(&data, "2024-Q1")["state"], "partial");
+    let s = change(&data, "2024-Q2", "Releases");
+    assert_eq!(
+        s["text"],
+        "Releases: not compared, since 2024-Q1 was only partly observed."
+    );
+    assert!(
+        quarter(&data, "2024-Q4")["summary"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-Q4 so far: ")
+    );
+}
+
+#[test]
+fn a_latest_quarter_without_a_release_tells_the_last_one_that_had_one() {
+    // Releases in 2024-Q2 only; 2024-Q3 has ended with none.
+    let data = history(&[(APR_1, 6)]);
+    let story = &data["story"];
+    assert_eq!(story["told"], "2024-Q2");
+    // The last release, v1.0.5: its commit is 26 + 1 days after April 1: April 28.
+    assert_eq!(
+        story["headline"][0]["text"],
+        "2024-Q3 had no release; the last was v1.0.5 on 2024-04-28, so this is the story of the four quarters to 2024-Q2."
+    );
+    assert_eq!(
+        story["headline"][1]["text"],
+        "From 2024-Q1 to 2024-Q2: 6 releases, 0 of them failed."
+    );
+    assert!(
+        story["headline"][2]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-Q2: 6 releases; median lead time ")
+    );
+}
+
+#[test]
+fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let r = repo.to_str().unwrap();
+    let site = valuestory(&["build", "--repo", r, "--out", "site"], dir.path());
+    assert!(site.status.success(), "{}", stderr(&site));
+    let pack = valuestory(
+        &[
+            "pack",
+            "--repo",
+            r,
+            "--quarter",
+            "2026-Q3",
+            "--out",
+            "pack.html",
+        ],
+        dir.path(),
+    );
+    assert!(pack.status.success(), "{}", stderr(&pack));
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("site/data.json")).unwrap()).unwrap();
+    let story = &data["story"];
+    assert_eq!(story["told"], "2026-Q3");
+    let index = std::fs::read_to_string(dir.path().join("site/index.html")).unwrap();
+    let pack = std::fs::read_to_string(dir.path().join("pack.html")).unwrap();
+    let headline: Vec<&str> = story["headline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert!(headline.len() >= 4, "{headline:?}");
+    assert!(
+        headline.iter().any(|s| s.contains("in 2025-Q3 to")),
+        "{headline:?}"
+    );
+    // Both open with the headline, in order.
+    for page in [&index, &pack] {
+        let mut from = 0;
+        for s in &headline {
+            let at = page[from..]
+                .find(&valuestory::render::escape(s))
+                .unwrap_or_else(|| panic!("missing or out of order: {s}"));
+            from += at;
+        }
+    }
+    // No sentence calls a change below the rule a rise or a fall.
+    for q in story["quarters"].as_array().unwrap() {
+        for s in q["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(q["changes"].as_array().unwrap())
+        {
+            let text = s["text"].as_str().unwrap();
+            let moved = text.contains(" rose from ") || text.contains(" fell from ");
+            let coloured = s["tone"] == "better" || s["tone"] == "worse";
+            assert_eq!(moved, coloured, "{text}");
+            for r in s["refs"].as_array().unwrap() {
+                assert!(data.pointer(r.as_str().unwrap()).is_some(), "{text}: {r}");
+            }
+        }
+    }
+}
