@@ -174,6 +174,19 @@ impl Site<'_> {
             .unwrap_or(&[])
     }
 
+    /// The day the history starts: what all-time figures are "since".
+    fn since(&self) -> String {
+        self.quarters()
+            .first()
+            .map_or(String::new(), |q| crate::time::rfc3339(q.observed.0)[..10].to_string())
+    }
+
+    /// The day of the built revision's last commit or release: what today's
+    /// figures are "as of".
+    fn as_of(&self) -> String {
+        self.data.story.as_of.get(..10).unwrap_or_default().to_string()
+    }
+
     /// The quarter the executive page and the pack tell, as the story chose it.
     fn latest(&self) -> Option<&PeriodMetrics> {
         let told = self.data.story.told.as_ref()?;
@@ -436,12 +449,17 @@ pub fn site(
             "story": latest.map(|q| s.story(&q.period)),
             "trends": s.trends(),
             "goals": goals,
+            // Every figure names its period: the quarter told, "since" the history's
+            // start for all-time figures, "as of" the built revision for today's.
             "cost": {
-                "failure": money(data.cost.incident_cost),
+                "failure": latest.map(|q| money(q.incident_cost)),
+                "failure_since": money(data.cost.incident_cost),
                 "delay": money(data.cost.cost_of_delay),
                 "defect_share": pct(data.cost.defect_share),
                 "debt_share": pct(data.cost.debt_share),
             },
+            "since": s.since(),
+            "as_of": s.as_of(),
             "case_studies": case_list.iter().filter(|c| c["featured"] == true).cloned().collect::<Vec<_>>(),
             "releases": data.releases.len(),
             "unreleased": data.unreleased.commit_count,
@@ -865,6 +883,7 @@ pub fn pack(
             "story": s.story(quarter), "goals": goals, "streams": streams, "incidents": incidents,
             "case_studies": studies, "methodology": methodology,
             "cost": {"failure": money(q.incident_cost), "total_delay": money(data.cost.cost_of_delay)},
+            "as_of": s.as_of(),
         }),
     );
     let html = bounds::watched(|watch| watch.render(&tera, "pack.html", &context))?;
