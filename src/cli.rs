@@ -165,6 +165,9 @@ pub struct CheckArgs {
     /// How to print the problems.
     #[arg(long, value_enum, default_value = "human")]
     pub format: cmd::check::Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Args, Debug)]
@@ -221,17 +224,22 @@ fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
             if !cli.quiet && args.format == cmd::check::Format::Human {
                 let files: std::collections::BTreeSet<&str> =
                     checked.problems.iter().map(|p| p.path.as_str()).collect();
+                let warnings = match checked.warnings.len() {
+                    0 => String::new(),
+                    1 => ", 1 warning".to_string(),
+                    n => format!(", {n} warnings"),
+                };
                 match checked.problems.len() {
-                    0 => eprintln!("no problems found"),
+                    0 => eprintln!("no problems found{warnings}"),
                     n => eprintln!(
-                        "{n} problem{} in {} file{}",
+                        "{n} problem{} in {} file{}{warnings}",
                         if n == 1 { "" } else { "s" },
                         files.len(),
                         if files.len() == 1 { "" } else { "s" }
                     ),
                 }
             }
-            if checked.problems.is_empty() {
+            if checked.problems.is_empty() && (!args.strict || checked.warnings.is_empty()) {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)

@@ -57,6 +57,7 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
 
     let repo = &input.repo;
     let mut input_warnings = input.warnings.clone();
+    input_warnings.extend(input.cautions.iter().map(|c| c.to_string()));
     let guard = Guard {
         protected: [repo.workdir(), Some(repo.git_dir())]
             .into_iter()

@@ -15,10 +15,20 @@ pub enum Format {
     Github,
 }
 
-/// The problems found, sorted, and the text of the files they are in.
+/// The problems found (errors: a build refuses them) and the warnings (a build goes
+/// on, leaving something out), each sorted, and the text of the files they are in.
 pub struct Checked {
     pub problems: Vec<Located>,
+    pub warnings: Vec<Located>,
     pub sources: BTreeMap<String, String>,
+}
+
+/// How much a problem matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
 }
 
 pub fn run(source: &Source) -> Result<Checked> {
@@ -27,6 +37,7 @@ pub fn run(source: &Source) -> Result<Checked> {
     problems.extend(template_problems(&input, source));
     Ok(Checked {
         problems,
+        warnings: input.cautions.clone(),
         sources: input.value.sources,
     })
 }
@@ -86,21 +97,39 @@ fn line_in(message: &str) -> Option<u64> {
 }
 
 impl Checked {
+    /// Errors, then warnings, each with its severity.
+    fn all(&self) -> impl Iterator<Item = (Severity, &Located)> {
+        let errors = self.problems.iter().map(|p| (Severity::Error, p));
+        errors.chain(self.warnings.iter().map(|p| (Severity::Warning, p)))
+    }
+
     pub fn render(&self, format: Format) -> String {
         match format {
             Format::Human => self.human(),
             Format::Json => {
-                let mut s =
-                    serde_json::to_string_pretty(&self.problems).unwrap_or_else(|_| "[]".into());
+                #[derive(serde::Serialize)]
+                struct Item<'a> {
+                    #[serde(flatten)]
+                    at: &'a Located,
+                    severity: Severity,
+                }
+                let items: Vec<Item<'_>> = self
+                    .all()
+                    .map(|(severity, at)| Item { at, severity })
+                    .collect();
+                let mut s = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into());
                 s.push('\n');
                 s
             }
             Format::Github => self
-                .problems
-                .iter()
-                .map(|p| {
+                .all()
+                .map(|(severity, p)| {
                     format!(
-                        "::error file={},line={},col={}::{}\n",
+                        "::{} file={},line={},col={}::{}\n",
+                        match severity {
+                            Severity::Error => "error",
+                            Severity::Warning => "warning",
+                        },
                         escape_property(&p.path),
                         p.line,
                         p.column,
@@ -111,11 +140,23 @@ impl Checked {
         }
     }
 
-    /// `path:line:col: message`, then the line with a caret under the column.
+    /// `path:line:col: message` (`warning: message` for warnings), then the line
+    /// with a caret under the column.
     fn human(&self) -> String {
         let mut out = String::new();
-        for p in &self.problems {
-            let _ = writeln!(out, "{p}");
+        for (severity, p) in self.all() {
+            match severity {
+                Severity::Error => {
+                    let _ = writeln!(out, "{p}");
+                }
+                Severity::Warning => {
+                    let _ = writeln!(
+                        out,
+                        "{}:{}:{}: warning: {}",
+                        p.path, p.line, p.column, p.message
+                    );
+                }
+            }
             let Some(line) = self
                 .sources
                 .get(&p.path)

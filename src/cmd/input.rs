@@ -77,6 +77,9 @@ pub struct Input {
     pub warnings: Vec<String>,
     /// Every problem in the configuration and the value folder, sorted.
     pub problems: Vec<Located>,
+    /// What the value folder asks for that cannot be shown, left out with a
+    /// warning: `check` reports them, `--strict` fails on them.
+    pub cautions: Vec<Located>,
 }
 
 /// A mailmap larger than this is refused (the largest public ones are a few
@@ -243,6 +246,8 @@ pub fn read(source: &Source) -> Result<Input> {
     ));
     problems.append(&mut value.problems);
     content::sort_problems(&mut problems);
+    let mut cautions = content::evidence_warnings(&value.folder);
+    content::sort_problems(&mut cautions);
     if !value.folder.streams.is_empty() {
         content::map_history(
             &repo,
@@ -264,6 +269,7 @@ pub fn read(source: &Source) -> Result<Input> {
         diff_stats,
         warnings,
         problems,
+        cautions,
     })
 }
 

@@ -228,3 +228,47 @@ pub fn sort_problems(problems: &mut Vec<Located>) {
     });
     problems.dedup();
 }
+
+/// The evidence metrics kept per team, value stream and initiative; the others
+/// exist for the whole repository only.
+pub const SCOPED_EVIDENCE: [&str; 3] = ["lead_time", "deployment_frequency", "change_failure_rate"];
+
+/// Whether an evidence row can be computed: any metric for the repository, the
+/// scoped ones for a team, stream or initiative.
+pub fn evidence_computable(e: &EvidenceQuery) -> bool {
+    let stream = e.scope.value.starts_with("stream:");
+    match e.metric {
+        // Flow efficiency belongs to a value stream's map.
+        "flow_efficiency" => stream,
+        m => e.scope.value == "repository" || SCOPED_EVIDENCE.contains(&m),
+    }
+}
+
+/// A warning for each case-study evidence row that cannot be computed, which the
+/// site leaves out.
+pub fn evidence_warnings(folder: &ValueFolder) -> Vec<Located> {
+    folder
+        .case_studies
+        .iter()
+        .flat_map(|c| {
+            c.evidence.iter().filter(|e| !evidence_computable(e)).map(|e| Located {
+                path: c.path.clone(),
+                line: e.scope.at.line,
+                column: e.scope.at.column,
+                message: if e.metric == "flow_efficiency" {
+                    format!(
+                        "evidence `flow_efficiency` for `{}` cannot be computed: it belongs to a value stream (`scope: stream:<id>`); the row is left out",
+                        e.scope.value
+                    )
+                } else {
+                    format!(
+                        "evidence `{}` for `{}` cannot be computed: per team, stream and initiative only {} are kept; the row is left out",
+                        e.metric,
+                        e.scope.value,
+                        SCOPED_EVIDENCE.map(|m| format!("`{m}`")).join(", ")
+                    )
+                },
+            })
+        })
+        .collect()
+}

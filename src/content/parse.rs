@@ -734,6 +734,18 @@ pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
             ),
         );
     }
+    // Places inside the front matter, counted from the file's first line.
+    let in_file = |at: At| At {
+        line: at.line + first_line - 1,
+        column: at.column,
+    };
+    let initiative = initiative.map(|i| Spot {
+        at: in_file(i.at),
+        value: i.value,
+    });
+    for e in &mut evidence {
+        e.scope.at = in_file(e.scope.at);
+    }
     let items = match (title, date, summary) {
         (Some(title), Some(date), Some(summary)) => vec![CaseStudy {
             slug: slug.to_string(),

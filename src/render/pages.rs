@@ -176,15 +176,20 @@ impl Site<'_> {
 
     /// The day the history starts: what all-time figures are "since".
     fn since(&self) -> String {
-        self.quarters()
-            .first()
-            .map_or(String::new(), |q| crate::time::rfc3339(q.observed.0)[..10].to_string())
+        self.quarters().first().map_or(String::new(), |q| {
+            crate::time::rfc3339(q.observed.0)[..10].to_string()
+        })
     }
 
     /// The day of the built revision's last commit or release: what today's
     /// figures are "as of".
     fn as_of(&self) -> String {
-        self.data.story.as_of.get(..10).unwrap_or_default().to_string()
+        self.data
+            .story
+            .as_of
+            .get(..10)
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The quarter the executive page and the pack tell, as the story chose it.
@@ -599,9 +604,11 @@ pub fn site(
         json!({"case_studies": case_list}),
     ));
     for c in &data.case_studies {
+        // A row that cannot be computed is left out; `check` warns of it.
         let evidence: Vec<Value> = c
             .evidence
             .iter()
+            .filter(|e| crate::content::evidence_computable(e))
             .map(|e| {
                 let find = |q: &crate::content::units::Quarter| quarters.iter().find(|p| p.period == q.to_string());
                 let value = |p: Option<&PeriodMetrics>| -> String {
@@ -618,7 +625,16 @@ pub fn site(
                 };
                 let scoped = e.scope.value == "repository";
                 let part = data.scopes.iter().find(|s| s.scope == e.scope.value);
+                let stream_efficiency = |q: &crate::content::units::Quarter| -> Option<String> {
+                    let id = e.scope.value.strip_prefix("stream:")?;
+                    let m = data.stream_metrics.iter().find(|m| m.id == id)?;
+                    let at = m.over_time.iter().find(|v| v.quarter == q.to_string())?;
+                    Some(pct(at.metrics.flow_efficiency))
+                };
                 let part_value = |q: &crate::content::units::Quarter| -> String {
+                    if e.metric == "flow_efficiency" {
+                        return stream_efficiency(q).unwrap_or_else(|| "no data".into());
+                    }
                     let Some(k) = part.and_then(|s| s.quarters.iter().find(|k| k.period == q.to_string())) else {
                         return "no data".into();
                     };
@@ -626,7 +642,7 @@ pub fn site(
                         "lead_time" => dur(k.lead_time.map(|l| l.median_seconds)),
                         "deployment_frequency" => format!("{} releases", k.deployments),
                         "change_failure_rate" => pct(k.change_failure_rate),
-                        _ => "repository numbers only, so far".into(),
+                        _ => "no data".into(),
                     }
                 };
                 json!({

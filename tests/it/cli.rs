@@ -89,7 +89,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "a8e5de4ef4ee061e99fa8c7edf1278fdad50ff15";
+const SAMPLE_HEAD: &str = "04ba8c07982f81bdd5f6323e094c351d39d24580";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {

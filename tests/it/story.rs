@@ -201,11 +201,20 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
     // history's first day, "as of" the built revision's last day.
     let as_of = &story["as_of"].as_str().unwrap()[..10];
     let since = &data["periods"]["quarter"][0]["start"].as_str().unwrap()[..4];
-    assert!(index.contains("<p class=\"big\">USD 400</p><p>in 2026-Q3</p>"), "{index}");
-    assert!(index.contains(&format!("USD 80,400 since {since}")), "{index}");
+    assert!(
+        index.contains("<p class=\"big\">USD 400</p><p>in 2026-Q3</p>"),
+        "{index}"
+    );
+    assert!(
+        index.contains(&format!("USD 80,400 since {since}")),
+        "{index}"
+    );
     assert!(index.contains(&format!("<p>as of {as_of}</p>")), "{index}");
     assert!(index.contains(&format!("not yet released as of {as_of}")));
-    assert!(pack.contains("The cost of failure in 2026-Q3: USD 400."), "{pack}");
+    assert!(
+        pack.contains("The cost of failure in 2026-Q3: USD 400."),
+        "{pack}"
+    );
     assert!(pack.contains(&format!("work as of {as_of}: USD")), "{pack}");
     // No sentence calls a change below the rule a rise or a fall.
     for q in story["quarters"].as_array().unwrap() {

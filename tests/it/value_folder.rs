@@ -322,3 +322,68 @@ fn a_goals_file_that_does_not_parse_is_one_problem_not_a_cascade() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0]["path"], "value/goals.yaml");
 }
+
+#[test]
+fn evidence_that_cannot_be_computed_is_a_warning_strict_fails_and_the_row_is_left_out() {
+    let repo = TestRepo::new();
+    let study = "---\ntitle: T\ndate: 2023-11-20\nsummary: S\nevidence:\n  - { metric: rework_rate, scope: team:web, before: 2023-Q3, after: 2023-Q4 }\n  - { metric: lead_time, scope: repository, before: 2023-Q3, after: 2023-Q4 }\n---\nBody.\n";
+    let teams = "- id: web\n  name: Web\n";
+    let c = repo.commit_files(
+        &[],
+        &[
+            ("value/case-studies/t.md", study.as_bytes()),
+            ("value/teams.yaml", teams.as_bytes()),
+        ],
+        "feat: x",
+        T0,
+    );
+    repo.tag("v1.0.0", c);
+    let r = repo.path();
+    let r = r.to_str().unwrap();
+    let dir = repo.root.path();
+    let human = valuestory(&["check", "--repo", r], dir);
+    assert_eq!(human.status.code(), Some(0), "{}", stderr(&human));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.starts_with("value/case-studies/t.md:6:35: warning: evidence `rework_rate` for `team:web` cannot be computed"),
+        "{text}"
+    );
+    assert!(stderr(&human).contains("no problems found, 1 warning"));
+    let strict = valuestory(&["check", "--strict", "--repo", r], dir);
+    assert_eq!(strict.status.code(), Some(1));
+    let json = valuestory(&["check", "--format", "json", "--repo", r], dir);
+    let items: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(items[0]["severity"], "warning");
+    assert_eq!(items[0]["line"], 6);
+    let github = valuestory(&["check", "--format", "github", "--repo", r], dir);
+    assert!(
+        String::from_utf8_lossy(&github.stdout)
+            .starts_with("::warning file=value/case-studies/t.md,line=6,col=35::evidence")
+    );
+    // The site leaves the row out, and the build says why.
+    let site = dir.join("site");
+    let built = repo.build_site(&site);
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert!(stderr(&built).contains("warning: value/case-studies/t.md:6:35:"));
+    let page = std::fs::read_to_string(site.join("case-studies/t.html")).unwrap();
+    assert!(!page.contains("rework"), "{page}");
+    assert!(page.contains("lead time"), "{page}");
+}
+
+#[test]
+fn the_sample_has_no_evidence_row_left_out() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let out = valuestory(
+        &["check", "--strict", "--repo", repo.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+}
