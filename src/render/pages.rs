@@ -133,6 +133,51 @@ fn keys(p: &PeriodMetrics) -> Value {
     ])
 }
 
+/// The four keys with each tile leading to the list behind it: the quarter's
+/// releases (failed ones marked), its lead-time distribution, the incidents.
+/// `root` is the way from the page to the site's root.
+fn linked_keys(p: &PeriodMetrics, root: &str) -> Value {
+    let mut keys = keys(p);
+    let quarter = format!("{root}quarters/{}.html", quarter_slug(&p.period));
+    let targets = [
+        format!("{quarter}#releases"),
+        format!("{quarter}#lead-time"),
+        format!("{quarter}#releases"),
+        format!("{root}incidents.html"),
+    ];
+    if let Some(list) = keys.as_array_mut() {
+        for (k, href) in list.iter_mut().zip(targets) {
+            k["href"] = json!(href);
+        }
+    }
+    keys
+}
+
+/// Commits by lead time, in buckets, for a bar chart and its table.
+fn lead_time_buckets(lead_times: impl Iterator<Item = i64>) -> Vec<Point> {
+    let edges = [
+        (3_600, "< 1 hour"),
+        (86_400, "< 1 day"),
+        (604_800, "< 1 week"),
+        (2_592_000, "< 30 days"),
+        (i64::MAX, "30 days +"),
+    ];
+    let mut counts = [0usize; 5];
+    for l in lead_times {
+        let i = edges.iter().position(|(e, _)| l < *e).unwrap_or(4);
+        counts[i] += 1;
+    }
+    edges
+        .iter()
+        .zip(counts)
+        .map(|((_, name), n)| Point {
+            label: name.to_string(),
+            value: Some(n as f64),
+            title: format!("{name}: {n} commit{}", if n == 1 { "" } else { "s" }),
+        })
+        .collect()
+}
+
 /// Quarter-by-quarter sparkline of one key, with its table fallback rows.
 fn trend(
     quarters: &[PeriodMetrics],
@@ -200,7 +245,8 @@ impl Site<'_> {
 
     /// A quarter's sentences (the story's headline for the quarter it tells, else
     /// the quarter's summary) with its changes, and its incidents.
-    fn story(&self, period: &str) -> Value {
+    /// `root` leads from the page to the site's root; `None` (the pack) links nothing.
+    fn story(&self, period: &str, root: Option<&str>) -> Value {
         let story = &self.data.story;
         let Some(quarter) = story.quarters.iter().find(|q| q.period == period) else {
             return json!({"sentences": [], "incidents": []});
@@ -230,6 +276,7 @@ impl Site<'_> {
             "sentences": sentences, "lead": lead, "changes": changes, "previous": previous,
             "incidents": incidents.map_or(Vec::new(), |story| story.incidents.iter().map(|i| json!({
                 "id": i.id, "title": i.title, "severity": i.severity,
+                "href": root.map(|r| format!("{r}incidents.html#{}", i.id)),
                 "cost": i.cost.map(|c| (self.money)(c)), "lessons": i.lessons,
                 "duration": i.duration_seconds.map(human_duration),
             })).collect::<Vec<_>>()),
@@ -307,28 +354,7 @@ impl Site<'_> {
                     .map(|list| json!({"kind": k, "commits": list}))
             })
             .collect();
-        // Lead-time distribution in buckets.
-        let edges = [
-            (3_600, "< 1 hour"),
-            (86_400, "< 1 day"),
-            (604_800, "< 1 week"),
-            (2_592_000, "< 30 days"),
-            (i64::MAX, "30 days +"),
-        ];
-        let mut counts = [0usize; 5];
-        for &l in &rel.lead_times {
-            let i = edges.iter().position(|(e, _)| l < *e).unwrap_or(4);
-            counts[i] += 1;
-        }
-        let points: Vec<Point> = edges
-            .iter()
-            .zip(counts)
-            .map(|((_, name), n)| Point {
-                label: name.to_string(),
-                value: Some(n as f64),
-                title: format!("{name}: {n} commits"),
-            })
-            .collect();
+        let points = lead_time_buckets(rel.lead_times.iter().copied());
         let evidence = |list: &[crate::releases::Evidence]| -> Vec<String> {
             list.iter()
                 .map(|e| match e {
@@ -450,8 +476,8 @@ pub fn site(
                 if running { format!("{} (so far)", q.period) } else { q.period.clone() }
             }),
             "latest_slug": latest.map(|q| quarter_slug(&q.period)),
-            "keys": latest.map(keys),
-            "story": latest.map(|q| s.story(&q.period)),
+            "keys": latest.map(|q| linked_keys(q, "")),
+            "story": latest.map(|q| s.story(&q.period, Some(""))),
             "trends": s.trends(),
             "goals": goals,
             // Every figure names its period: the quarter told, "since" the history's
@@ -485,13 +511,36 @@ pub fn site(
                 title: format!("{}: {} releases", w.period, w.deployments),
             })
             .collect();
+        // The releases the quarter's numbers count, and their commits' lead times.
+        let released: Vec<usize> = correlation
+            .releases
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.time >= q.span.0 && r.time < q.span.1)
+            .map(|(i, _)| i)
+            .collect();
+        let distribution = lead_time_buckets(
+            released
+                .iter()
+                .flat_map(|&r| correlation.releases[r].lead_times.iter().copied()),
+        );
         pages.push((
             format!("quarters/{}.html", quarter_slug(&q.period)),
             "quarter.html",
             json!({
-                "period": q.period, "keys": keys(q), "previous": prev.map(|p| json!({"period": p.period, "slug": quarter_slug(&p.period), "keys": keys(p)})),
+                "period": q.period, "keys": linked_keys(q, "../"), "previous": prev.map(|p| json!({"period": p.period, "slug": quarter_slug(&p.period), "keys": linked_keys(p, "../")})),
+                "releases": released.iter().map(|&r| {
+                    let v = &data.releases[r];
+                    json!({"tag": v.tag, "slug": v.slug, "date": v.time.get(..10).unwrap_or_default(),
+                           "failed": v.failed, "hotfix": v.kind == crate::releases::ReleaseKind::Hotfix, "commits": v.commit_count})
+                }).collect::<Vec<_>>(),
+                "failed_releases": released.iter().filter(|&&r| data.releases[r].failed).map(|&r| json!({"tag": data.releases[r].tag, "slug": data.releases[r].slug})).collect::<Vec<_>>(),
+                "incidents": data.incidents.iter().filter(|inc| inc.started.0 >= q.span.0 && inc.started.0 < q.span.1)
+                    .map(|inc| json!({"id": inc.id.value, "title": inc.title, "severity": inc.severity})).collect::<Vec<_>>(),
+                "distribution": charts::bars(&distribution, "Lead time distribution"),
+                "distribution_rows": distribution.iter().map(|p| json!({"label": p.label, "value": p.value})).collect::<Vec<_>>(),
                 "next": quarters.get(i + 1).map(|p| json!({"period": p.period, "slug": quarter_slug(&p.period)})),
-                "story": s.story(&q.period),
+                "story": s.story(&q.period, Some("../")),
                 "weekly": charts::bars(&weeks, "Releases per week"),
                 "weekly_rows": weeks.iter().map(|p| json!({"label": p.label, "value": p.value})).collect::<Vec<_>>(),
                 "flow": [q.flow_velocity.feature, q.flow_velocity.defect, q.flow_velocity.debt, q.flow_velocity.risk, q.flow_velocity.other],
@@ -896,7 +945,7 @@ pub fn pack(
             "quarter": quarter, "keys": keys(q),
             "previous": compare("Previous quarter", i.checked_sub(1).map(|j| &quarters[j])),
             "year_before": compare("A year before", year_before),
-            "story": s.story(quarter), "goals": goals, "streams": streams, "incidents": incidents,
+            "story": s.story(quarter, None), "goals": goals, "streams": streams, "incidents": incidents,
             "case_studies": studies, "methodology": methodology,
             "cost": {"failure": money(q.incident_cost), "total_delay": money(data.cost.cost_of_delay)},
             "as_of": s.as_of(),

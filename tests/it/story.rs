@@ -216,6 +216,51 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
         "{pack}"
     );
     assert!(pack.contains(&format!("work as of {as_of}: USD")), "{pack}");
+    // The evidence is one click away: tiles lead to the quarter's releases, an
+    // incident to its entry; the quarter page lists every release it counts, and
+    // names the failed ones.
+    assert!(
+        index.contains("<a href=\"quarters/2026-q3.html#releases\">1 of 66 releases failed</a>"),
+        "{index}"
+    );
+    assert!(
+        index.contains("<a href=\"incidents.html#INC-11\">INC-11</a>"),
+        "{index}"
+    );
+    let quarter = std::fs::read_to_string(dir.path().join("site/quarters/2026-q3.html")).unwrap();
+    let q3 = data["periods"]["quarter"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["period"] == "2026-Q3")
+        .unwrap();
+    assert_eq!(
+        quarter.matches("<tr><td><a href=\"../releases/").count() as u64,
+        q3["deployments"].as_u64().unwrap()
+    );
+    let failed: Vec<&str> = data["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["failed"] == true
+                && r["time"].as_str().unwrap().starts_with("2026-0")
+                && ["07", "08", "09"].contains(&&r["time"].as_str().unwrap()[5..7])
+        })
+        .map(|r| r["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed.len() as u64,
+        q3["failed_deployments"].as_u64().unwrap()
+    );
+    for tag in failed {
+        assert!(
+            quarter.contains(&format!(
+                "<p id=\"failed\">Failed: <a href=\"../releases/{tag}.html\">{tag}</a>"
+            )),
+            "{tag}"
+        );
+    }
     // No sentence calls a change below the rule a rise or a fall.
     for q in story["quarters"].as_array().unwrap() {
         for s in q["summary"]
