@@ -37,6 +37,8 @@ pub struct Data {
     /// The keys per quarter of each team, stream and initiative.
     pub scopes: Vec<crate::metrics::scopes::ScopedQuarters>,
     pub goals: Vec<content::Goal>,
+    /// Business measures and their values (`value/measures/`), by date.
+    pub measures: Vec<content::Measure>,
     pub teams: Vec<content::Team>,
     pub streams: Vec<content::Stream>,
     pub initiatives: Vec<content::Initiative>,
@@ -190,6 +192,7 @@ pub fn data(source: Source<'_>) -> Data {
         cost: metrics.cost,
         scopes: metrics.scopes,
         goals: value.goals.clone(),
+        measures: value.measures.clone(),
         teams: value.teams.clone(),
         streams: value.streams.clone(),
         initiatives: value.initiatives.clone(),

@@ -155,8 +155,10 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
             .map(Vec::as_slice)
             .unwrap_or(&[]),
         &releases,
+        &input.value.folder,
         metrics.as_of,
         input.settings.story,
+        input.settings.currency.as_deref(),
     );
     report::data(report::Source {
         title: settings

@@ -145,6 +145,17 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
         unreadable.goals = parsed.items.is_empty() && !parsed.problems.is_empty();
         loaded.take(parsed, &mut folder.goals);
     }
+    for (path, stem) in files_in(
+        &mut loaded,
+        files,
+        &format!("{root}/measures"),
+        &["yaml", "yml"],
+    )? {
+        if let Some(text) = loaded.text(files, &path)? {
+            let parsed = parse::measure(&path, &stem, &text);
+            loaded.take(parsed, &mut folder.measures);
+        }
+    }
     let path = format!("{root}/teams.yaml");
     if let Some(text) = loaded.text(files, &path)? {
         let parsed = parse::teams(&path, &text);
@@ -216,6 +227,7 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
         .case_studies
         .sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.slug.cmp(&b.slug)));
     let mut problems = check_refs(&folder, &unreadable);
+    problems.extend(target_problems(&folder));
     loaded.problems.append(&mut problems);
     loaded.folder = folder;
     Ok(loaded)
@@ -271,4 +283,47 @@ pub fn evidence_warnings(folder: &ValueFolder) -> Vec<Located> {
             })
         })
         .collect()
+}
+
+/// The delivery metrics a goal's target may name, with how their values are
+/// written: the same ids as everywhere else (data.json, evidence, CSV).
+pub fn delivery_unit(metric: &str) -> Option<MeasureUnit> {
+    match metric {
+        "lead_time" | "recovery_time" => Some(MeasureUnit::Duration),
+        "change_failure_rate" => Some(MeasureUnit::Percent),
+        "deployments" => Some(MeasureUnit::Number),
+        _ => None,
+    }
+}
+
+/// How a target's values are read: a delivery metric's unit, or its measure's.
+pub fn target_unit(folder: &ValueFolder, metric: &str) -> Option<MeasureUnit> {
+    delivery_unit(metric).or_else(|| {
+        folder
+            .measures
+            .iter()
+            .find(|m| m.id == metric)
+            .map(|m| m.unit)
+    })
+}
+
+/// A measured target whose value does not read in its metric's unit.
+fn target_problems(folder: &ValueFolder) -> Vec<Located> {
+    let mut out = Vec::new();
+    for g in &folder.goals {
+        for t in &g.targets {
+            let Some(unit) = target_unit(folder, &t.metric) else {
+                continue;
+            };
+            if let Err(message) = unit.parse_value(&t.target) {
+                out.push(Located {
+                    path: g.path.clone(),
+                    line: t.target_at.line,
+                    column: t.target_at.column,
+                    message: format!("target of `{}`: {message}", t.metric),
+                });
+            }
+        }
+    }
+    out
 }

@@ -23,6 +23,8 @@ impl<T: Serialize> Serialize for Spot<T> {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ValueFolder {
     pub goals: Vec<Goal>,
+    /// Business measures the team records (`value/measures/<id>.yaml`).
+    pub measures: Vec<Measure>,
     pub teams: Vec<Team>,
     pub streams: Vec<Stream>,
     pub initiatives: Vec<Initiative>,
@@ -41,13 +43,68 @@ pub struct Goal {
     pub path: String,
 }
 
-/// A business measure the goal moves: free text values, as the business states them.
+/// What a goal aims at. When `metric` names a delivery metric (`lead_time`,
+/// `deployments`, `change_failure_rate`, `recovery_time`) or a recorded measure, its
+/// progress is measured; otherwise the values are free text, as the business states
+/// them.
 #[derive(Clone, Debug, Serialize)]
 pub struct Target {
     pub metric: String,
     pub baseline: Option<String>,
+    /// From when progress counts (default: the first value).
+    pub baseline_date: Option<Date>,
     pub target: String,
     pub by: Option<Date>,
+    /// Where `metric` and `target` are written, for problems.
+    #[serde(skip)]
+    pub metric_at: At,
+    #[serde(skip)]
+    pub target_at: At,
+}
+
+/// How a measure's values are written and read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureUnit {
+    /// `3.1%`, kept as a fraction.
+    Percent,
+    /// `$61.50`, in currency units.
+    Money,
+    /// A plain number.
+    Number,
+    /// `4h`, `2d`, in seconds.
+    Duration,
+}
+
+impl MeasureUnit {
+    pub fn parse_value(self, text: &str) -> Result<f64, String> {
+        match self {
+            MeasureUnit::Percent => Percent::parse(text).map(|p| p.0),
+            MeasureUnit::Money => Money::parse(text).map(|m| m.units()),
+            MeasureUnit::Duration => Duration::parse(text).map(|d| d.0 as f64),
+            MeasureUnit::Number => {
+                let t = text.trim().replace([',', '_'], "");
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| format!("invalid number `{}`", text.trim()))
+            }
+        }
+    }
+}
+
+/// A business measure recorded over time: revenue, conversion, satisfaction.
+#[derive(Clone, Debug, Serialize)]
+pub struct Measure {
+    pub id: String,
+    pub name: String,
+    pub unit: MeasureUnit,
+    /// Whether higher values are better.
+    pub higher_is_better: bool,
+    /// By date, oldest first.
+    pub values: Vec<(Date, f64)>,
+    #[serde(skip)]
+    pub path: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -164,8 +164,11 @@ pub fn goals(path: &str, text: &str) -> Parsed<Goal> {
             let Some(mut tf) = Fields::of(t, "a target", &mut problems) else {
                 continue;
             };
+            let metric_at = tf.get("metric").map_or(tf.at, |n| n.at);
+            let target_at = tf.get("target").map_or(tf.at, |n| n.at);
             let metric = tf.required_text("metric", &mut problems);
             let baseline = tf.text("baseline", &mut problems);
+            let baseline_date = tf.parsed("baseline_date", &mut problems, Date::parse);
             let target = tf.required_text("target", &mut problems);
             let by = tf.parsed("by", &mut problems, Date::parse);
             tf.finish(&mut problems);
@@ -173,8 +176,11 @@ pub fn goals(path: &str, text: &str) -> Parsed<Goal> {
                 targets.push(Target {
                     metric,
                     baseline,
+                    baseline_date,
                     target,
                     by,
+                    metric_at,
+                    target_at,
                 });
             }
         }
@@ -298,6 +304,99 @@ fn stages(nodes: Vec<&Node>, problems: &mut Problems<'_>) -> Vec<Stage> {
 }
 
 /// `id` is the file name without `.yaml`.
+/// `value/measures/<id>.yaml`: a business measure and its recorded values.
+pub fn measure(path: &str, id: &str, text: &str) -> Parsed<Measure> {
+    let (root, mut problems) = match named_document(path, id, text) {
+        Ok(found) => found,
+        Err(parsed) => return parsed,
+    };
+    let Some(mut f) = Fields::of(&root, "a measure", &mut problems) else {
+        return Parsed {
+            items: Vec::new(),
+            problems: problems.list,
+        };
+    };
+    let name = f
+        .text("name", &mut problems)
+        .unwrap_or_else(|| id.to_string());
+    let unit = match f.choice(
+        "unit",
+        &["percent", "money", "number", "duration"],
+        &mut problems,
+    ) {
+        Some("percent") => Some(MeasureUnit::Percent),
+        Some("money") => Some(MeasureUnit::Money),
+        Some("number") => Some(MeasureUnit::Number),
+        Some("duration") => Some(MeasureUnit::Duration),
+        _ => None,
+    };
+    if f.get("unit").is_none() {
+        problems.add(
+            f.at,
+            "a measure needs `unit`: percent, money, number or duration",
+        );
+    }
+    let direction = f.choice("direction", &["higher", "lower"], &mut problems);
+    if f.get("direction").is_none() {
+        problems.add(
+            f.at,
+            "a measure needs `direction`: `higher` or `lower`, whichever is better",
+        );
+    }
+    let mut values: Vec<(Date, f64)> = Vec::new();
+    for node in f.list("values", &mut problems) {
+        let Some(mut v) = Fields::of(node, "a value (`{date, value}`)", &mut problems) else {
+            continue;
+        };
+        let date = v.required_parsed("date", &mut problems, Date::parse);
+        let value = match (unit, v.require("value", &mut problems)) {
+            (Some(unit), Some(n)) => parse_node_with(n, &mut problems, |t| unit.parse_value(t)),
+            _ => None,
+        };
+        v.finish(&mut problems);
+        if let (Some(date), Some(value)) = (date, value) {
+            if values.iter().any(|(d, _)| *d == date) {
+                problems.add(node.at, format!("a second value for {date}"));
+                continue;
+            }
+            values.push((date, value));
+        }
+    }
+    f.finish(&mut problems);
+    values.sort_by_key(|v| v.0);
+    let items = match (unit, direction) {
+        (Some(unit), Some(direction)) => vec![Measure {
+            id: id.to_string(),
+            name,
+            unit,
+            higher_is_better: direction == "higher",
+            values,
+            path: path.to_string(),
+        }],
+        _ => Vec::new(),
+    };
+    Parsed {
+        items,
+        problems: problems.list,
+    }
+}
+
+/// A node's text parsed, or a problem at the node.
+fn parse_node_with<T>(
+    node: &Node,
+    problems: &mut Problems<'_>,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<T> {
+    let text = yaml::text(node, problems)?;
+    match parse(&text) {
+        Ok(v) => Some(v),
+        Err(message) => {
+            problems.add(node.at, message);
+            None
+        }
+    }
+}
+
 pub fn stream(path: &str, id: &str, text: &str) -> Parsed<Stream> {
     let (root, mut problems) = match named_document(path, id, text) {
         Ok(found) => found,

@@ -153,6 +153,16 @@ fn linked_keys(p: &PeriodMetrics, root: &str) -> Value {
     keys
 }
 
+/// A goal's targets with their measured status, as the story worded them.
+fn goal_progress(data: &Data, goal: &str) -> Value {
+    data.story
+        .goals
+        .iter()
+        .filter(|p| p.goal == goal)
+        .map(|p| json!({"text": p.text, "status": p.status, "status_words": p.status.words(), "refs": p.refs}))
+        .collect()
+}
+
 /// Commits by lead time, in buckets, for a bar chart and its table.
 fn lead_time_buckets(lead_times: impl Iterator<Item = i64>) -> Vec<Point> {
     let edges = [
@@ -455,6 +465,7 @@ pub fn site(
                 "id": g.id.value, "title": g.title, "description": g.description, "owner": g.owner,
                 "value": money(value),
                 "targets": g.targets.iter().map(|t| json!({"metric": t.metric.replace('_', " "), "baseline": t.baseline, "target": t.target, "by": t.by.map(|d| d.to_string())})).collect::<Vec<_>>(),
+                "progress": goal_progress(data, &g.id.value),
                 "initiatives": data.initiatives.iter().filter(|i| i.goal.value == g.id.value).map(|i| json!({"id": i.id, "title": i.title, "status": status(i.status)})).collect::<Vec<_>>(),
             })
         })
@@ -917,7 +928,7 @@ pub fn pack(
     let goals: Vec<Value> = data
         .goals
         .iter()
-        .map(|g| json!({"title": g.title,
+        .map(|g| json!({"title": g.title, "progress": goal_progress(data, &g.id.value),
             "value": money(data.goal_values.iter().find(|v| v.goal == g.id.value).map_or(0.0, |v| v.annual_value)),
             "initiatives": data.initiatives.iter().filter(|x| x.goal.value == g.id.value).map(|x| {
                 let m = data.initiative_metrics.iter().find(|m| m.id == x.id);

@@ -5,6 +5,7 @@
 //! sentences go into data.json with the JSON pointers of the numbers they rest on;
 //! templates show them and compose none.
 
+pub mod goals;
 pub mod metric;
 
 use serde::Serialize;
@@ -43,6 +44,8 @@ pub struct Story {
     pub headline: Vec<Sentence>,
     /// Each quarter's own story, in the order of `periods.quarter`.
     pub quarters: Vec<QuarterStory>,
+    /// Each goal target's progress and status.
+    pub goals: Vec<goals::Progress>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -145,7 +148,7 @@ fn observe(metric: &Metric, q: &PeriodMetrics, index: usize, as_of: i64) -> Obse
     }
 }
 
-fn state(q: &PeriodMetrics, as_of: i64) -> State {
+pub(crate) fn state(q: &PeriodMetrics, as_of: i64) -> State {
     if q.span.1 > as_of + 1 {
         State::SoFar
     } else if q.observed.0 > q.span.0 {
@@ -317,8 +320,10 @@ fn date(seconds: i64) -> String {
 pub fn tell(
     quarters: &[PeriodMetrics],
     releases: &[ReleaseAt<'_>],
+    folder: &crate::content::ValueFolder,
     as_of: i64,
     rules: Rules,
+    currency: Option<&str>,
 ) -> Story {
     let mut stories = Vec::new();
     for (i, q) in quarters.iter().enumerate() {
@@ -401,5 +406,6 @@ pub fn tell(
         told,
         headline,
         quarters: stories,
+        goals: goals::progress(folder, quarters, as_of, currency),
     }
 }

@@ -89,7 +89,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "04ba8c07982f81bdd5f6323e094c351d39d24580";
+const SAMPLE_HEAD: &str = "3124261ee62aaeffea037971c9a33627aa05103b";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {

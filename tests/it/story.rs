@@ -279,3 +279,100 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
         }
     }
 }
+
+#[test]
+fn the_demos_goals_are_measured_with_at_least_three_statuses_one_from_a_recorded_measure() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let (out, data) = {
+        let o = dir.path().join("out");
+        let r = valuestory(
+            &[
+                "build",
+                "--json-only",
+                "--repo",
+                repo.to_str().unwrap(),
+                "--out",
+                o.to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        (r, std::fs::read(o.join("data.json")).ok())
+    };
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data: serde_json::Value = serde_json::from_slice(&data.unwrap()).unwrap();
+    let goals = data["story"]["goals"].as_array().unwrap();
+    let status = |metric: &str| {
+        goals.iter().find(|g| g["metric"] == metric).unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Conversion climbs 0.06 points a month from 2.40% (Dec 2025) to 3.14% (Oct
+    // 2026): the line reaches 3.29% by Dec 31 (target 3.2%).
+    assert_eq!(status("conversion_rate"), "on_track");
+    // $61.77 to $62.47 in ten months cannot reach $68 by Dec 31.
+    assert_eq!(status("average_order_value"), "at_risk");
+    // 99.3% at best, and June 30 has passed.
+    assert_eq!(status("payment_success_rate"), "missed");
+    // 2026-Q2's median lead time (10.8 hours) is under a day, by June 30.
+    assert_eq!(status("lead_time"), "met");
+    let g = goals.iter().find(|g| g["metric"] == "lead_time").unwrap();
+    assert!(
+        g["text"].as_str().unwrap().ends_with("met on 2026-06-30."),
+        "{g}"
+    );
+    for g in goals {
+        for r in g["refs"].as_array().unwrap() {
+            assert!(
+                data.pointer(r.as_str().unwrap())
+                    .is_some_and(|v| v.is_number()),
+                "{g}: {r}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_measure_with_a_bad_value_or_no_unit_is_located() {
+    let repo = TestRepo::new();
+    let measure = "name: NPS\nunit: percent\ndirection: higher\nvalues:\n  - { date: 2024-01-31, value: lots }\n";
+    let no_unit = "direction: up\nvalues: []\n";
+    let goals =
+        "- id: g\n  title: G\n  targets:\n    - { metric: nps, target: soon, by: 2024-12-31 }\n";
+    let c = repo.commit_files(
+        &[],
+        &[
+            ("value/measures/nps.yaml", measure.as_bytes()),
+            ("value/measures/other.yaml", no_unit.as_bytes()),
+            ("value/goals.yaml", goals.as_bytes()),
+        ],
+        "feat: x",
+        T0,
+    );
+    repo.tag("v1.0.0", c);
+    let out = valuestory(
+        &["check", "--repo", repo.path().to_str().unwrap()],
+        repo.root.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("value/measures/nps.yaml:5:32: invalid percentage"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value/measures/other.yaml:1:1: a measure needs `unit`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value/measures/other.yaml:1:12: unknown `direction`")
+            || text.contains("value/measures/other.yaml:1:12:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value/goals.yaml:4:30: target of `nps`: invalid percentage"),
+        "{text}"
+    );
+}

@@ -37,10 +37,10 @@ const SEEDED: &str = r#"value/goals.yaml:3:3: unknown field `titel` in a goal (d
   |
 3 |   titel: Grow online revenue
   |   ^
-value/goals.yaml:14:75: invalid date `2026-13-01`: expected a real day written YYYY-MM-DD, such as 2025-03-01
+value/goals.yaml:14:58: invalid date `2026-13-01`: expected a real day written YYYY-MM-DD, such as 2025-03-01
    |
-14 |     - { metric: payment_success_rate, baseline: 97.1%, target: 99.5%, by: 2026-13-01 }
-   |                                                                           ^
+14 |     - { metric: payment_success_rate, target: 99.5%, by: 2026-13-01 }
+   |                                                          ^
 value/incidents.yaml:65:14: `caused_by: v9.9.9` names no release tag and no commit in the history (did you mean `v1.9.0`?)
    |
 65 |   caused_by: v9.9.9
