@@ -159,6 +159,7 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
         metrics.as_of,
         input.settings.story,
         input.settings.currency.as_deref(),
+        &metrics.streams,
     );
     report::data(report::Source {
         title: settings

@@ -502,6 +502,7 @@ pub fn site(
             },
             "since": s.since(),
             "as_of": s.as_of(),
+            "next": data.story.next,
             "case_studies": case_list.iter().filter(|c| c["featured"] == true).cloned().collect::<Vec<_>>(),
             "releases": data.releases.len(),
             "unreleased": data.unreleased.commit_count,
@@ -805,24 +806,9 @@ pub fn site(
     Ok(files)
 }
 
-/// 120000 -> "120,000"; fractions keep two decimals.
+/// 120000 -> "120,000"; fractions keep two decimals: the one money formatter.
 fn group(v: f64) -> String {
-    let whole = v.trunc() as i64;
-    let digits = whole.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    let sign = if v < 0.0 { "-" } else { "" };
-    let frac = (v.fract().abs() * 100.0).round() as i64;
-    if frac == 0 {
-        format!("{sign}{out}")
-    } else {
-        format!("{sign}{out}.{frac:02}")
-    }
+    crate::story::metric::money(v, None)
 }
 
 fn status(s: crate::content::Status) -> &'static str {
@@ -960,6 +946,8 @@ pub fn pack(
             "case_studies": studies, "methodology": methodology,
             "cost": {"failure": money(q.incident_cost), "total_delay": money(data.cost.cost_of_delay)},
             "as_of": s.as_of(),
+            // What's next belongs to the review of the quarter the story tells.
+            "next": (data.story.told.as_deref() == Some(quarter)).then_some(&data.story.next),
         }),
     );
     let html = bounds::watched(|watch| watch.render(&tera, "pack.html", &context))?;

@@ -47,6 +47,10 @@ pub struct Progress {
     pub text: String,
     /// JSON pointers into data.json of the values it rests on.
     pub refs: Vec<String>,
+    /// The day the target is due, when it has one.
+    pub by: Option<String>,
+    #[serde(skip)]
+    pub by_day: Option<i64>,
 }
 
 /// A value on a day, and where data.json holds it.
@@ -76,10 +80,7 @@ fn writer(metric: &str, unit: MeasureUnit, currency: Option<&str>) -> impl Fn(f6
         MeasureUnit::Duration => metric::duration(v.round() as i64),
         MeasureUnit::Number if deployments => metric::DEPLOYMENTS.unit.format(v),
         MeasureUnit::Number => trim(v),
-        MeasureUnit::Money => match &currency {
-            Some(c) => format!("{c} {}", trim(v)),
-            None => trim(v),
-        },
+        MeasureUnit::Money => metric::money(v, currency.as_deref()),
     }
 }
 
@@ -207,6 +208,8 @@ pub fn progress(
                             t.by.map(|b| format!(" by {b}")).unwrap_or_default()
                         ),
                         refs: Vec::new(),
+                        by: t.by.map(|b| b.to_string()),
+                        by_day: t.by.as_ref().map(day_of),
                     });
                     continue;
                 };
@@ -252,6 +255,8 @@ pub fn progress(
                 status,
                 text,
                 refs,
+                by: by.map(show_date),
+                by_day: by,
             });
         }
     }

@@ -49,6 +49,31 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
+/// Money: `120,000`, fractions with two decimals; with the currency when there is
+/// one (`USD 120,000`).
+pub fn money(v: f64, currency: Option<&str>) -> String {
+    let whole = v.trunc() as i64;
+    let digits = whole.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    let sign = if v < 0.0 { "-" } else { "" };
+    let frac = (v.fract().abs() * 100.0).round() as i64;
+    let amount = if frac == 0 {
+        format!("{sign}{out}")
+    } else {
+        format!("{sign}{out}.{frac:02}")
+    };
+    match currency {
+        Some(c) => format!("{c} {amount}"),
+        None => amount,
+    }
+}
+
 /// Which way is better.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,6 +7,7 @@
 
 pub mod goals;
 pub mod metric;
+mod next;
 
 use serde::Serialize;
 
@@ -46,6 +47,8 @@ pub struct Story {
     pub quarters: Vec<QuarterStory>,
     /// Each goal target's progress and status.
     pub goals: Vec<goals::Progress>,
+    /// The coming quarter: work in flight, goals falling due, guardrails broken.
+    pub next: next::Next,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -324,6 +327,7 @@ pub fn tell(
     as_of: i64,
     rules: Rules,
     currency: Option<&str>,
+    streams: &[crate::metrics::streams::StreamMetrics],
 ) -> Story {
     let mut stories = Vec::new();
     for (i, q) in quarters.iter().enumerate() {
@@ -400,12 +404,14 @@ pub fn tell(
         }
         _ => None,
     };
+    let goal_progress = goals::progress(folder, quarters, as_of, currency);
     Story {
         as_of: crate::time::rfc3339(as_of),
         rules,
         told,
         headline,
         quarters: stories,
-        goals: goals::progress(folder, quarters, as_of, currency),
+        next: next::coming(folder, &goal_progress, streams, as_of, currency),
+        goals: goal_progress,
     }
 }

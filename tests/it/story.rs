@@ -261,6 +261,32 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
             "{tag}"
         );
     }
+    // Both end with the coming quarter: goals falling due, work in flight.
+    let next = &story["next"];
+    assert_eq!(next["period"], "2026-Q4");
+    assert!(!next["goals"].as_array().unwrap().is_empty());
+    assert!(!next["initiatives"].as_array().unwrap().is_empty());
+    for page in [&index, &pack] {
+        assert!(page.contains("What&#39;s next: 2026-Q4") || page.contains("What's next: 2026-Q4"));
+        for s in next["goals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(next["initiatives"].as_array().unwrap())
+        {
+            assert!(
+                page.contains(&valuestory::render::escape(s["text"].as_str().unwrap())),
+                "{s}"
+            );
+            for r in s["refs"].as_array().unwrap() {
+                assert!(
+                    data.pointer(r.as_str().unwrap())
+                        .is_some_and(|v| v.is_number()),
+                    "{s}: {r}"
+                );
+            }
+        }
+    }
     // No sentence calls a change below the rule a rise or a fall.
     for q in story["quarters"].as_array().unwrap() {
         for s in q["summary"]
