@@ -136,8 +136,12 @@ fn keys(p: &PeriodMetrics) -> Value {
 /// The four keys with each tile leading to the list behind it: the quarter's
 /// releases (failed ones marked), its lead-time distribution, the incidents.
 /// `root` is the way from the page to the site's root.
-fn linked_keys(p: &PeriodMetrics, root: &str) -> Value {
+fn linked_keys(p: &PeriodMetrics, root: &str, inferred: bool) -> Value {
     let mut keys = keys(p);
+    // Without recorded incidents, failures are read from reverts and hotfixes.
+    if inferred && let Some(detail) = keys[2]["detail"].as_str() {
+        keys[2]["detail"] = json!(format!("{detail} (inferred from reverts and hotfixes)"));
+    }
     let quarter = format!("{root}quarters/{}.html", quarter_slug(&p.period));
     let targets = [
         format!("{quarter}#releases"),
@@ -368,19 +372,24 @@ impl Site<'_> {
         let evidence = |list: &[crate::releases::Evidence]| -> Vec<String> {
             list.iter()
                 .map(|e| match e {
+                    // What is read from the history alone says so: inferred, not
+                    // recorded by anyone.
                     crate::releases::Evidence::HotfixTagPattern => {
                         "its tag matches the hotfix tag pattern".to_string()
                     }
                     crate::releases::Evidence::PatchOfFixes => {
-                        "a patch release of fixes only".to_string()
+                        "inferred: a patch release of fixes only".to_string()
                     }
                     crate::releases::Evidence::FixedByHotfix { release } => {
-                        format!("hotfix {release} builds on it")
+                        format!("inferred: hotfix {release} builds on it")
                     }
                     crate::releases::Evidence::RevertedLater {
                         release, reverted, ..
                     } => {
-                        format!("{release} reverts its commit {}", &reverted.to_hex()[..10])
+                        format!(
+                            "inferred: {release} reverts its commit {}",
+                            &reverted.to_hex()[..10]
+                        )
                     }
                     crate::releases::Evidence::Incident { incident } => {
                         format!("incident {incident} names it")
@@ -487,7 +496,7 @@ pub fn site(
                 if running { format!("{} (so far)", q.period) } else { q.period.clone() }
             }),
             "latest_slug": latest.map(|q| quarter_slug(&q.period)),
-            "keys": latest.map(|q| linked_keys(q, "")),
+            "keys": latest.map(|q| linked_keys(q, "", data.incidents.is_empty())),
             "story": latest.map(|q| s.story(&q.period, Some(""))),
             "trends": s.trends(),
             "goals": goals,
@@ -540,7 +549,7 @@ pub fn site(
             format!("quarters/{}.html", quarter_slug(&q.period)),
             "quarter.html",
             json!({
-                "period": q.period, "keys": linked_keys(q, "../"), "previous": prev.map(|p| json!({"period": p.period, "slug": quarter_slug(&p.period), "keys": linked_keys(p, "../")})),
+                "period": q.period, "keys": linked_keys(q, "../", data.incidents.is_empty()), "previous": prev.map(|p| json!({"period": p.period, "slug": quarter_slug(&p.period), "keys": linked_keys(p, "../", data.incidents.is_empty())})),
                 "releases": released.iter().map(|&r| {
                     let v = &data.releases[r];
                     json!({"tag": v.tag, "slug": v.slug, "date": v.time.get(..10).unwrap_or_default(),
@@ -737,10 +746,21 @@ pub fn site(
         })).collect::<Vec<_>>(), "total": money(data.cost.incident_cost)}),
     ));
     pages.push(("methodology.html".into(), "methodology.html", json!({})));
+    pages.push(("value-folder.html".into(), "value_folder.html", json!({})));
     pages.push(("404.html".into(), "404.html", json!({})));
 
     let base = data.base_url.clone();
-    let site_values = json!({"title": data.title, "generator": data.generator, "base_url": base});
+    // The navigation names only sections with something in them.
+    let sections = json!({
+        "streams": !data.streams.is_empty(), "goals": !data.goals.is_empty(),
+        "initiatives": !data.initiatives.is_empty(), "teams": !data.teams.is_empty(),
+        "case_studies": !data.case_studies.is_empty(), "incidents": !data.incidents.is_empty(),
+    });
+    let value_folder = sections
+        .as_object()
+        .is_some_and(|m| m.values().any(|v| v == true));
+    let site_values = json!({"title": data.title, "generator": data.generator, "base_url": base,
+        "sections": sections, "value_folder": value_folder});
     let rendered: Vec<Result<(String, Vec<u8>), RenderError>> = bounds::watched(|watch| {
         pages
             .par_iter()

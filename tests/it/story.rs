@@ -402,3 +402,55 @@ fn a_measure_with_a_bad_value_or_no_unit_is_located() {
         "{text}"
     );
 }
+
+#[test]
+fn a_repository_without_a_value_folder_tells_what_history_alone_can_and_says_so() {
+    let mut repo = TestRepo::new();
+    let a = repo.commit(&[], "feat: first", MAR_15);
+    repo.tag("v1.0.0", a);
+    let b = repo.commit(&[a], "feat: second", APR_1 + DAY);
+    repo.tag("v1.1.0", b);
+    let revert = repo.commit(
+        &[b],
+        &format!(
+            "Revert \"feat: second\"\n\nThis reverts commit {}.",
+            b.to_hex()
+        ),
+        APR_1 + 2 * DAY,
+    );
+    repo.tag("v1.2.0", revert);
+    repo.main_at(revert);
+    let site = repo.root.path().join("site");
+    let out = repo.build_site(&site);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    // Only sections with content, and the way to the rest.
+    let nav = &index[index.find("<nav>").unwrap()..index.find("</nav>").unwrap()];
+    for absent in [
+        "goals.html",
+        "streams/index.html",
+        "teams/index.html",
+        "incidents.html",
+    ] {
+        assert!(
+            !nav.contains(&format!("href=\"{absent}\"")),
+            "{absent} in the navigation"
+        );
+    }
+    assert!(nav.contains("<a href=\"value-folder.html\">Add the value story</a>"));
+    assert!(site.join("value-folder.html").is_file());
+    assert!(
+        !index.contains("Cost of failure"),
+        "money without a value folder"
+    );
+    // Failures read from a revert are labelled as inferred.
+    assert!(
+        index.contains("(inferred from reverts and hotfixes)"),
+        "{index}"
+    );
+    let release = std::fs::read_to_string(site.join("releases/v1.1.0.html")).unwrap();
+    assert!(
+        release.contains("inferred: v1.2.0 reverts its commit"),
+        "{release}"
+    );
+}
