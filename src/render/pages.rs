@@ -157,6 +157,54 @@ fn linked_keys(p: &PeriodMetrics, root: &str, inferred: bool) -> Value {
     keys
 }
 
+/// A team's (or stream's, or initiative's) keys quarter by quarter, the running
+/// quarter marked "so far", with a sparkline per key.
+fn team_keys(data: &Data, scope: &str) -> Value {
+    let Some(part) = data.scopes.iter().find(|s| s.scope == scope) else {
+        return json!({"rows": [], "trends": []});
+    };
+    let so_far = |period: &str| {
+        data.story
+            .quarters
+            .iter()
+            .any(|q| q.period == period && q.state == crate::story::State::SoFar)
+    };
+    let rows: Vec<Value> = part
+        .quarters
+        .iter()
+        .map(|k| {
+            json!({
+                "period": if so_far(&k.period) { format!("{} (so far)", k.period) } else { k.period.clone() },
+                "deployments": k.deployments,
+                "lead_time": dur(k.lead_time.map(|l| l.median_seconds)),
+                "change_failure_rate": pct(k.change_failure_rate),
+                "failed": k.failed_deployments,
+                "commits": k.commits,
+            })
+        })
+        .collect();
+    let line = |name: &str, value: &dyn Fn(&crate::metrics::scopes::ScopedKeys) -> Option<f64>| {
+        let points: Vec<Point> = part
+            .quarters
+            .iter()
+            .map(|k| Point {
+                label: k.period.clone(),
+                value: value(k),
+                title: k.period.clone(),
+            })
+            .collect();
+        json!({"name": name, "svg": charts::sparkline(&points, name)})
+    };
+    json!({
+        "rows": rows,
+        "trends": [
+            line("Releases", &|k| Some(k.deployments as f64)),
+            line("Median lead time", &|k| k.lead_time.map(|l| l.median_seconds as f64)),
+            line("Change failure rate", &|k| k.change_failure_rate),
+        ],
+    })
+}
+
 /// A goal's targets with their measured status, as the story worded them.
 fn goal_progress(data: &Data, goal: &str) -> Value {
     data.story
@@ -659,6 +707,9 @@ pub fn site(
                 "foreign": m.and_then(|m| m.commits_in_other_teams_paths),
                 "knowledge": m.map(|m| m.knowledge.iter().map(|k| json!({"path": k.path, "changes": k.changes, "people": k.people, "p80": k.people_for_80_percent})).collect::<Vec<_>>()).unwrap_or_default(),
                 "single": m.map(|m| m.single_person_paths.clone()).unwrap_or_default(),
+                "keys": team_keys(data, &format!("team:{}", t.id.value)),
+                "initiatives": data.initiatives.iter().filter(|i| i.owner.as_ref().is_some_and(|o| o.value == t.id.value))
+                    .map(|i| json!({"id": i.id, "title": i.title, "status": status(i.status)})).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -287,6 +287,24 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
             }
         }
     }
+    // A team page carries the team's keys per quarter, from data.json's scopes.
+    let team = std::fs::read_to_string(dir.path().join("site/teams/payments.html")).unwrap();
+    let scoped = data["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scope"] == "team:payments")
+        .unwrap();
+    for k in scoped["quarters"].as_array().unwrap() {
+        let period = k["period"].as_str().unwrap();
+        assert!(team.contains(&format!("<tr><td>{period}")), "{period}");
+        assert!(
+            team.contains(&format!("</td><td>{}</td><td>", k["deployments"])),
+            "{period}"
+        );
+    }
+    assert!(team.contains("(so far)</td>"));
+    assert!(team.contains("Teams are not ranked against each other"));
     // No sentence calls a change below the rule a rise or a fall.
     for q in story["quarters"].as_array().unwrap() {
         for s in q["summary"]
