@@ -17,6 +17,11 @@ pub struct ConfigFile {
     pub base_url: Option<String>,
     pub cname: Option<String>,
     pub theme: Option<String>,
+    /// The repository's web address, for links to commits (`https://host/owner/repo`).
+    pub repository_url: Option<Spanned<String>>,
+    /// The forge at that address when its host is not one valuestory knows:
+    /// `github`, `gitlab`, `bitbucket` or `forgejo` (also for Gitea).
+    pub forge: Option<Spanned<String>>,
     pub releases: ReleasesFile,
     pub commits: CommitsFile,
     pub dora: DoraFile,
@@ -127,6 +132,8 @@ pub struct Settings {
     pub components: Vec<Component>,
     /// The story's significance rules.
     pub story: crate::story::Rules,
+    /// `repository_url` and `forge`, checked.
+    pub forge: Option<crate::forge::Forge>,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +169,7 @@ impl Default for Settings {
             cname: None,
             components: Vec::new(),
             story: crate::story::Rules::default(),
+            forge: None,
         }
     }
 }
@@ -307,6 +315,30 @@ impl ConfigFile {
             });
         }
         let bands = self.dora.resolve(path)?;
+        let kind = match &self.forge {
+            Some(f) => Some(crate::forge::Kind::parse(&f.value).ok_or_else(|| {
+                at(
+                    f,
+                    format!(
+                        "unknown forge `{}`; expected `github`, `gitlab`, `bitbucket` or `forgejo`",
+                        f.value
+                    ),
+                )
+            })?),
+            None => None,
+        };
+        let forge = match &self.repository_url {
+            Some(u) => Some(crate::forge::find(Some((&u.value, kind)), None).ok_or_else(|| {
+                at(
+                    u,
+                    format!(
+                        "`repository_url: {}` is not a web address such as https://github.com/owner/repo, or names a host other than github.com, gitlab.com, bitbucket.org and codeberg.org without `forge:`",
+                        u.value
+                    ),
+                )
+            })?),
+            None => None,
+        };
         let mut story = crate::story::Rules::default();
         if let Some(c) = &self.story.min_change {
             if !(c.value.is_finite() && (0.0..=10.0).contains(&c.value)) {
@@ -348,6 +380,7 @@ impl ConfigFile {
             cname: self.cname,
             components,
             story,
+            forge,
         })
     }
 }

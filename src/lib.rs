@@ -15,6 +15,7 @@ pub mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 pub mod error;
+pub mod forge;
 pub mod git;
 pub mod history;
 pub mod memory;

@@ -53,6 +53,8 @@ pub struct RepositoryInfo {
     pub rev: String,
     pub shallow: bool,
     pub commit_count: usize,
+    /// Where commits can be seen on the web, when known.
+    pub forge: Option<crate::forge::Forge>,
 }
 
 #[derive(Serialize)]
@@ -114,6 +116,7 @@ pub struct Source<'a> {
     pub changes: Option<&'a Changes>,
     pub metrics: crate::metrics::Metrics,
     pub story: crate::story::Story,
+    pub forge: Option<crate::forge::Forge>,
     pub scope: Option<Scope>,
     pub warnings: Vec<String>,
 }
@@ -130,6 +133,7 @@ pub fn data(source: Source<'_>) -> Data {
         changes,
         metrics,
         story,
+        forge,
         scope,
         warnings,
     } = source;
@@ -173,6 +177,7 @@ pub fn data(source: Source<'_>) -> Data {
             rev,
             shallow: false,
             commit_count: history.commits.len(),
+            forge,
         },
         scope,
         releases,

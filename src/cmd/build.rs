@@ -175,6 +175,10 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
         changes: input.changes.as_ref(),
         metrics,
         story,
+        forge: settings
+            .forge
+            .clone()
+            .or_else(|| crate::forge::find(None, input.repo.origin_url().as_deref())),
         scope: input.scope.clone(),
         // Only what the data says; warnings about this machine (a damaged cache)
         // would make data.json differ between identical builds.

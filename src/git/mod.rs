@@ -146,6 +146,15 @@ impl Repository {
         self.inner.path()
     }
 
+    /// The URL of the `origin` remote, as configured.
+    pub fn origin_url(&self) -> Option<String> {
+        self.inner
+            .config()
+            .ok()?
+            .get_string("remote.origin.url")
+            .ok()
+    }
+
     /// The folder shared by all worktrees of the repository (the git dir itself
     /// unless this is a linked worktree).
     pub fn common_dir(&self) -> &Path {

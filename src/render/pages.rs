@@ -404,6 +404,7 @@ impl Site<'_> {
             groups.entry(kind).or_default().push(json!({
                 "subject": commit.subject,
                 "id": commit.id.to_hex()[..10].to_string(),
+                "url": self.data.repository.forge.as_ref().map(|f| f.commit_url(&commit.id.to_hex())),
                 "author": self.history.person(commit.author).name,
             }));
         }
@@ -460,6 +461,7 @@ impl Site<'_> {
             .collect();
         json!({
             "tag": r.tag, "date": r.time, "commit": r.commit.to_hex(), "previous": r.previous,
+            "commit_url": self.data.repository.forge.as_ref().map(|f| f.commit_url(&r.commit.to_hex())),
             "previous_slug": r.previous.as_ref().and_then(|p| self.data.releases.iter().find(|x| &x.tag == p)).map(|x| x.slug.clone()),
             "commits": r.commit_count, "kind": format!("{:?}", r.kind).to_ascii_lowercase(), "failed": r.failed,
             "lead": dur(r.lead_time.map(|l| l.median_seconds)), "p90": dur(r.lead_time.map(|l| l.p90_seconds)),

@@ -472,3 +472,100 @@ fn a_repository_without_a_value_folder_tells_what_history_alone_can_and_says_so(
         "{release}"
     );
 }
+
+#[test]
+fn commit_ids_link_to_the_forge_and_credentials_in_the_remote_go_nowhere() {
+    let mut repo = TestRepo::new();
+    let a = repo.commit(&[], "feat: first", MAR_15);
+    repo.tag("v1.0.0", a);
+    repo.main_at(a);
+    repo.git(&[
+        "config",
+        "remote.origin.url",
+        "https://bot:ghp_s3cretTOKEN@github.com/acme/shop.git",
+    ]);
+    let site = repo.root.path().join("site");
+    let out = repo.build_site(&site);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hex = a.to_hex();
+    let release = std::fs::read_to_string(site.join("releases/v1.0.0.html")).unwrap();
+    assert!(
+        release.contains(&format!(
+            "<a href=\"https://github.com/acme/shop/commit/{hex}\"><code>{}</code></a>",
+            &hex[..10]
+        )),
+        "{release}"
+    );
+    for entry in std::fs::read_dir(&site).unwrap().flatten() {
+        if entry.path().is_file() {
+            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+            assert!(
+                !text.contains("s3cret") && !text.contains("bot:"),
+                "{:?}",
+                entry.path()
+            );
+        }
+    }
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
+    assert_eq!(
+        data["repository"]["forge"]["url"],
+        "https://github.com/acme/shop"
+    );
+    // Another host needs the configuration, which is checked with its place.
+    repo.git(&[
+        "config",
+        "remote.origin.url",
+        "https://git.example.com/acme/shop.git",
+    ]);
+    let out = repo.build_site(&site);
+    assert!(out.status.success());
+    let release = std::fs::read_to_string(site.join("releases/v1.0.0.html")).unwrap();
+    assert!(
+        !release.contains("example.com"),
+        "a link without a known forge"
+    );
+    let config = repo.root.path().join("c.yaml");
+    std::fs::write(
+        &config,
+        "repository_url: https://git.example.com/acme/shop\nforge: gitlab\n",
+    )
+    .unwrap();
+    let r = repo.path();
+    let o = valuestory(
+        &[
+            "build",
+            "--repo",
+            r.to_str().unwrap(),
+            "--out",
+            site.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        repo.root.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let release = std::fs::read_to_string(site.join("releases/v1.0.0.html")).unwrap();
+    assert!(release.contains(&format!("https://git.example.com/acme/shop/-/commit/{hex}")));
+    std::fs::write(
+        &config,
+        "repository_url: https://git.example.com/acme/shop\nforge: sourceforge\n",
+    )
+    .unwrap();
+    let o = valuestory(
+        &[
+            "check",
+            "--repo",
+            r.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        repo.root.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("c.yaml:2:8: unknown forge `sourceforge`"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
