@@ -6,6 +6,7 @@
 
 pub mod model;
 pub mod parse;
+pub mod shortcodes;
 pub mod units;
 pub mod yaml;
 

@@ -817,6 +817,19 @@ pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
     }
     f.finish(&mut problems);
     let body_line = text[..text.len() - body.len()].matches('\n').count();
+    // Computed figures, checked here so that `check` locates every mistake.
+    for (offset, message) in super::shortcodes::figures(body).1 {
+        let before = &body[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(offset, |n| offset - n - 1) + 1;
+        problems.add(
+            At {
+                line: (body_line + line) as u64 + 1 - first_line,
+                column: column as u64,
+            },
+            message,
+        );
+    }
     // Raw HTML is located by its line; nesting that Markdown itself makes (quotes in
     // quotes, lists in lists) is found in the HTML it becomes.
     let deep =

@@ -14,6 +14,36 @@ pub fn to_html(markdown: &str) -> String {
         .to_string()
 }
 
+/// A case study's Markdown with its computed figures: each `{{ metric(...) }}`
+/// becomes `figure(&it)`, HTML valuestory made, put in after sanitizing so that no
+/// attribute of it comes from the text. Placeholders are private-use characters,
+/// which the text itself may not hold.
+pub fn with_figures(
+    markdown: &str,
+    figure: impl Fn(&crate::content::shortcodes::Figure) -> String,
+) -> String {
+    const OPEN: char = '\u{E000}';
+    const CLOSE: char = '\u{E001}';
+    let clean: String = markdown
+        .chars()
+        .filter(|c| *c != OPEN && *c != CLOSE)
+        .collect();
+    let (figures, _) = crate::content::shortcodes::figures(&clean);
+    let mut text = String::with_capacity(clean.len());
+    let mut from = 0;
+    for (i, f) in figures.iter().enumerate() {
+        text.push_str(&clean[from..f.start]);
+        text.push_str(&format!("{OPEN}{i}{CLOSE}"));
+        from = f.end;
+    }
+    text.push_str(&clean[from..]);
+    let mut html = to_html(&text);
+    for (i, f) in figures.iter().enumerate() {
+        html = html.replacen(&format!("{OPEN}{i}{CLOSE}"), &figure(f), 1);
+    }
+    html
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -205,6 +205,66 @@ fn team_keys(data: &Data, scope: &str) -> Value {
     })
 }
 
+/// A case study's body with its computed figures, each bound to data.json by
+/// `data-ref` and `data-period`, and linked to its quarter when `root` is given.
+fn figures_html(data: &Data, body: &str, root: Option<&str>) -> String {
+    let quarters = data
+        .periods
+        .get("quarter")
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    markdown::with_figures(body, |f| {
+        let period = f.period.to_string();
+        let Some((i, q)) = quarters
+            .iter()
+            .enumerate()
+            .find(|(_, q)| q.period == period)
+        else {
+            return format!(
+                "<span class=\"figure\">no data for {}</span>",
+                escape(&period)
+            );
+        };
+        use crate::story::metric;
+        let (field, text) = match f.metric {
+            "deployments" => (
+                "deployments",
+                Some(metric::DEPLOYMENTS.unit.format(q.deployments as f64)),
+            ),
+            "failed_deployments" => ("failed_deployments", Some(q.failed_deployments.to_string())),
+            "lead_time" => (
+                "lead_time/median_seconds",
+                q.lead_time.map(|l| metric::duration(l.median_seconds)),
+            ),
+            "change_failure_rate" => (
+                "change_failure_rate",
+                q.change_failure_rate.map(|r| metric::Unit::Share.format(r)),
+            ),
+            _ => (
+                "recovery_time/median_seconds",
+                q.recovery_time.map(|r| metric::duration(r.median_seconds)),
+            ),
+        };
+        let Some(text) = text else {
+            return format!(
+                "<span class=\"figure\">no data for {}</span>",
+                escape(&period)
+            );
+        };
+        let span = format!(
+            "<span class=\"figure\" data-ref=\"/periods/quarter/{i}/{field}\" data-period=\"{period}\">{}</span>",
+            escape(&text)
+        );
+        match root {
+            Some(r) => format!(
+                "<a href=\"{r}quarters/{}.html\">{span}</a>",
+                quarter_slug(&period)
+            ),
+            None => span,
+        }
+    })
+}
+
 /// A goal's targets with their measured status, as the story worded them.
 fn goal_progress(data: &Data, goal: &str) -> Value {
     data.story
@@ -781,7 +841,7 @@ pub fn site(
         pages.push((
             format!("case-studies/{}.html", c.slug),
             "case_study.html",
-            json!({"title": c.title, "date": c.date.to_string(), "summary": c.summary, "body": markdown::to_html(&c.body), "evidence": evidence,
+            json!({"title": c.title, "date": c.date.to_string(), "summary": c.summary, "body": figures_html(data, &c.body, Some("../")), "evidence": evidence,
                    "initiative": c.initiative.as_ref().map(|i| i.value.clone())}),
         ));
     }
@@ -965,7 +1025,7 @@ pub fn pack(
             t >= q.span.0 && t < q.span.1
         })
         .map(
-            |c| json!({"title": c.title, "summary": c.summary, "body": markdown::to_html(&c.body)}),
+            |c| json!({"title": c.title, "summary": c.summary, "body": figures_html(data, &c.body, None)}),
         )
         .collect();
     let streams: Vec<Value> = data

@@ -358,6 +358,20 @@ fn hardening_two() -> Vec<Case> {
             "HTML nested 257 elements deep",
         ),
         case(
+            "template code in a case study is not run",
+            "value/case-studies/tpl.md",
+            &study("Hello {{ site.title }} {% for x in y %}".into()),
+            1,
+            "value/case-studies/tpl.md:6:7: unknown figure `site.title`",
+        ),
+        case(
+            "a figure with a misspelt metric",
+            "value/case-studies/fig.md",
+            &study("\nRate: {{ metric(name=\"cfr\", period=\"2025-Q1\") }}".into()),
+            1,
+            "value/case-studies/fig.md:7:7: unknown metric `cfr`",
+        ),
+        case(
             "case study nested 200 deep is fine",
             "value/case-studies/ok.md",
             &study(format!("{}x{}", "<div>".repeat(200), "</div>".repeat(200))),

@@ -569,3 +569,94 @@ fn commit_ids_link_to_the_forge_and_credentials_in_the_remote_go_nowhere() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// A number as data.json holds it, written as the pages write it (worked out here
+/// independently of the formatter under test).
+fn written(field: &str, v: &serde_json::Value) -> String {
+    let n = v.as_f64().unwrap();
+    let duration = |s: f64| {
+        if s >= 2.0 * 86_400.0 {
+            format!("{:.1} days", s / 86_400.0)
+        } else if s >= 2.0 * 3_600.0 {
+            format!("{:.1} hours", s / 3_600.0)
+        } else {
+            let m = (s / 60.0).floor() as i64;
+            format!("{m} minute{}", if m == 1 { "" } else { "s" })
+        }
+    };
+    match field {
+        "deployments" => format!("{n} release{}", if n == 1.0 { "" } else { "s" }),
+        "failed_deployments" => format!("{n}"),
+        "change_failure_rate" => format!("{:.1}%", n * 100.0),
+        _ => duration(n),
+    }
+}
+
+#[test]
+fn case_study_figures_are_computed_and_bound_to_data_json() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let r = repo.to_str().unwrap();
+    let site = valuestory(&["build", "--repo", r, "--out", "site"], dir.path());
+    assert!(site.status.success(), "{}", stderr(&site));
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("site/data.json")).unwrap()).unwrap();
+    let figure = regex::Regex::new(
+        r#"<span class="figure" data-ref="([^"]+)" data-period="([^"]+)">([^<]*)</span>"#,
+    )
+    .unwrap();
+    let mut checked = 0;
+    for page in ["daily-releases", "christmas-outage"] {
+        let html =
+            std::fs::read_to_string(dir.path().join(format!("site/case-studies/{page}.html")))
+                .unwrap();
+        assert!(!html.contains("{{"), "{page}: a figure left unrendered");
+        for c in figure.captures_iter(&html) {
+            let (pointer, period, text) = (&c[1], &c[2], &c[3]);
+            let quarter = pointer.split('/').nth(3).unwrap();
+            assert_eq!(
+                data["periods"]["quarter"][quarter.parse::<usize>().unwrap()]["period"],
+                period
+            );
+            let field = pointer.rsplit('/').next().unwrap();
+            let field = if field == "median_seconds" {
+                "duration"
+            } else {
+                field
+            };
+            assert_eq!(
+                text,
+                written(field, data.pointer(pointer).unwrap()),
+                "{page}: {pointer}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 13, "figures in the sample's case studies");
+    // The story the sample tells in words is the data's: half of 2025-Q1's releases
+    // failed, and the Christmas incident was the costliest of 2025.
+    let q1 = &data["periods"]["quarter"][0];
+    assert_eq!(
+        (
+            q1["period"].as_str(),
+            q1["failed_deployments"].as_u64(),
+            q1["deployments"].as_u64()
+        ),
+        (Some("2025-Q1"), Some(1), Some(2))
+    );
+    let costs: Vec<(String, f64)> = data["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["started"].as_str().unwrap().starts_with("2025"))
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap_or_default().to_string(),
+                i["cost"].as_f64().unwrap_or(0.0),
+            )
+        })
+        .collect();
+    let top = costs.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    assert_eq!(top.0, "INC-7", "{costs:?}");
+}
