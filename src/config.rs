@@ -236,12 +236,7 @@ impl ConfigFile {
     /// wins over the file's.
     pub fn resolve(self, path: &str, tag_pattern: Option<&str>) -> Result<Settings, Located> {
         let defaults = Settings::default();
-        let at = |s: &Spanned<String>, message: String| Located {
-            path: path.to_string(),
-            line: s.referenced.line().max(1),
-            column: s.referenced.column().max(1),
-            message,
-        };
+        let at = |s: &Spanned<String>, message: String| spanned(path, s, message);
         let compile = |s: &Spanned<String>| {
             Regex::new(&s.value).map_err(|e| {
                 at(
@@ -342,26 +337,20 @@ impl ConfigFile {
         let mut story = crate::story::Rules::default();
         if let Some(c) = &self.story.min_change {
             if !(c.value.is_finite() && (0.0..=10.0).contains(&c.value)) {
-                return Err(Located {
-                    path: path.to_string(),
-                    line: c.referenced.line().max(1),
-                    column: c.referenced.column().max(1),
-                    message: format!(
+                return Err(spanned(
+                    path,
+                    c,
+                    format!(
                         "`story.min_change` is a fraction between 0 and 10 (0.1 for 10%), not {}",
                         c.value
                     ),
-                });
+                ));
             }
             story.min_change = c.value;
         }
         if let Some(n) = &self.story.min_points {
             if n.value == 0 {
-                return Err(Located {
-                    path: path.to_string(),
-                    line: n.referenced.line().max(1),
-                    column: n.referenced.column().max(1),
-                    message: "`story.min_points` is at least 1".to_string(),
-                });
+                return Err(spanned(path, n, "`story.min_points` is at least 1".into()));
             }
             story.min_points = n.value;
         }
@@ -382,6 +371,16 @@ impl ConfigFile {
             story,
             forge,
         })
+    }
+}
+
+/// A problem at the place of a value in the file.
+fn spanned<T>(path: &str, s: &Spanned<T>, message: String) -> Located {
+    Located {
+        path: path.to_string(),
+        line: s.referenced.line().max(1),
+        column: s.referenced.column().max(1),
+        message,
     }
 }
 
