@@ -373,8 +373,13 @@ pub fn tell(
     let mut headline = Vec::new();
     let told = match (ended, with_release) {
         (Some(e), Some(r)) => {
+            // The last release before the quarter that had none ended.
+            let end = quarters[e].span.1;
             if e != r
-                && let Some(last) = releases.iter().max_by_key(|r| r.time)
+                && let Some(last) = releases
+                    .iter()
+                    .filter(|r| r.time < end)
+                    .max_by_key(|r| r.time)
             {
                 headline.push(Sentence {
                     text: format!(
