@@ -32,20 +32,7 @@ fn worktree(files: &[(&str, &str)], links: &[(&str, &str)]) -> (tempfile::TempDi
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::os::unix::fs::symlink(target, full).unwrap();
     }
-    git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "feat: x",
-        ],
-    );
+    commit_all(&repo, "feat: x");
     git(&repo, &["tag", "v1.0.0"]);
     (dir, repo)
 }
@@ -735,20 +722,7 @@ fn diff_untrusted_names_a_template_that_brings_in_script() {
     let page = "{% extends \"base.html\" %}{% block content %}\n<script>steal()</script>{% endblock content %}";
     std::fs::create_dir_all(repo.join("value/templates")).unwrap();
     std::fs::write(repo.join("value/templates/index.html"), page).unwrap();
-    git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "docs: page",
-        ],
-    );
+    commit_all(&repo, "docs: page");
     let trusted = run(&repo, &["diff", "main..change"]);
     assert!(trusted.status.success(), "{}", text(&trusted));
     assert!(String::from_utf8_lossy(&trusted.stdout).contains("No new problems"));

@@ -153,20 +153,7 @@ fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
     );
     assert!(stderr(&again).contains("not overwritten"));
 
-    git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "chore: valuestory init",
-        ],
-    );
+    commit_all(&repo, "chore: valuestory init");
     git(&repo, &["tag", "v0.1.0"]);
     let check = valuestory(&["check", "--repo", repo.to_str().unwrap()], dir.path());
     assert!(
@@ -260,20 +247,7 @@ fn diff_of_a_branch_that_edits_a_map_breaks_an_incident_and_adds_a_case_study() 
         "---\ntitle: Faster approvals\ndate: 2026-11-20\nsummary: Approving ideas in hours.\n---\nWe now approve ideas the same day.\n",
     )
     .unwrap();
-    git(&repo, &["add", "-A"]);
-    git(
-        &repo,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-q",
-            "-m",
-            "docs(value): faster approvals",
-        ],
-    );
+    commit_all(&repo, "docs(value): faster approvals");
     let out = valuestory(
         &["diff", "main..change", "--repo", repo.to_str().unwrap()],
         dir.path(),

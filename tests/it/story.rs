@@ -411,8 +411,9 @@ fn a_measure_with_a_bad_value_or_no_unit_is_located() {
         "{text}"
     );
     assert!(
-        text.contains("value/measures/other.yaml:1:12: unknown `direction`")
-            || text.contains("value/measures/other.yaml:1:12:"),
+        text.contains(
+            "value/measures/other.yaml:1:12: `direction` cannot be `up`; expected one of `higher`, `lower`"
+        ),
         "{text}"
     );
     assert!(

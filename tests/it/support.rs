@@ -216,6 +216,24 @@ pub fn git_bytes_with(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Vec<u
     out.stdout
 }
 
+/// `git add -A` and a commit of everything in the working tree at `dir`.
+pub fn commit_all(dir: &Path, message: &str) {
+    git(dir, &["add", "-A"]);
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ],
+    );
+}
+
 pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(git_bytes(dir, args)).expect("git printed text")
 }
