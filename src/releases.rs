@@ -121,6 +121,16 @@ pub enum ReleaseKind {
     Hotfix,
 }
 
+impl ReleaseKind {
+    /// As data.json writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReleaseKind::Planned => "planned",
+            ReleaseKind::Hotfix => "hotfix",
+        }
+    }
+}
+
 /// Why a release counts as a hotfix or as failed: the facts, so pages can show them.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -175,6 +185,8 @@ pub struct LeadTime {
     /// How many commits were authored after the release (clock skew) and count as 0.
     pub clamped: usize,
     pub count: usize,
+    /// Commits under an hour, a day, a week, 30 days, and longer ([`crate::stats::BUCKETS`]).
+    pub buckets: [usize; 5],
 }
 
 /// Releases in order, commit membership, and what was never released.
@@ -418,6 +430,7 @@ fn lead_time(
         median_seconds,
         p90_seconds,
         count,
+        buckets,
     }) = stats::summarize(&mut values)
     else {
         return (None, values);
@@ -427,6 +440,7 @@ fn lead_time(
         p90_seconds,
         clamped,
         count,
+        buckets,
     };
     (Some(summary), values)
 }

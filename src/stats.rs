@@ -1,12 +1,34 @@
 //! Order statistics used by every metric, defined once so that the methodology
 //! section can name them exactly.
 
-/// Median and 90th percentile of durations in seconds.
+/// Median and 90th percentile of durations in seconds, and how many fell in each
+/// of the [`BUCKETS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     pub median_seconds: i64,
     pub p90_seconds: i64,
     pub count: usize,
+    pub buckets: [usize; 5],
+}
+
+/// The upper edges of the duration buckets (under an hour, a day, a week, 30 days,
+/// and longer), with their names.
+pub const BUCKETS: [(i64, &str); 5] = [
+    (3_600, "under an hour"),
+    (86_400, "under a day"),
+    (604_800, "under a week"),
+    (2_592_000, "under 30 days"),
+    (i64::MAX, "30 days or more"),
+];
+
+/// How many of `values` fall in each of the [`BUCKETS`].
+pub fn buckets(values: &[i64]) -> [usize; 5] {
+    let mut counts = [0; 5];
+    for &v in values {
+        let i = BUCKETS.iter().position(|(edge, _)| v < *edge).unwrap_or(4);
+        counts[i] += 1;
+    }
+    counts
 }
 
 /// `None` for no values. The median of an even count is the mean of the two middle
@@ -21,6 +43,7 @@ pub fn summarize(values: &mut [i64]) -> Option<Summary> {
         median_seconds: median_sorted(values),
         p90_seconds: percentile_sorted(values, 90),
         count: values.len(),
+        buckets: buckets(values),
     })
 }
 

@@ -126,6 +126,16 @@ pub enum Mode {
     Stability,
 }
 
+impl Mode {
+    /// As data.json writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Innovation => "innovation",
+            Mode::Stability => "stability",
+        }
+    }
+}
+
 /// Thresholds a value stream is judged against, in its own mode.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Guardrails {
@@ -242,6 +252,8 @@ pub struct Incident {
     pub title: String,
     pub started: DateTime,
     pub resolved: Option<DateTime>,
+    /// From `started` to `resolved`.
+    pub duration_seconds: Option<i64>,
     pub severity: &'static str,
     /// A release tag or a commit id.
     pub caused_by: Option<Spot<String>>,

@@ -645,10 +645,12 @@ fn incident(
     let cost = f.parsed("cost", problems, Money::parse);
     let lessons = f.text("lessons", problems);
     f.finish(problems);
+    let started = started?;
     Some(Incident {
         id: id?,
         title: title?,
-        started: started?,
+        duration_seconds: resolved.map(|r| r.0 - started.0),
+        started,
         resolved,
         severity,
         caused_by,

@@ -12,6 +12,18 @@ pub enum Level {
     Low,
 }
 
+impl Level {
+    /// As data.json and the pages write it: `elite`, `high`, `medium`, `low`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Elite => "elite",
+            Level::High => "high",
+            Level::Medium => "medium",
+            Level::Low => "low",
+        }
+    }
+}
+
 /// A band, or why there is none.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Band {

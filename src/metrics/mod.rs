@@ -85,6 +85,8 @@ pub struct PeriodMetrics {
     pub start: String,
     pub end: String,
     pub deployments: usize,
+    /// Releases over the weeks the history observed in the period.
+    pub deployments_per_week: f64,
     pub deploy_days: usize,
     pub lead_time: Option<Summary>,
     pub change_failure_rate: Option<f64>,
@@ -252,6 +254,7 @@ pub fn compute(
             );
             for p in &mut list {
                 p.observed = (p.span.0.max(first), p.span.1.min(last + 1));
+                p.deployments_per_week = p.deployments as f64 / p.weeks();
             }
             periods.insert(kind.name(), list);
         }
@@ -485,6 +488,7 @@ fn all_periods(
             start: crate::time::rfc3339(p.start),
             end: crate::time::rfc3339(p.end),
             deployments,
+            deployments_per_week: 0.0,
             deploy_days: days.len(),
             lead_time,
             change_failure_rate,

@@ -19,6 +19,10 @@ pub struct StageTimes {
     /// Where the times come from: `declared`, or the measure and how many pull
     /// requests it rests on.
     pub source: String,
+    /// The measure (`coding`, `review`, `release_wait`) of a measured stage.
+    pub measure: Option<&'static str>,
+    /// How many pull requests a measured stage's median rests on.
+    pub pull_requests: Option<usize>,
     pub complete_accurate: Option<f64>,
 }
 
@@ -113,6 +117,8 @@ fn map_metrics(stages: &[Stage], m: &Measures) -> MapMetrics {
     let mut out = Vec::new();
     let mut unmeasured = Vec::new();
     for s in stages {
+        let mut measure = None;
+        let mut pull_requests = None;
         let (process, wait, source) = match s.measured {
             None => (
                 s.process.map(|d| d.0),
@@ -125,6 +131,8 @@ fn map_metrics(stages: &[Stage], m: &Measures) -> MapMetrics {
                     Measured::Review => (m.review, "review"),
                     Measured::ReleaseWait => (m.release_wait, "release_wait"),
                 };
+                measure = Some(name);
+                pull_requests = Some(value.map_or(0, |(_, n)| n));
                 match value {
                     None => {
                         unmeasured.push(s.name.clone());
@@ -146,6 +154,8 @@ fn map_metrics(stages: &[Stage], m: &Measures) -> MapMetrics {
             process_seconds: process,
             wait_seconds: wait,
             source,
+            measure,
+            pull_requests,
             complete_accurate: s.complete_accurate.map(|p| p.0),
         });
     }

@@ -1,15 +1,37 @@
 //! Charts as inline SVG, computed here with precomputed scales: no JavaScript, no
-//! network. Every mark has a `<title>`; colors come from CSS classes so the theme
-//! decides them (and they follow light and dark schemes). Each chart has a table
-//! fallback next to it in the page.
+//! network. Every mark has a `<title>` naming it; the numbers written on a chart are
+//! bound to data.json like every other number ([`Fig`]), and axis labels are marked
+//! as such. Colors come from CSS classes so the theme decides them (and they follow
+//! light and dark schemes). Each chart has a table fallback next to it in the page.
 
+use super::bind::Fig;
 use super::escape;
 
-/// One value to draw, with its label and the text of its `<title>`.
+/// One value to draw: its label (a period, a bucket), its value, and the value as
+/// the page writes it.
 pub struct Point {
     pub label: String,
     pub value: Option<f64>,
-    pub title: String,
+    pub fig: Option<Fig>,
+}
+
+/// A stage of a value-stream map: its name, and its process and wait times with
+/// their figures.
+pub struct Stage {
+    pub name: String,
+    pub process: Option<(i64, Fig)>,
+    pub wait: Option<(i64, Fig)>,
+}
+
+/// A number written on a chart, bound like every other.
+fn label(x: f64, y: f64, anchor: &str, f: &Fig) -> String {
+    format!(
+        "<text class=\"value\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\"{}>{}</text>",
+        num(x),
+        num(y),
+        f.attrs,
+        escape(&f.text)
+    )
 }
 
 fn num(v: f64) -> String {
@@ -18,7 +40,7 @@ fn num(v: f64) -> String {
 }
 
 /// A small line over time; missing values break nothing, they are just not drawn.
-pub fn sparkline(points: &[Point], label: &str) -> String {
+pub fn sparkline(points: &[Point], name: &str) -> String {
     let (w, h, pad) = (240.0, 48.0, 5.0);
     let values: Vec<f64> = points.iter().filter_map(|p| p.value).collect();
     if values.is_empty() {
@@ -54,21 +76,34 @@ pub fn sparkline(points: &[Point], label: &str) -> String {
             num(y)
         ));
         marks.push_str(&format!(
-            "<circle class=\"mark\" cx=\"{}\" cy=\"{}\" r=\"2.5\"><title>{}</title></circle>",
+            "<circle class=\"mark\" cx=\"{}\" cy=\"{}\" r=\"2.5\"><title data-kind=\"axis\">{}</title></circle>",
             num(x),
             num(y),
-            escape(&p.title)
+            escape(&p.label)
         ));
     }
+    // The latest value is written beside its mark.
+    if let Some((i, p)) = points
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, p)| p.value.is_some())
+        && let (Some(v), Some(f)) = (p.value, &p.fig)
+    {
+        let (x, y) = xy(i, v);
+        marks.push_str(&label(x, (y - 6.0).max(10.0), "end", f));
+    }
     format!(
-        "<svg class=\"chart sparkline\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"{}\"><path class=\"line\" d=\"{}\" fill=\"none\"/>{marks}</svg>",
-        escape(label),
+        "<svg class=\"chart sparkline\" viewBox=\"0 0 {w} {}\" width=\"{w}\" height=\"{}\" role=\"img\" aria-label=\"{}\"><path class=\"line\" d=\"{}\" fill=\"none\"/>{marks}</svg>",
+        h,
+        h,
+        escape(name),
         path.trim_end()
     )
 }
 
 /// Vertical bars with their labels under them.
-pub fn bars(points: &[Point], label: &str) -> String {
+pub fn bars(points: &[Point], name: &str) -> String {
     let n = points.len().max(1) as f64;
     let (w, h, top, bottom) = ((n * 28.0).clamp(200.0, 720.0), 140.0, 8.0, 28.0);
     let max = points.iter().filter_map(|p| p.value).fold(0.0, f64::max);
@@ -84,16 +119,24 @@ pub fn bars(points: &[Point], label: &str) -> String {
         let bh = v * scale;
         let x = slot * i as f64 + slot * 0.15;
         marks.push_str(&format!(
-            "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title></rect>",
+            "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"axis\">{}</title></rect>",
             num(x),
             num(h - bottom - bh),
             num(slot * 0.7),
             num(bh),
-            escape(&p.title)
+            escape(&p.label)
         ));
+        if let Some(f) = &p.fig {
+            marks.push_str(&label(
+                slot * i as f64 + slot / 2.0,
+                h - bottom - bh - 3.0,
+                "middle",
+                f,
+            ));
+        }
         if points.len() <= 16 || i % (points.len() / 8).max(1) == 0 {
             marks.push_str(&format!(
-                "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                "<text class=\"axis\" data-kind=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
                 num(slot * i as f64 + slot / 2.0),
                 num(h - bottom + 14.0),
                 escape(&p.label)
@@ -103,7 +146,7 @@ pub fn bars(points: &[Point], label: &str) -> String {
     format!(
         "<svg class=\"chart bars\" viewBox=\"0 0 {} {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"{}\"><line class=\"baseline\" x1=\"0\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>{marks}</svg>",
         num(w),
-        escape(label),
+        escape(name),
         num(h - bottom),
         num(w),
         num(h - bottom)
@@ -113,30 +156,31 @@ pub fn bars(points: &[Point], label: &str) -> String {
 /// A value-stream map: one box per stage, and under it the timeline ladder of
 /// process (up) and wait (down) times, drawn on a square-root scale so short
 /// process steps stay visible beside long waits.
-pub fn stream_map(
-    stages: &[(String, Option<i64>, Option<i64>)],
-    label: &str,
-    human: impl Fn(i64) -> String,
-) -> String {
+pub fn stream_map(stages: &[Stage], name: &str) -> String {
     let n = stages.len().max(1) as f64;
     let (bw, gap, h) = (150.0, 24.0, 170.0);
     let w = n * bw + (n - 1.0) * gap;
     let max = stages
         .iter()
-        .flat_map(|(_, p, wt)| [p.unwrap_or(0), wt.unwrap_or(0)])
+        .flat_map(|s| {
+            [
+                s.process.as_ref().map_or(0, |p| p.0),
+                s.wait.as_ref().map_or(0, |p| p.0),
+            ]
+        })
         .max()
         .unwrap_or(1)
         .max(1) as f64;
     let ladder = |v: i64| (v as f64 / max).sqrt() * 40.0;
     let mut out = String::new();
-    for (i, (name, process, wait)) in stages.iter().enumerate() {
+    for (i, stage) in stages.iter().enumerate() {
         let x = i as f64 * (bw + gap);
         out.push_str(&format!(
-            "<g><rect class=\"stage\" x=\"{}\" y=\"8\" width=\"{bw}\" height=\"44\" rx=\"6\"><title>{}</title></rect><text class=\"stage-name\" x=\"{}\" y=\"35\" text-anchor=\"middle\">{}</text>",
+            "<g><rect class=\"stage\" x=\"{}\" y=\"8\" width=\"{bw}\" height=\"44\" rx=\"6\"><title data-kind=\"axis\">{}</title></rect><text class=\"stage-name\" data-kind=\"quote\" x=\"{}\" y=\"35\" text-anchor=\"middle\">{}</text>",
             num(x),
-            escape(name),
+            escape(&stage.name),
             num(x + bw / 2.0),
-            escape(name)
+            escape(&stage.name)
         ));
         if i + 1 < stages.len() {
             out.push_str(&format!(
@@ -146,46 +190,52 @@ pub fn stream_map(
             ));
         }
         let mid = 110.0;
-        if let Some(p) = process {
+        if let Some((p, _)) = &stage.process {
             let ph = ladder(*p);
             out.push_str(&format!(
-                "<rect class=\"process\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}: process {}</title></rect>",
+                "<rect class=\"process\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"quote\">{}: process</title></rect>",
                 num(x + 20.0),
                 num(mid - ph),
                 num(bw - 40.0),
                 num(ph.max(1.0)),
-                escape(name),
-                escape(&human(*p))
+                escape(&stage.name),
             ));
         }
-        if let Some(wt) = wait {
+        if let Some((wt, _)) = &stage.wait {
             let wh = ladder(*wt);
             out.push_str(&format!(
-                "<rect class=\"wait\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}: wait {}</title></rect>",
+                "<rect class=\"wait\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"quote\">{}: wait</title></rect>",
                 num(x + 20.0),
                 num(mid),
                 num(bw - 40.0),
                 num(wh.max(1.0)),
-                escape(name),
-                escape(&human(*wt))
+                escape(&stage.name),
             ));
         }
-        let text = match (process, wait) {
-            (Some(p), Some(wt)) => format!("{} / {}", human(*p), human(*wt)),
-            (Some(p), None) => human(*p),
-            _ => "not measured".to_string(),
-        };
-        out.push_str(&format!(
-            "<text class=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
-            num(x + bw / 2.0),
-            num(h - 4.0),
-            escape(&text)
-        ));
+        let y = num(h - 4.0);
+        let cx = num(x + bw / 2.0);
+        match (&stage.process, &stage.wait) {
+            (Some((_, p)), Some((_, wt))) => out.push_str(&format!(
+                "<text class=\"axis\" x=\"{cx}\" y=\"{y}\" text-anchor=\"middle\"><tspan{}>{}</tspan> / <tspan{}>{}</tspan></text></g>",
+                p.attrs,
+                escape(&p.text),
+                wt.attrs,
+                escape(&wt.text)
+            )),
+            (Some((_, p)), None) => out.push_str(&format!(
+                "<text class=\"axis\" x=\"{cx}\" y=\"{y}\" text-anchor=\"middle\"><tspan{}>{}</tspan></text></g>",
+                p.attrs,
+                escape(&p.text)
+            )),
+            _ => out.push_str(&format!(
+                "<text class=\"axis\" x=\"{cx}\" y=\"{y}\" text-anchor=\"middle\">not measured</text></g>"
+            )),
+        }
     }
     format!(
         "<svg class=\"chart map\" viewBox=\"0 0 {} {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"{}\"><line class=\"baseline\" x1=\"0\" y1=\"110\" x2=\"{}\" y2=\"110\"/>{out}</svg>",
         num(w),
-        escape(label),
+        escape(name),
         num(w)
     )
 }
@@ -198,27 +248,27 @@ mod tests {
     fn every_mark_has_a_title_and_text_is_escaped() {
         let points = vec![
             Point {
-                label: "Q1".into(),
+                label: "<b>Q1</b>".into(),
                 value: Some(1.0),
-                title: "<b>1</b>".into(),
+                fig: None,
             },
             Point {
                 label: "Q2".into(),
                 value: None,
-                title: "none".into(),
+                fig: None,
             },
             Point {
                 label: "Q3".into(),
                 value: Some(3.0),
-                title: "3".into(),
+                fig: None,
             },
         ];
         let s = sparkline(&points, "x");
         assert_eq!(s.matches("<circle").count(), 2);
-        assert_eq!(s.matches("<title>").count(), 2);
-        assert!(s.contains("&lt;b&gt;1&lt;/b&gt;"));
+        assert_eq!(s.matches("<title ").count(), 2);
+        assert!(s.contains("&lt;b&gt;Q1&lt;/b&gt;"));
         let b = bars(&points, "y");
         assert_eq!(b.matches("<rect").count(), 3);
-        assert_eq!(b.matches("<title>").count(), 3);
+        assert_eq!(b.matches("<title ").count(), 3);
     }
 }

@@ -2,11 +2,13 @@
 //! word things but compute nothing. Templates are embedded in the binary; a theme
 //! overrides the shared ones, and a repository's `value/templates/` overrides both.
 
+pub mod bind;
 pub mod bounds;
 pub mod charts;
 pub mod markdown;
 mod pages;
 pub mod policy;
+mod views;
 
 pub use pages::{Options, RenderError, pack, site, theme_files, themes};
 

@@ -47,6 +47,10 @@ pub struct Progress {
     pub text: String,
     /// JSON pointers into data.json of the values it rests on.
     pub refs: Vec<String>,
+    /// The text in parts, each number bound to data.json.
+    pub parts: Vec<super::Part>,
+    /// The target value, in the measure's unit (seconds, a fraction, money, ...).
+    pub target: Option<f64>,
     /// The day the target is due, when it has one.
     pub by: Option<String>,
     #[serde(skip)]
@@ -59,6 +63,8 @@ struct Point {
     day: i64,
     value: f64,
     at: String,
+    /// The period the value belongs to: its quarter, or `asof:` its day.
+    period: String,
 }
 
 const DAY: i64 = 86_400;
@@ -71,23 +77,15 @@ fn show_date(day: i64) -> String {
     crate::time::rfc3339(day)[..10].to_string()
 }
 
-/// How a value of this target is written.
-fn writer(metric: &str, unit: MeasureUnit, currency: Option<&str>) -> impl Fn(f64) -> String {
-    let currency = currency.map(str::to_string);
-    let deployments = metric == "deployments";
-    move |v: f64| match unit {
-        MeasureUnit::Percent => Unit::Share.format(v),
-        MeasureUnit::Duration => metric::duration(v.round() as i64),
-        MeasureUnit::Number if deployments => metric::DEPLOYMENTS.unit.format(v),
-        MeasureUnit::Number => trim(v),
-        MeasureUnit::Money => metric::money(v, currency.as_deref()),
+/// The unit a value of this target is written in.
+fn unit_of(metric: &str, unit: MeasureUnit) -> Unit {
+    match unit {
+        MeasureUnit::Percent => Unit::Share,
+        MeasureUnit::Duration => Unit::Duration,
+        MeasureUnit::Number if metric == "deployments" => metric::DEPLOYMENTS.unit,
+        MeasureUnit::Number => Unit::Decimal,
+        MeasureUnit::Money => Unit::Money,
     }
-}
-
-/// `3`, `3.5`, `3.25`: at most two decimals, none when whole.
-fn trim(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// The values of a delivery metric: each ended quarter's, on its last day.
@@ -114,6 +112,7 @@ fn delivery_series(metric: &str, quarters: &[PeriodMetrics], as_of: i64) -> Vec<
                 day: q.span.1 - DAY,
                 value: value?,
                 at,
+                period: q.period.clone(),
             })
         })
         .collect()
@@ -193,21 +192,28 @@ pub fn progress(
                             day: day_of(date),
                             value: *value,
                             at: format!("/measures/{k}/values/{j}/1"),
+                            period: format!("asof:{date}"),
                         })
                         .collect();
                     (m.name.clone(), m.unit, m.higher_is_better, series)
                 } else {
+                    // The target as written, since nothing measures it.
+                    let said = super::Words::new()
+                        .say(format!("{}: target ", t.metric.replace('_', " ")))
+                        .quote(&t.target)
+                        .say(format!(
+                            "{}.",
+                            t.by.map(|b| format!(" by {b}")).unwrap_or_default()
+                        ))
+                        .tone(super::Tone::Neutral);
                     out.push(Progress {
                         goal: g.id.value.clone(),
                         metric: t.metric.clone(),
                         status: Status::NotMeasured,
-                        text: format!(
-                            "{}: target {}{}.",
-                            t.metric.replace('_', " "),
-                            t.target,
-                            t.by.map(|b| format!(" by {b}")).unwrap_or_default()
-                        ),
+                        text: said.text,
                         refs: Vec::new(),
+                        parts: said.parts,
+                        target: None,
                         by: t.by.map(|b| b.to_string()),
                         by_day: t.by.as_ref().map(day_of),
                     });
@@ -216,7 +222,8 @@ pub fn progress(
             let Ok(target) = unit.parse_value(&t.target) else {
                 continue; // `check` reports it.
             };
-            let show = writer(&t.metric, unit, currency);
+            let unit = unit_of(&t.metric, unit);
+            let index = out.len();
             // Values known on the built revision's day only.
             let series: Vec<Point> = series.into_iter().filter(|p| p.day <= as_of).collect();
             // The baseline: the last value on or before `baseline_date`, else the first.
@@ -228,33 +235,51 @@ pub fn progress(
             let (status, met_on) =
                 status(&series, target, higher, baseline.map(|b| b.day), by, as_of);
             let current = series.last();
-            let mut refs: Vec<String> = Vec::new();
-            let mut text = format!("{label}: ");
+            let mut w = super::Words::new().say(format!("{label}: "));
             match current {
                 Some(c) => {
-                    text.push_str(&format!("{} as of {}", show(c.value), show_date(c.day)));
-                    refs.push(c.at.clone());
+                    w = w
+                        .num(c.value, unit, currency, c.at.clone(), &c.period)
+                        .say(format!(" as of {}", show_date(c.day)));
                 }
-                None => text.push_str("no value yet"),
+                None => w = w.say("no value yet"),
             }
             if let Some(b) = baseline.filter(|b| current.is_some_and(|c| c.day != b.day)) {
-                text.push_str(&format!(", from {} on {}", show(b.value), show_date(b.day)));
-                refs.push(b.at.clone());
+                w = w
+                    .say(", from ")
+                    .num(b.value, unit, currency, b.at.clone(), &b.period)
+                    .say(format!(" on {}", show_date(b.day)));
             }
-            text.push_str(&format!("; target {}", show(target)));
+            w = w.say("; target ").num(
+                target,
+                unit,
+                currency,
+                format!("/story/goals/{index}/target"),
+                &by.map_or("target".to_string(), |b| format!("by:{}", show_date(b))),
+            );
             if let Some(by) = by {
-                text.push_str(&format!(" by {}", show_date(by)));
+                w = w.say(format!(" by {}", show_date(by)));
             }
-            text.push_str(&match (status, met_on) {
+            w = w.say(match (status, met_on) {
                 (Status::Met, Some(day)) => format!(": met on {}.", show_date(day)),
                 (s, _) => format!(": {}.", s.words()),
             });
+            let said = w.tone(super::Tone::Neutral);
+            // The target is the goal's own; the sentence rests on the measured values.
+            let refs = said
+                .refs
+                .iter()
+                .filter(|r| !r.starts_with("/story/"))
+                .cloned()
+                .collect();
             out.push(Progress {
                 goal: g.id.value.clone(),
                 metric: t.metric.clone(),
                 status,
-                text,
+                text: said.text,
                 refs,
+                parts: said.parts,
+                target: Some(target),
                 by: by.map(show_date),
                 by_day: by,
             });
@@ -274,6 +299,7 @@ mod tests {
                 day: d * DAY,
                 value: v,
                 at: String::new(),
+                period: String::new(),
             })
             .collect()
     }

@@ -20,10 +20,62 @@ pub enum Unit {
     },
     /// Per week: `5.0 / week`.
     PerWeek,
+    /// A whole number on its own, as in a table cell under its heading: `66`.
+    Number,
+    /// A recorded value: `3`, `3.5`, `3.25` (at most two decimals).
+    Decimal,
+    /// Money: `120,000`, `80.86`; with the currency, see [`Unit::format_in`].
+    Money,
+    /// A relative change: `+340%`, `-12%`.
+    Change,
 }
 
+/// Every unit with a count's noun that pages use, so that a page can name its unit
+/// (`data-unit="releases"`) and anyone can format the value again.
+pub const COUNTS: [Unit; 9] = [
+    RELEASES,
+    Unit::Count {
+        one: "commit",
+        many: "commits",
+    },
+    Unit::Count {
+        one: "recovery",
+        many: "recoveries",
+    },
+    Unit::Count {
+        one: "day",
+        many: "days",
+    },
+    Unit::Count {
+        one: "person",
+        many: "people",
+    },
+    Unit::Count {
+        one: "incident",
+        many: "incidents",
+    },
+    Unit::Count {
+        one: "change",
+        many: "changes",
+    },
+    Unit::Count {
+        one: "initiative",
+        many: "initiatives",
+    },
+    Unit::Count {
+        one: "pull request",
+        many: "pull requests",
+    },
+];
+
 impl Unit {
+    /// The value written in this unit; money without its currency.
     pub fn format(self, value: f64) -> String {
+        self.format_in(value, None)
+    }
+
+    /// The value written in this unit, money with `currency` when there is one.
+    pub fn format_in(self, value: f64, currency: Option<&str>) -> String {
         match self {
             Unit::Duration => duration(value.round() as i64),
             Unit::Share => format!("{:.1}%", value * 100.0),
@@ -32,7 +84,45 @@ impl Unit {
                 format!("{n} {}", if n == 1 { one } else { many })
             }
             Unit::PerWeek => format!("{value:.1} / week"),
+            Unit::Number => format!("{}", value.round() as i64),
+            Unit::Decimal => {
+                let s = format!("{value:.2}");
+                s.trim_end_matches('0').trim_end_matches('.').to_string()
+            }
+            Unit::Money => money(value, currency),
+            Unit::Change => format!("{:+.0}%", value * 100.0),
         }
+    }
+
+    /// Its name in a page's `data-unit`: `duration`, `share`, `per_week`, `number`,
+    /// `decimal`, `money`, or a count's plural noun (`releases`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Duration => "duration",
+            Unit::Share => "share",
+            Unit::Count { many, .. } => many,
+            Unit::PerWeek => "per_week",
+            Unit::Number => "number",
+            Unit::Decimal => "decimal",
+            Unit::Money => "money",
+            Unit::Change => "change",
+        }
+    }
+
+    /// The unit a page names, the inverse of [`Unit::name`].
+    pub fn named(name: &str) -> Option<Unit> {
+        [
+            Unit::Duration,
+            Unit::Share,
+            Unit::PerWeek,
+            Unit::Number,
+            Unit::Decimal,
+            Unit::Money,
+            Unit::Change,
+        ]
+        .into_iter()
+        .chain(COUNTS)
+        .find(|u| u.name() == name)
     }
 }
 
@@ -71,6 +161,15 @@ pub fn money(v: f64, currency: Option<&str>) -> String {
     match currency {
         Some(c) => format!("{c} {amount}"),
         None => amount,
+    }
+}
+
+/// The unit of a value-stream guardrail on `metric`.
+pub fn guardrail_unit(metric: &str) -> Unit {
+    match metric {
+        "change_failure_rate" => Unit::Share,
+        "lead_time" | "recovery_time" => Unit::Duration,
+        _ => Unit::PerWeek,
     }
 }
 
@@ -154,5 +253,27 @@ mod tests {
         assert_eq!(Unit::Duration.format(1_800.0), "30 minutes");
         assert_eq!(Unit::Duration.format(36_000.0), "10.0 hours");
         assert_eq!(Unit::Duration.format(4.0 * 86_400.0), "4.0 days");
+        assert_eq!(Unit::Number.format(66.0), "66");
+        assert_eq!(Unit::Decimal.format(3.10), "3.1");
+        assert_eq!(Unit::Money.format_in(80400.0, Some("USD")), "USD 80,400");
+    }
+
+    #[test]
+    fn every_unit_is_found_by_its_name() {
+        for u in [
+            Unit::Duration,
+            Unit::Share,
+            Unit::PerWeek,
+            Unit::Number,
+            Unit::Decimal,
+            Unit::Money,
+            Unit::Change,
+        ]
+        .into_iter()
+        .chain(COUNTS)
+        {
+            assert_eq!(Unit::named(u.name()), Some(u));
+        }
+        assert_eq!(Unit::named("furlongs"), None);
     }
 }

@@ -78,6 +78,141 @@ pub struct Sentence {
     pub tone: Tone,
     /// JSON pointers into data.json of the numbers the sentence rests on.
     pub refs: Vec<String>,
+    /// The text in parts: words, and each number with where data.json holds it,
+    /// so a page can bind every number it shows.
+    pub parts: Vec<Part>,
+    /// A comparison's relative change (0.25: 25% more), which its text writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<f64>,
+}
+
+/// A piece of a sentence: words, a number from data.json, or a name that is not a
+/// number though it may hold digits (a tag, or text someone wrote).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Part {
+    pub text: String,
+    /// The JSON pointer into data.json of the number this part writes; `change`
+    /// (no leading slash) is the sentence's own `change`.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// The unit it is written in ([`metric::Unit::name`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<&'static str>,
+    /// The period the number belongs to: `2026-Q3`, `since:2025-01-06`,
+    /// `asof:2026-11-20`, `by:2026-12-31`, or `estimate`, `target`, `limit` for
+    /// values someone wrote in the value folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// `tag` or `quote` (text from the value folder) for names that are not numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<&'static str>,
+}
+
+/// A sentence put together part by part.
+#[derive(Default)]
+pub(crate) struct Words {
+    parts: Vec<Part>,
+    refs: Vec<String>,
+    change: Option<f64>,
+}
+
+impl Words {
+    pub(crate) fn new() -> Words {
+        Words::default()
+    }
+
+    fn part(mut self, text: String, kind: Option<&'static str>) -> Words {
+        if text.is_empty() {
+            return self;
+        }
+        if kind.is_none()
+            && let Some(last) = self.parts.last_mut()
+            && last.pointer.is_none()
+            && last.kind.is_none()
+        {
+            last.text.push_str(&text);
+            return self;
+        }
+        self.parts.push(Part {
+            text,
+            pointer: None,
+            unit: None,
+            period: None,
+            kind,
+        });
+        self
+    }
+
+    /// Words, which must hold no number from the data.
+    pub(crate) fn say(self, text: impl Into<String>) -> Words {
+        self.part(text.into(), None)
+    }
+
+    /// A release tag.
+    pub(crate) fn tag(self, tag: &str) -> Words {
+        self.part(tag.to_string(), Some("tag"))
+    }
+
+    /// Text someone wrote in the value folder (a title), shown as written.
+    pub(crate) fn quote(self, text: &str) -> Words {
+        self.part(text.to_string(), Some("quote"))
+    }
+
+    /// `value`, written in `unit`, from where `pointer` says data.json holds it.
+    pub(crate) fn num(
+        self,
+        value: f64,
+        unit: metric::Unit,
+        currency: Option<&str>,
+        pointer: String,
+        period: &str,
+    ) -> Words {
+        let mut w = self;
+        w.refs.push(pointer.clone());
+        w.parts.push(Part {
+            text: unit.format_in(value, currency),
+            pointer: Some(pointer),
+            unit: Some(unit.name()),
+            period: Some(period.to_string()),
+            kind: None,
+        });
+        w
+    }
+
+    /// The relative change the sentence states, written as `+25%`.
+    pub(crate) fn change(mut self, change: f64, period: &str) -> Words {
+        self.change = Some(change);
+        self.parts.push(Part {
+            text: metric::Unit::Change.format(change),
+            pointer: Some("change".to_string()),
+            unit: Some(metric::Unit::Change.name()),
+            period: Some(period.to_string()),
+            kind: None,
+        });
+        self
+    }
+
+    /// A number the sentence rests on without writing it.
+    pub(crate) fn rests_on(mut self, pointer: String) -> Words {
+        self.refs.push(pointer);
+        self
+    }
+
+    pub(crate) fn tone(self, tone: Tone) -> Sentence {
+        let mut refs = Vec::new();
+        for r in self.refs {
+            if !refs.contains(&r) {
+                refs.push(r);
+            }
+        }
+        Sentence {
+            text: self.parts.iter().map(|p| p.text.as_str()).collect(),
+            tone,
+            refs,
+            parts: self.parts,
+            change: self.change,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -101,7 +236,11 @@ pub struct ReleaseAt<'a> {
 struct Observed {
     period: String,
     value: Option<f64>,
+    /// Where data.json holds the value (or its null).
+    at: String,
     points: usize,
+    /// Where data.json holds the count of points.
+    points_at: String,
     state: State,
     refs: Vec<String>,
 }
@@ -142,10 +281,23 @@ fn observe(metric: &Metric, q: &PeriodMetrics, index: usize, as_of: i64) -> Obse
             nested(q.recovery_time.is_some(), "recovery_time"),
         ),
     };
+    // Where the value and the count of its points are; a missing median counts
+    // zero points, written without a reference.
+    let (value_at, points_at) = match metric.id {
+        "deployments" => (at("deployments"), at("deployments")),
+        "change_failure_rate" => (at("change_failure_rate"), at("deployments")),
+        "lead_time" => (at("lead_time/median_seconds"), at("lead_time/count")),
+        _ => (
+            at("recovery_time/median_seconds"),
+            at("recovery_time/count"),
+        ),
+    };
     Observed {
         period: q.period.clone(),
         value,
+        at: value_at,
         points,
+        points_at,
         state: state(q, as_of),
         refs,
     }
@@ -163,16 +315,21 @@ pub(crate) fn state(q: &PeriodMetrics, as_of: i64) -> State {
 
 /// How `after` compares with `before` under the rules, as a sentence.
 fn compare(metric: &Metric, before: &Observed, after: &Observed, rules: &Rules) -> Sentence {
-    let refs: Vec<String> = before.refs.iter().chain(&after.refs).cloned().collect();
-    // The label names what is counted: "Releases rose from 15 in ...".
-    let show = |v: f64| match metric.unit {
-        metric::Unit::Count { .. } => format!("{}", v.round() as i64),
-        unit => unit.format(v),
+    let rest = |w: Words| {
+        before
+            .refs
+            .iter()
+            .chain(&after.refs)
+            .fold(w, |w, r| w.rests_on(r.clone()))
     };
-    let sentence = |text: String, tone: Tone| Sentence {
-        text,
-        tone,
-        refs: refs.clone(),
+    // The label names what is counted: "Releases rose from 15 in ...".
+    let unit = match metric.unit {
+        metric::Unit::Count { .. } => metric::Unit::Number,
+        unit => unit,
+    };
+    let show = |w: Words, o: &Observed| match o.value {
+        Some(v) => w.num(v, unit, None, o.at.clone(), &o.period),
+        None => w.say("–"),
     };
     for o in [before, after] {
         let why = match o.state {
@@ -180,16 +337,17 @@ fn compare(metric: &Metric, before: &Observed, after: &Observed, rules: &Rules) 
             State::Partial => "was only partly observed",
             State::Ended => continue,
         };
-        return sentence(
-            format!("{}: not compared, since {} {why}.", metric.label, o.period),
-            Tone::Neutral,
-        );
+        return rest(Words::new().say(format!(
+            "{}: not compared, since {} {why}.",
+            metric.label, o.period
+        )))
+        .tone(Tone::Neutral);
     }
     let (Some(b), Some(a)) = (before.value, after.value) else {
-        return too_few(metric, before, after, refs);
+        return too_few(metric, before, after, rest(Words::new()));
     };
     if before.points < rules.min_points || after.points < rules.min_points {
-        return too_few(metric, before, after, refs);
+        return too_few(metric, before, after, rest(Words::new()));
     }
     let change = if b == 0.0 {
         if a == 0.0 { 0.0 } else { f64::INFINITY }
@@ -197,51 +355,59 @@ fn compare(metric: &Metric, before: &Observed, after: &Observed, rules: &Rules) 
         a / b - 1.0
     };
     if change.abs() < rules.min_change {
-        return sentence(
-            format!(
-                "{} held steady: {} in {}, {} in {}.",
-                metric.label,
-                show(b),
-                before.period,
-                show(a),
-                after.period
-            ),
-            Tone::Steady,
-        );
+        let w = show(
+            rest(Words::new()).say(format!("{} held steady: ", metric.label)),
+            before,
+        )
+        .say(format!(" in {}, ", before.period));
+        return show(w, after)
+            .say(format!(" in {}.", after.period))
+            .tone(Tone::Steady);
     }
     let rose = a > b;
     let better = rose == (metric.better == Better::Higher);
-    let percent = if change.is_finite() {
-        format!(" ({:+.0}%)", change * 100.0)
+    let w = rest(Words::new()).say(format!(
+        "{} {} from ",
+        metric.label,
+        if rose { "rose" } else { "fell" }
+    ));
+    let w = show(w, before).say(format!(" in {} to ", before.period));
+    let w = show(w, after).say(format!(" in {}", after.period));
+    // The relative change is the story's own arithmetic on two bound numbers.
+    let w = if change.is_finite() {
+        w.say(" (").change(change, &after.period).say(")")
     } else {
-        String::new()
+        w
     };
-    sentence(
-        format!(
-            "{} {} from {} in {} to {} in {}{percent}.",
-            metric.label,
-            if rose { "rose" } else { "fell" },
-            show(b),
-            before.period,
-            show(a),
-            after.period
-        ),
-        if better { Tone::Better } else { Tone::Worse },
-    )
+    w.say(".")
+        .tone(if better { Tone::Better } else { Tone::Worse })
 }
 
-fn too_few(metric: &Metric, before: &Observed, after: &Observed, refs: Vec<String>) -> Sentence {
-    Sentence {
-        text: format!(
-            "{}: too few to compare ({} in {}, {} in {}).",
-            metric.label,
-            metric.points.format(before.points as f64),
-            before.period,
-            metric.points.format(after.points as f64),
-            after.period
+fn too_few(metric: &Metric, before: &Observed, after: &Observed, w: Words) -> Sentence {
+    let points = |w: Words, o: &Observed| match o.points {
+        0 => w.say(format!("no {}", plural(metric.points))),
+        n => w.num(
+            n as f64,
+            metric.points,
+            None,
+            o.points_at.clone(),
+            &o.period,
         ),
-        tone: Tone::TooFew,
-        refs,
+    };
+    let w = points(
+        w.say(format!("{}: too few to compare (", metric.label)),
+        before,
+    )
+    .say(format!(" in {}, ", before.period));
+    points(w, after)
+        .say(format!(" in {}).", after.period))
+        .tone(Tone::TooFew)
+}
+
+fn plural(unit: metric::Unit) -> &'static str {
+    match unit {
+        metric::Unit::Count { many, .. } => many,
+        _ => "values",
     }
 }
 
@@ -249,68 +415,102 @@ fn too_few(metric: &Metric, before: &Observed, after: &Observed, refs: Vec<Strin
 /// (1.5%); median recovery time 30 minutes."
 fn summary(q: &PeriodMetrics, index: usize, as_of: i64) -> Sentence {
     let at = |field: &str| format!("/periods/quarter/{index}/{field}");
-    let mut parts = vec![metric::DEPLOYMENTS.unit.format(q.deployments as f64)];
-    let mut refs = vec![at("deployments")];
-    if let Some(l) = q.lead_time {
-        parts.push(format!(
-            "median lead time {}",
-            metric::duration(l.median_seconds)
-        ));
-        refs.push(at("lead_time/median_seconds"));
-    }
-    if let Some(rate) = q.change_failure_rate {
-        parts.push(format!(
-            "{} of {} failed ({})",
-            q.failed_deployments,
-            metric::DEPLOYMENTS.unit.format(q.deployments as f64),
-            metric::Unit::Share.format(rate)
-        ));
-        refs.extend([at("failed_deployments"), at("change_failure_rate")]);
-    }
-    if let Some(r) = q.recovery_time {
-        parts.push(format!(
-            "median recovery time {}",
-            metric::duration(r.median_seconds)
-        ));
-        refs.push(at("recovery_time/median_seconds"));
-    }
+    let p = q.period.as_str();
     let label = match state(q, as_of) {
         State::SoFar => format!("{} so far", q.period),
         _ => q.period.clone(),
     };
-    Sentence {
-        text: format!("{label}: {}.", parts.join("; ")),
-        tone: Tone::Neutral,
-        refs,
+    let mut w = Words::new().say(format!("{label}: ")).num(
+        q.deployments as f64,
+        metric::DEPLOYMENTS.unit,
+        None,
+        at("deployments"),
+        p,
+    );
+    if let Some(l) = q.lead_time {
+        w = w.say("; median lead time ").num(
+            l.median_seconds as f64,
+            metric::Unit::Duration,
+            None,
+            at("lead_time/median_seconds"),
+            p,
+        );
     }
+    if let Some(rate) = q.change_failure_rate {
+        w = w
+            .say("; ")
+            .num(
+                q.failed_deployments as f64,
+                metric::Unit::Number,
+                None,
+                at("failed_deployments"),
+                p,
+            )
+            .say(" of ")
+            .num(
+                q.deployments as f64,
+                metric::DEPLOYMENTS.unit,
+                None,
+                at("deployments"),
+                p,
+            )
+            .say(" failed (")
+            .num(
+                rate,
+                metric::Unit::Share,
+                None,
+                at("change_failure_rate"),
+                p,
+            )
+            .say(")");
+    }
+    if let Some(r) = q.recovery_time {
+        w = w.say("; median recovery time ").num(
+            r.median_seconds as f64,
+            metric::Unit::Duration,
+            None,
+            at("recovery_time/median_seconds"),
+            p,
+        );
+    }
+    w.say(".").tone(Tone::Neutral)
 }
 
-/// The four quarters ending with `last`, in one sentence.
+/// The four quarters ending with `last`, in one sentence: each quarter's releases
+/// and failures, bound where data.json holds them.
 fn window(quarters: &[PeriodMetrics], last: usize) -> Sentence {
     let first = last.saturating_sub(3);
-    let span = &quarters[first..=last];
-    let released: usize = span.iter().map(|q| q.deployments).sum();
-    let failed: usize = span.iter().map(|q| q.failed_deployments).sum();
-    let mut refs = Vec::new();
-    for i in first..=last {
-        refs.push(format!("/periods/quarter/{i}/deployments"));
-        refs.push(format!("/periods/quarter/{i}/failed_deployments"));
+    let mut w = Words::new().say(format!(
+        "From {} to {}, releases by quarter: ",
+        quarters[first].period, quarters[last].period
+    ));
+    for (i, q) in quarters.iter().enumerate().take(last + 1).skip(first) {
+        if i > first {
+            w = w.say(", ");
+        }
+        w = w
+            .num(
+                q.deployments as f64,
+                metric::Unit::Number,
+                None,
+                format!("/periods/quarter/{i}/deployments"),
+                &q.period,
+            )
+            .say(" (")
+            .num(
+                q.failed_deployments as f64,
+                metric::Unit::Number,
+                None,
+                format!("/periods/quarter/{i}/failed_deployments"),
+                &q.period,
+            )
+            .say(" failed)");
     }
-    Sentence {
-        text: format!(
-            "From {} to {}: {}, {} of them failed.",
-            quarters[first].period,
-            quarters[last].period,
-            metric::DEPLOYMENTS.unit.format(released as f64),
-            failed
-        ),
-        tone: Tone::Neutral,
-        refs,
-    }
+    w.say(".").tone(Tone::Neutral)
 }
 
 /// The quarter label a year before `period` (`2026-Q3` → `2025-Q3`).
-fn year_before(period: &str) -> Option<String> {
+pub fn year_before(period: &str) -> Option<String> {
     let (year, n) = period.split_once("-Q")?;
     Some(format!("{}-Q{n}", year.parse::<i32>().ok()? - 1))
 }
@@ -381,17 +581,21 @@ pub fn tell(
                     .filter(|r| r.time < end)
                     .max_by_key(|r| r.time)
             {
-                headline.push(Sentence {
-                    text: format!(
-                        "{} had no release; the last was {} on {}, so this is the story of the four quarters to {}.",
-                        quarters[e].period,
-                        last.tag,
-                        date(last.time),
-                        quarters[r].period
-                    ),
-                    tone: Tone::Neutral,
-                    refs: vec![format!("/periods/quarter/{e}/deployments")],
-                });
+                headline.push(
+                    Words::new()
+                        .say(format!(
+                            "{} had no release; the last was ",
+                            quarters[e].period
+                        ))
+                        .tag(last.tag)
+                        .say(format!(
+                            " on {}, so this is the story of the four quarters to {}.",
+                            date(last.time),
+                            quarters[r].period
+                        ))
+                        .rests_on(format!("/periods/quarter/{e}/deployments"))
+                        .tone(Tone::Neutral),
+                );
                 headline.push(window(quarters, r));
             }
             headline.extend(stories[r].summary.iter().cloned());

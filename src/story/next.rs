@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::goals::{Progress, Status};
-use super::{Sentence, Tone};
+use super::{Sentence, Tone, Words};
 use crate::content::{Status as Work, ValueFolder};
 use crate::metrics::streams::StreamMetrics;
 
@@ -43,12 +43,6 @@ pub fn coming(
     currency: Option<&str>,
 ) -> Next {
     let (period, end) = quarter_of(as_of);
-    let money = |v: f64| super::metric::money(v, currency);
-    let neutral = |text: String, refs: Vec<String>| Sentence {
-        text,
-        tone: Tone::Neutral,
-        refs,
-    };
     let initiatives = folder
         .initiatives
         .iter()
@@ -60,37 +54,55 @@ pub fn coming(
                 (Work::InProgress, None) => "in progress".to_string(),
                 _ => "proposed".to_string(),
             };
-            let value = i.value.as_ref().map_or(String::new(), |v| {
-                format!(
-                    ", estimated {} {} ({} confidence)",
-                    money(v.amount.units()),
-                    match v.per {
-                        "year" => "a year",
-                        "month" => "a month",
-                        _ => "once",
-                    },
-                    v.confidence
-                )
-            });
-            let refs = if i.value.is_some() {
-                vec![format!("/initiatives/{k}/value/amount")]
-            } else {
-                Vec::new()
+            let w = Words::new().quote(&i.title).say(format!(" ({state})"));
+            let w = match &i.value {
+                Some(v) => w
+                    .say(", estimated ")
+                    .num(
+                        v.amount.units(),
+                        super::metric::Unit::Money,
+                        currency,
+                        format!("/initiatives/{k}/value/amount"),
+                        "estimate",
+                    )
+                    .say(format!(
+                        " {} ({} confidence)",
+                        match v.per {
+                            "year" => "a year",
+                            "month" => "a month",
+                            _ => "once",
+                        },
+                        v.confidence
+                    )),
+                None => w,
             };
-            neutral(format!("{} ({state}){value}.", i.title), refs)
+            w.say(".").tone(Tone::Neutral)
         })
         .collect();
     let goals = goals
         .iter()
         .filter(|g| g.by_day.is_some_and(|b| b > as_of && b < end))
         .filter(|g| !matches!(g.status, Status::Met | Status::Missed))
-        .map(|g| Sentence {
-            text: format!("Due by {}: {}", g.by.as_deref().unwrap_or_default(), g.text),
-            tone: match g.status {
-                Status::AtRisk => Tone::Worse,
-                _ => Tone::Neutral,
-            },
-            refs: g.refs.clone(),
+        .map(|g| {
+            let due = format!("Due by {}: ", g.by.as_deref().unwrap_or_default());
+            let mut parts = vec![super::Part {
+                text: due.clone(),
+                pointer: None,
+                unit: None,
+                period: None,
+                kind: None,
+            }];
+            parts.extend(g.parts.iter().cloned());
+            Sentence {
+                text: format!("{due}{}", g.text),
+                tone: match g.status {
+                    Status::AtRisk => Tone::Worse,
+                    _ => Tone::Neutral,
+                },
+                refs: g.refs.clone(),
+                parts,
+                change: None,
+            }
         })
         .collect();
     let guardrails = streams
@@ -107,25 +119,31 @@ pub fn coming(
                 .enumerate()
                 .filter(|(_, g)| g.within == Some(false))
                 .map(move |(k, g)| {
-                    let show = |v: f64| match g.metric {
-                        "change_failure_rate" => super::metric::Unit::Share.format(v),
-                        "lead_time" | "recovery_time" => super::metric::duration(v.round() as i64),
-                        _ => super::metric::Unit::PerWeek.format(v),
-                    };
-                    Sentence {
-                        text: format!(
-                            "{name}: {} at {}, past its guardrail of {} in {}.",
-                            g.metric.replace('_', " "),
-                            g.actual.map_or("–".to_string(), show),
-                            show(g.limit),
-                            m.window.as_deref().unwrap_or("the latest quarter")
-                        ),
-                        tone: Tone::Worse,
-                        refs: vec![
+                    let unit = super::metric::guardrail_unit(g.metric);
+                    let window = m.window.as_deref().unwrap_or("the latest quarter");
+                    let w = Words::new()
+                        .quote(&name)
+                        .say(format!(": {} at ", g.metric.replace('_', " ")));
+                    let w = match g.actual {
+                        Some(a) => w.num(
+                            a,
+                            unit,
+                            None,
                             format!("/stream_metrics/{s}/guardrails/{k}/actual"),
+                            window,
+                        ),
+                        None => w.say("–"),
+                    };
+                    w.say(", past its guardrail of ")
+                        .num(
+                            g.limit,
+                            unit,
+                            None,
                             format!("/stream_metrics/{s}/guardrails/{k}/limit"),
-                        ],
-                    }
+                            "limit",
+                        )
+                        .say(format!(" in {window}."))
+                        .tone(Tone::Worse)
                 })
                 .collect::<Vec<_>>()
         })

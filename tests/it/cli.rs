@@ -89,7 +89,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "cb5ffe533f5d515edb414ce72f435df90a90a491";
+const SAMPLE_HEAD: &str = "23955a97992cad94e72177a6efb4f017748f7520";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {

@@ -2,6 +2,7 @@
 //! [`support::TestRepo`] with fixed names and dates, and the real `valuestory`
 //! binary runs on them with a scrubbed environment.
 
+mod bound;
 mod changes;
 mod cli;
 mod correlation;

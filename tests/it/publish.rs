@@ -25,7 +25,7 @@ fn pack_is_one_file_that_references_nothing_outside_it() {
     let html = std::fs::read_to_string(dir.path().join("pack.html")).unwrap();
     assert!(html.contains("Quarterly business review"));
     assert!(html.contains("2026-Q3"));
-    assert!(html.contains("A year before (2025-Q3)"));
+    assert!(html.contains("A year before: 2025-Q3"));
     assert!(
         html.contains("INC-11"),
         "the quarter's incident is in the pack"
@@ -331,7 +331,7 @@ fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
     assert!(
         wait_for(
             "/streams/checkout.html",
-            "Idea to approved: process 2.0 hours"
+            "current/stages/0/process_seconds\" data-period=\"2026-Q3\" data-unit=\"duration\">2.0 hours<"
         ),
         "first page never came"
     );
@@ -350,7 +350,7 @@ fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
     assert!(
         wait_for(
             "/streams/checkout.html",
-            "Idea to approved: process 3.0 hours"
+            "current/stages/0/process_seconds\" data-period=\"2026-Q3\" data-unit=\"duration\">3.0 hours<"
         ),
         "the edit never showed"
     );
@@ -366,6 +366,6 @@ fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
     assert!(
         http_get(port, "/streams/checkout.html")
             .unwrap()
-            .contains("process 3.0 hours")
+            .contains("data-unit=\"duration\">3.0 hours<")
     );
 }

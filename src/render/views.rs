@@ -1,0 +1,1048 @@
+//! What each kind of page gets: one function per page kind, each building its view
+//! from `data.json`'s structs and the history. Every number in a view is a
+//! [`Fig`] bound to where data.json holds it, written by its unit's one formatter;
+//! links are already relative and charts already drawn.
+
+use serde_json::{Value, json};
+
+use super::bind::{Bind, Fig, kind_span};
+use super::charts::{self, Point, Stage};
+use super::{escape, markdown};
+use crate::history::History;
+use crate::metrics::PeriodMetrics;
+use crate::releases::Correlation;
+use crate::report::Data;
+use crate::story::metric::{self, Unit};
+
+const RELEASES: Unit = metric::DEPLOYMENTS.unit;
+const COMMITS: Unit = Unit::Count {
+    one: "commit",
+    many: "commits",
+};
+const RECOVERIES: Unit = Unit::Count {
+    one: "recovery",
+    many: "recoveries",
+};
+const PULL_REQUESTS: Unit = Unit::Count {
+    one: "pull request",
+    many: "pull requests",
+};
+const DAYS: Unit = Unit::Count {
+    one: "day",
+    many: "days",
+};
+
+/// What every page kind is built from.
+pub struct Site<'a> {
+    pub data: &'a Data,
+    pub history: &'a History,
+    pub correlation: &'a Correlation,
+    pub bind: Bind,
+}
+
+pub fn quarter_slug(label: &str) -> String {
+    label.to_ascii_lowercase()
+}
+
+fn status(s: crate::content::Status) -> &'static str {
+    match s {
+        crate::content::Status::Proposed => "proposed",
+        crate::content::Status::InProgress => "in progress",
+        crate::content::Status::Paused => "paused",
+        crate::content::Status::Done => "done",
+        crate::content::Status::Dropped => "dropped",
+    }
+}
+
+fn day(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}
+
+impl<'a> Site<'a> {
+    pub fn new(data: &'a Data, history: &'a History, correlation: &'a Correlation) -> Self {
+        Site {
+            data,
+            history,
+            correlation,
+            bind: Bind::new(data),
+        }
+    }
+
+    pub fn quarters(&self) -> &'a [PeriodMetrics] {
+        self.data
+            .periods
+            .get("quarter")
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    fn weeks(&self) -> &'a [PeriodMetrics] {
+        self.data
+            .periods
+            .get("week")
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The day the history starts: what all-time figures are "since".
+    fn since(&self) -> String {
+        self.quarters().first().map_or(String::new(), |q| {
+            crate::time::rfc3339(q.observed.0)[..10].to_string()
+        })
+    }
+
+    /// The day of the built revision's last commit or release: what today's
+    /// figures are "as of".
+    fn as_of(&self) -> String {
+        day(&self.data.story.as_of).to_string()
+    }
+
+    fn since_period(&self) -> String {
+        format!("since:{}", self.since())
+    }
+
+    fn as_of_period(&self) -> String {
+        format!("asof:{}", self.as_of())
+    }
+
+    /// The quarter the executive page and the pack tell, as the story chose it.
+    pub fn told(&self) -> Option<usize> {
+        let told = self.data.story.told.as_ref()?;
+        self.quarters().iter().position(|q| &q.period == told)
+    }
+
+    fn so_far(&self, period: &str) -> bool {
+        self.data
+            .story
+            .quarters
+            .iter()
+            .any(|q| q.period == period && q.state == crate::story::State::SoFar)
+    }
+
+    fn money(&self, pointer: String, period: &str) -> Fig {
+        self.bind.num(pointer, Unit::Money, period)
+    }
+
+    /// The band of one key, with the count it rests on when it has none.
+    fn band(
+        &self,
+        b: Option<&crate::metrics::bands::Band>,
+        pointer: String,
+        period: &str,
+    ) -> Value {
+        match b {
+            Some(b) => json!({
+                "level": b.level.map(|l| l.name()),
+                "note": b.note,
+                "basis": self.bind.num(format!("{pointer}/basis"), Unit::Number, period),
+            }),
+            None => Value::Null,
+        }
+    }
+
+    /// The four keys of quarter `i`, each with its band and a line of detail, and,
+    /// with `root`, each tile leading to the list behind it.
+    fn keys(&self, i: usize, root: Option<&str>) -> Value {
+        let q = &self.quarters()[i];
+        let p = q.period.as_str();
+        let at = |f: &str| format!("/periods/quarter/{i}/{f}");
+        let n = |f: &str, unit: Unit| self.bind.num(at(f), unit, p).html;
+        let bands = q.bands.as_ref();
+        let band = |b: Option<&crate::metrics::bands::Band>, key: &str| {
+            self.band(b, at(&format!("bands/{key}")), p)
+        };
+        let lead_detail = match q.lead_time {
+            Some(_) => format!(
+                "median of {}; nine in ten within {}",
+                n("lead_time/count", COMMITS),
+                n("lead_time/p90_seconds", Unit::Duration)
+            ),
+            None => "no commits shipped".to_string(),
+        };
+        let mut failure_detail = format!(
+            "{} of {} failed",
+            n("failed_deployments", Unit::Number),
+            n("deployments", RELEASES)
+        );
+        // Without recorded incidents, failures are read from reverts and hotfixes.
+        if self.data.incidents.is_empty() {
+            failure_detail.push_str(" (inferred from reverts and hotfixes)");
+        }
+        let recovery_detail = match q.recovery_time {
+            Some(_) => format!("median of {}", n("recovery_time/count", RECOVERIES)),
+            None => "no recovered failures".to_string(),
+        };
+        let dash = |present: bool, f: &str, unit: Unit| {
+            if present {
+                n(f, unit)
+            } else {
+                "–".to_string()
+            }
+        };
+        let mut keys = json!([
+            {"name": "Deployment frequency", "value": n("deployments_per_week", Unit::PerWeek),
+             "detail": format!("{} on {}", n("deployments", RELEASES), n("deploy_days", DAYS)),
+             "band": band(bands.and_then(|b| b.deployment_frequency.as_ref()), "deployment_frequency")},
+            {"name": "Lead time for changes", "value": dash(q.lead_time.is_some(), "lead_time/median_seconds", Unit::Duration),
+             "detail": lead_detail, "band": band(bands.map(|b| &b.lead_time), "lead_time")},
+            {"name": "Change failure rate", "value": dash(q.change_failure_rate.is_some(), "change_failure_rate", Unit::Share),
+             "detail": failure_detail, "band": band(bands.map(|b| &b.change_failure_rate), "change_failure_rate")},
+            {"name": "Recovery time", "value": dash(q.recovery_time.is_some(), "recovery_time/median_seconds", Unit::Duration),
+             "detail": recovery_detail, "band": band(bands.map(|b| &b.recovery_time), "recovery_time")},
+        ]);
+        if let Some(root) = root {
+            let quarter = format!("{root}quarters/{}.html", quarter_slug(p));
+            let targets = [
+                format!("{quarter}#releases"),
+                format!("{quarter}#lead-time"),
+                format!("{quarter}#failed"),
+                format!("{quarter}#incidents"),
+            ];
+            if let Some(list) = keys.as_array_mut() {
+                for (k, href) in list.iter_mut().zip(targets) {
+                    k["href"] = json!(href);
+                }
+            }
+        }
+        keys
+    }
+
+    /// A quarter's sentences (the story's headline for the quarter it tells, else
+    /// the quarter's summary) with its changes, and its incidents.
+    /// `root` leads from the page to the site's root; `None` (the pack) links nothing.
+    fn story(&self, period: &str, root: Option<&str>) -> Value {
+        let story = &self.data.story;
+        let Some(quarter) = story.quarters.iter().find(|q| q.period == period) else {
+            return json!({"lead": [], "changes": [], "incidents": []});
+        };
+        let qi = story
+            .quarters
+            .iter()
+            .position(|q| q.period == period)
+            .unwrap_or(0);
+        let (opening, opening_at) = if story.told.as_deref() == Some(period) {
+            (&story.headline, "/story/headline".to_string())
+        } else {
+            (&quarter.summary, format!("/story/quarters/{qi}/summary"))
+        };
+        let view = |at: &str, k: usize, s: &crate::story::Sentence| json!({"html": self.bind.sentence(s, &format!("{at}/{k}")), "text": s.text, "direction": s.tone, "refs": s.refs});
+        let changes_at = format!("/story/quarters/{qi}/changes");
+        let previous = story
+            .quarters
+            .iter()
+            .position(|q| q.period == period)
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| story.quarters[i].period.clone());
+        let n = self
+            .data
+            .narrative
+            .quarters
+            .iter()
+            .position(|q| q.period == period);
+        let incidents = n.map_or(Vec::new(), |n| {
+            self.data.narrative.quarters[n]
+                .incidents
+                .iter()
+                .enumerate()
+                .map(|(m, i)| {
+                    let at = |f: &str| format!("/narrative/quarters/{n}/incidents/{m}/{f}");
+                    json!({
+                        "id": i.id, "title": i.title, "severity": i.severity,
+                        "href": root.map(|r| format!("{r}incidents.html#{}", i.id)),
+                        "cost": i.cost.map(|_| self.money(at("cost"), period)),
+                        "lessons": i.lessons,
+                        "duration": i.duration_seconds.map(|_| self.bind.num(at("duration_seconds"), Unit::Duration, period)),
+                    })
+                })
+                .collect()
+        });
+        json!({
+            "lead": opening.iter().enumerate().map(|(k, s)| view(&opening_at, k, s)).collect::<Vec<_>>(),
+            "changes": quarter.changes.iter().enumerate().map(|(k, s)| view(&changes_at, k, s)).collect::<Vec<_>>(),
+            "previous": previous,
+            "incidents": incidents,
+            "cost": n.map(|n| self.money(format!("/narrative/quarters/{n}/incident_cost"), period)),
+        })
+    }
+
+    /// A key's quarter-by-quarter line and its table, each value bound.
+    fn trend(
+        &self,
+        name: &str,
+        field: &str,
+        unit: Unit,
+        present: impl Fn(&PeriodMetrics) -> Option<f64>,
+    ) -> Value {
+        let points: Vec<Point> = self
+            .quarters()
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let value = present(q);
+                Point {
+                    label: if self.so_far(&q.period) {
+                        format!("{} so far", q.period)
+                    } else {
+                        q.period.clone()
+                    },
+                    value,
+                    fig: value.map(|_| {
+                        self.bind
+                            .num(format!("/periods/quarter/{i}/{field}"), unit, &q.period)
+                    }),
+                }
+            })
+            .collect();
+        json!({
+            "name": name,
+            "svg": charts::sparkline(&points, name),
+            "rows": rows(&points),
+        })
+    }
+
+    fn trends(&self) -> Value {
+        json!([
+            self.trend("Releases", "deployments", Unit::Number, |q| Some(
+                q.deployments as f64
+            )),
+            self.trend(
+                "Median lead time",
+                "lead_time/median_seconds",
+                Unit::Duration,
+                |q| q.lead_time.map(|l| l.median_seconds as f64)
+            ),
+            self.trend(
+                "Change failure rate",
+                "change_failure_rate",
+                Unit::Share,
+                |q| q.change_failure_rate
+            ),
+            self.trend(
+                "Median recovery time",
+                "recovery_time/median_seconds",
+                Unit::Duration,
+                |q| q.recovery_time.map(|r| r.median_seconds as f64)
+            ),
+        ])
+    }
+
+    /// A goal's targets with their measured status, as the story worded them.
+    fn goal_progress(&self, goal: &str) -> Value {
+        self.data
+            .story
+            .goals
+            .iter()
+            .filter(|p| p.goal == goal)
+            .map(|p| {
+                json!({"html": super::bind::parts(&p.parts), "text": p.text, "status": p.status,
+                       "status_words": p.status.words(), "refs": p.refs})
+            })
+            .collect()
+    }
+
+    fn goal_value(&self, goal: &str) -> Option<Fig> {
+        let k = self.data.goal_values.iter().position(|v| v.goal == goal)?;
+        Some(self.money(format!("/goal_values/{k}/annual_value"), "estimate"))
+    }
+
+    fn goals(&self) -> Vec<Value> {
+        self.data
+            .goals
+            .iter()
+            .map(|g| {
+                json!({
+                    "id": g.id.value, "title": g.title, "description": g.description, "owner": g.owner,
+                    "value": self.goal_value(&g.id.value),
+                    "progress": self.goal_progress(&g.id.value),
+                    "initiatives": self.data.initiatives.iter().filter(|i| i.goal.value == g.id.value)
+                        .map(|i| json!({"id": i.id, "title": i.title, "status": status(i.status)})).collect::<Vec<_>>(),
+                })
+            })
+            .collect()
+    }
+
+    /// The goals page: every goal with its measured targets and its initiatives.
+    pub fn goals_page(&self) -> Vec<Value> {
+        self.goals()
+    }
+
+    /// The methodology page: the rules as configured, bound like every number.
+    pub fn methodology(&self) -> Value {
+        json!({
+            "min_change": self.bind.num("/story/rules/min_change", Unit::Share, "rule"),
+            "min_points": self.bind.num("/story/rules/min_points", Unit::Number, "rule"),
+        })
+    }
+
+    fn case_list(&self) -> Vec<Value> {
+        self.data
+            .case_studies
+            .iter()
+            .map(|c| json!({"slug": c.slug, "title": c.title, "date": c.date.to_string(), "summary": c.summary, "featured": c.featured}))
+            .collect()
+    }
+
+    fn next(&self) -> Value {
+        let next = &self.data.story.next;
+        let list = |name: &str, l: &[crate::story::Sentence]| {
+            l.iter()
+                .enumerate()
+                .map(|(k, s)| json!({"html": self.bind.sentence(s, &format!("/story/next/{name}/{k}")), "tone": s.tone}))
+                .collect::<Vec<_>>()
+        };
+        json!({"period": next.period, "initiatives": list("initiatives", &next.initiatives),
+               "goals": list("goals", &next.goals), "guardrails": list("guardrails", &next.guardrails)})
+    }
+
+    /// The overview: the story of the quarter told, trends, goals, money, what's next.
+    pub fn overview(&self) -> Value {
+        let told = self.told();
+        let q = told.map(|i| &self.quarters()[i]);
+        let where_work_went = format!(
+            "{} of shipped commits fixed defects; {} paid down debt",
+            self.bind
+                .num("/cost/defect_share", Unit::Share, &self.since_period())
+                .html,
+            self.bind
+                .num("/cost/debt_share", Unit::Share, &self.since_period())
+                .html,
+        );
+        json!({
+            "latest": q.map(|q| q.period.clone()),
+            "latest_label": q.map(|q| if self.so_far(&q.period) { format!("{} (so far)", q.period) } else { q.period.clone() }),
+            "latest_slug": q.map(|q| quarter_slug(&q.period)),
+            "keys": told.map(|i| self.keys(i, Some(""))),
+            "story": q.map(|q| self.story(&q.period, Some(""))),
+            "trends": self.trends(),
+            "goals": self.goals(),
+            // Every figure names its period: the quarter told, "since" the history's
+            // start for all-time figures, "as of" the built revision for today's.
+            "cost": {
+                "failure": told.map(|i| self.money(format!("/periods/quarter/{i}/incident_cost"), &self.quarters()[i].period)),
+                "failure_since": self.money("/cost/incident_cost".into(), &self.since_period()),
+                "delay": self.money("/cost/cost_of_delay".into(), &self.as_of_period()),
+                "work": where_work_went,
+            },
+            "since": self.since(),
+            "as_of": self.as_of(),
+            "next": self.next(),
+            "case_studies": self.case_list().into_iter().filter(|c| c["featured"] == true).collect::<Vec<_>>(),
+            "unreleased": self.bind.num("/unreleased/commit_count", COMMITS, &self.as_of_period()),
+        })
+    }
+
+    /// Releases in `span`, by index.
+    fn released_in(&self, span: (i64, i64)) -> Vec<usize> {
+        self.correlation
+            .releases
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.time >= span.0 && r.time < span.1)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn release_row(&self, r: usize) -> Value {
+        let v = &self.data.releases[r];
+        let period = format!("asof:{}", day(&v.time));
+        json!({
+            "tag": v.tag, "slug": v.slug, "date": day(&v.time),
+            "commits": self.bind.num(format!("/releases/{r}/commit_count"), Unit::Number, &period),
+            "lead": v.lead_time.map(|_| self.bind.num(format!("/releases/{r}/lead_time/median_seconds"), Unit::Duration, &period)),
+            "kind": v.kind.name(), "failed": v.failed,
+            "hotfix": v.kind == crate::releases::ReleaseKind::Hotfix,
+        })
+    }
+
+    /// A lead-time distribution from the buckets at `pointer`.
+    fn distribution(
+        &self,
+        pointer: &str,
+        buckets: Option<[usize; 5]>,
+        period: &str,
+    ) -> (String, Value) {
+        let points: Vec<Point> = crate::stats::BUCKETS
+            .iter()
+            .enumerate()
+            .map(|(b, (_, name))| Point {
+                label: name.to_string(),
+                value: buckets.map(|c| c[b] as f64),
+                fig: buckets.map(|_| {
+                    self.bind
+                        .num(format!("{pointer}/{b}"), Unit::Number, period)
+                }),
+            })
+            .collect();
+        (
+            charts::bars(&points, "Commits by lead time"),
+            json!(rows(&points)),
+        )
+    }
+
+    /// One quarter: its keys beside the quarter before, its story, and the lists
+    /// behind each key: releases, incidents, lead times, weeks, flow.
+    pub fn quarter(&self, i: usize) -> Value {
+        let quarters = self.quarters();
+        let q = &quarters[i];
+        let p = q.period.as_str();
+        let at = |f: &str| format!("/periods/quarter/{i}/{f}");
+        let weeks: Vec<Point> = self
+            .weeks()
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.span.0 >= q.span.0 && w.span.0 < q.span.1)
+            .map(|(j, w)| Point {
+                label: w.period[5..].to_string(),
+                value: Some(w.deployments as f64),
+                fig: Some(self.bind.num(
+                    format!("/periods/week/{j}/deployments"),
+                    Unit::Number,
+                    &w.period,
+                )),
+            })
+            .collect();
+        let released = self.released_in(q.span);
+        let (distribution, distribution_rows) =
+            self.distribution(&at("lead_time/buckets"), q.lead_time.map(|l| l.buckets), p);
+        let flow = ["feature", "defect", "debt", "risk", "other"]
+            .iter()
+            .map(|k| {
+                self.bind
+                    .num(at(&format!("flow_velocity/{k}")), Unit::Number, p)
+            })
+            .collect::<Vec<_>>();
+        let prev = i.checked_sub(1).map(|j| &quarters[j]);
+        json!({
+            "period": p, "so_far": self.so_far(p),
+            "keys": self.keys(i, Some("../")),
+            "previous": prev.map(|pq| json!({"period": pq.period, "slug": quarter_slug(&pq.period), "keys": self.keys(i - 1, Some("../"))})),
+            "next": quarters.get(i + 1).map(|nq| json!({"period": nq.period, "slug": quarter_slug(&nq.period)})),
+            "release_count": self.bind.num(at("deployments"), RELEASES, p),
+            "releases": released.iter().map(|&r| self.release_row(r)).collect::<Vec<_>>(),
+            "failed_releases": released.iter().filter(|&&r| self.data.releases[r].failed)
+                .map(|&r| json!({"tag": self.data.releases[r].tag, "slug": self.data.releases[r].slug})).collect::<Vec<_>>(),
+            "incidents": self.data.incidents.iter().filter(|inc| inc.started.0 >= q.span.0 && inc.started.0 < q.span.1)
+                .map(|inc| json!({"id": inc.id.value, "title": inc.title, "severity": inc.severity})).collect::<Vec<_>>(),
+            "distribution": distribution, "distribution_rows": distribution_rows,
+            "story": self.story(p, Some("../")),
+            "weekly": charts::bars(&weeks, "Releases per week"),
+            "weekly_rows": rows(&weeks),
+            "flow": flow,
+            "flow_time": q.flow_time.map(|_| self.bind.num(at("flow_time/median_seconds"), Unit::Duration, p)),
+            "load": self.bind.num(at("flow_load/commits"), Unit::Number, p),
+            "rework": q.rework_rate.map(|_| self.bind.num(at("rework_rate"), Unit::Share, p)),
+        })
+    }
+
+    pub fn releases(&self) -> Value {
+        json!({
+            "releases": (0..self.data.releases.len()).rev().map(|r| self.release_row(r)).collect::<Vec<_>>(),
+            "unreleased": self.bind.num("/unreleased/commit_count", COMMITS, &self.as_of_period()),
+        })
+    }
+
+    /// One release: its lead times, why it counts as a hotfix or a failure, its notes.
+    pub fn release(&self, index: usize) -> Value {
+        let data = self.data;
+        let r = &data.releases[index];
+        let rel = &self.correlation.releases[index];
+        let period = format!("asof:{}", day(&r.time));
+        let mut groups: std::collections::BTreeMap<&'static str, Vec<Value>> = Default::default();
+        for &c in &rel.commits {
+            let commit = &self.history.commits[c as usize];
+            if commit.is_merge() && commit.pull_request.is_some() {
+                continue;
+            }
+            let kind = crate::metrics::flow::kind_of(commit).name();
+            groups.entry(kind).or_default().push(json!({
+                "subject": commit.subject,
+                "id": commit.id.to_hex()[..10].to_string(),
+                "url": data.repository.forge.as_ref().map(|f| f.commit_url(&commit.id.to_hex())),
+                "author": self.history.person(commit.author).name,
+            }));
+        }
+        let headings = [
+            ("feature", "Features"),
+            ("defect", "Fixes"),
+            ("risk", "Risk and security"),
+            ("debt", "Debt paid down"),
+            ("other", "Other changes"),
+        ];
+        let notes: Vec<Value> = headings
+            .iter()
+            .filter_map(|(k, heading)| {
+                groups
+                    .get(k)
+                    .map(|list| json!({"kind": heading, "commits": list}))
+            })
+            .collect();
+        let at = |f: &str| format!("/releases/{index}/{f}");
+        let (distribution, distribution_rows) = self.distribution(
+            &at("lead_time/buckets"),
+            r.lead_time.map(|l| l.buckets),
+            &period,
+        );
+        let evidence = |list: &[crate::releases::Evidence]| -> Vec<String> {
+            list.iter().map(evidence_html).collect()
+        };
+        let incidents: Vec<Value> = data
+            .incidents
+            .iter()
+            .filter(|i| {
+                i.caused_by.as_ref().is_some_and(|c| c.value == r.tag)
+                    || i.fixed_by.as_ref().is_some_and(|c| c.value == r.tag)
+            })
+            .map(|i| json!({"id": i.id.value, "title": i.title}))
+            .collect();
+        json!({
+            "tag": r.tag, "date": r.time, "commit": r.commit.to_hex(), "previous": r.previous,
+            "commit_url": data.repository.forge.as_ref().map(|f| f.commit_url(&r.commit.to_hex())),
+            "previous_slug": r.previous.as_ref().and_then(|p| data.releases.iter().find(|x| &x.tag == p)).map(|x| x.slug.clone()),
+            "commits": self.bind.num(at("commit_count"), COMMITS, &period),
+            "kind": r.kind.name(), "failed": r.failed,
+            "lead": r.lead_time.map(|_| self.bind.num(at("lead_time/median_seconds"), Unit::Duration, &period)),
+            "p90": r.lead_time.map(|_| self.bind.num(at("lead_time/p90_seconds"), Unit::Duration, &period)),
+            "clamped": r.lead_time.filter(|l| l.clamped > 0).map(|_| self.bind.num(at("lead_time/clamped"), COMMITS, &period)),
+            "distribution": distribution, "distribution_rows": distribution_rows,
+            "notes": notes, "hotfix_evidence": evidence(&r.hotfix_evidence), "failure_evidence": evidence(&r.failure_evidence),
+            "incidents": incidents,
+        })
+    }
+
+    pub fn streams(&self) -> Vec<Value> {
+        let data = self.data;
+        data.stream_metrics
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| {
+                let st = data.streams.iter().find(|x| x.id == m.id)?;
+                let window = m.window.clone().unwrap_or_else(|| self.as_of_period());
+                let map = |mm: &crate::metrics::streams::MapMetrics, which: &str, label: &str| {
+                    let at = |f: &str| format!("/stream_metrics/{k}/{which}/{f}");
+                    let stages: Vec<Stage> = mm
+                        .stages
+                        .iter()
+                        .enumerate()
+                        .map(|(j, x)| Stage {
+                            name: x.name.clone(),
+                            process: x.process_seconds.map(|s| (s, self.bind.num(at(&format!("stages/{j}/process_seconds")), Unit::Duration, &window))),
+                            wait: x.wait_seconds.map(|s| (s, self.bind.num(at(&format!("stages/{j}/wait_seconds")), Unit::Duration, &window))),
+                        })
+                        .collect();
+                    json!({
+                        "svg": charts::stream_map(&stages, label),
+                        "stages": mm.stages.iter().enumerate().map(|(j, x)| json!({
+                            "name": x.name,
+                            "source": match (x.measure, x.pull_requests) {
+                                (Some(measure), Some(n)) if n > 0 => format!("{}: median of {}", measure.replace('_', " "),
+                                    self.bind.num(at(&format!("stages/{j}/pull_requests")), PULL_REQUESTS, &window).html),
+                                (Some(measure), _) => format!("{}: no pull requests", measure.replace('_', " ")),
+                                _ => "declared".to_string(),
+                            },
+                            "process": x.process_seconds.map(|_| self.bind.num(at(&format!("stages/{j}/process_seconds")), Unit::Duration, &window)),
+                            "wait": x.wait_seconds.map(|_| self.bind.num(at(&format!("stages/{j}/wait_seconds")), Unit::Duration, &window)),
+                            "ca": x.complete_accurate.map(|_| self.bind.num(at(&format!("stages/{j}/complete_accurate")), Unit::Share, &window)),
+                        })).collect::<Vec<_>>(),
+                        "efficiency": mm.flow_efficiency.map(|_| self.bind.num(at("flow_efficiency"), Unit::Share, &window)),
+                        "lead": self.bind.num(at("lead_time_seconds"), Unit::Duration, &window),
+                        "rolled": self.bind.num(at("rolled_complete_accurate"), Unit::Share, &window),
+                        "bottleneck": mm.bottleneck,
+                    })
+                };
+                let over: Vec<Point> = m
+                    .over_time
+                    .iter()
+                    .enumerate()
+                    .map(|(j, v)| Point {
+                        label: v.quarter.clone(),
+                        value: v.metrics.flow_efficiency.map(|e| e * 100.0),
+                        fig: v.metrics.flow_efficiency.map(|_| {
+                            self.bind.num(format!("/stream_metrics/{k}/over_time/{j}/metrics/flow_efficiency"), Unit::Share, &v.quarter)
+                        }),
+                    })
+                    .collect();
+                Some(json!({
+                    "id": m.id, "name": st.name, "customer": st.customer, "mode": st.mode.name(),
+                    "window": m.window, "current": map(&m.current, "current", "Current state"),
+                    "future": m.future.as_ref().map(|f| map(f, "future", "Future state")),
+                    "over_time": charts::sparkline(&over, "Flow efficiency over time"),
+                    "over_rows": rows(&over),
+                    "guardrails": m.guardrails.iter().enumerate().map(|(j, g)| {
+                        let unit = metric::guardrail_unit(g.metric);
+                        let at = |f: &str| format!("/stream_metrics/{k}/guardrails/{j}/{f}");
+                        json!({"metric": g.metric.replace('_', " "), "within": g.within,
+                            "limit": self.bind.num(at("limit"), unit, "limit"),
+                            "actual": g.actual.map(|_| self.bind.num(at("actual"), unit, &window))})
+                    }).collect::<Vec<_>>(),
+                }))
+            })
+            .collect()
+    }
+
+    pub fn initiatives(&self) -> Vec<Value> {
+        let data = self.data;
+        let as_of = self.as_of_period();
+        data.initiatives
+            .iter()
+            .enumerate()
+            .map(|(k, i)| {
+                let m = data.initiative_metrics.iter().position(|m| m.id == i.id);
+                let mi = |f: &str, unit: Unit| m.map(|m| self.bind.num(format!("/initiative_metrics/{m}/{f}"), unit, &as_of));
+                let metrics = m.map(|m| &data.initiative_metrics[m]);
+                let value = i.value.as_ref().map(|v| {
+                    format!(
+                        "{} {} per {} ({} confidence, estimate)",
+                        escape(v.kind),
+                        self.money(format!("/initiatives/{k}/value/amount"), "estimate").html,
+                        escape(v.per),
+                        escape(v.confidence)
+                    )
+                });
+                json!({
+                    "id": i.id, "title": i.title, "goal": i.goal.value,
+                    "goal_title": data.goals.iter().find(|g| g.id.value == i.goal.value).map(|g| g.title.clone()),
+                    "stream": i.stream.as_ref().map(|x| x.value.clone()),
+                    "status": status(i.status), "hypothesis": i.hypothesis,
+                    "started": i.started.map(|d| d.to_string()), "finished": i.finished.map(|d| d.to_string()),
+                    "value": value,
+                    "outcomes": i.outcomes.iter().map(|o| json!({"date": o.date.to_string(), "metric": o.metric.replace('_', " "), "value": o.value})).collect::<Vec<_>>(),
+                    "commits": mi("commits", Unit::Number), "shipped": mi("shipped_commits", Unit::Number),
+                    "lead": metrics.and_then(|m| m.lead_time).and_then(|_| mi("lead_time/median_seconds", Unit::Duration)),
+                    "unreleased": metrics.filter(|m| m.unreleased_commits > 0).and_then(|_| mi("unreleased_commits", COMMITS)),
+                    "cost_of_delay": metrics.and_then(|m| m.cost_of_delay).and_then(|_| mi("cost_of_delay", Unit::Money)),
+                    "as_of": self.as_of(),
+                })
+            })
+            .collect()
+    }
+
+    /// A team's keys quarter by quarter from its scope, the running quarter marked
+    /// "so far", with a line per key.
+    fn team_keys(&self, scope: &str) -> Value {
+        let Some(s) = self.data.scopes.iter().position(|s| s.scope == scope) else {
+            return json!({"rows": [], "trends": []});
+        };
+        let part = &self.data.scopes[s];
+        let at = |j: usize, f: &str| format!("/scopes/{s}/quarters/{j}/{f}");
+        let rows: Vec<Value> = part
+            .quarters
+            .iter()
+            .enumerate()
+            .map(|(j, k)| {
+                let p = k.period.as_str();
+                json!({
+                    "period": if self.so_far(p) { format!("{p} (so far)") } else { p.to_string() },
+                    "deployments": self.bind.num(at(j, "deployments"), Unit::Number, p),
+                    "lead_time": k.lead_time.map(|_| self.bind.num(at(j, "lead_time/median_seconds"), Unit::Duration, p)),
+                    "change_failure_rate": k.change_failure_rate.map(|_| self.bind.num(at(j, "change_failure_rate"), Unit::Share, p)),
+                    "failed": (k.failed_deployments > 0).then(|| self.bind.num(at(j, "failed_deployments"), Unit::Number, p)),
+                    "commits": self.bind.num(at(j, "commits"), Unit::Number, p),
+                })
+            })
+            .collect();
+        let line =
+            |name: &str,
+             field: &str,
+             unit: Unit,
+             value: &dyn Fn(&crate::metrics::scopes::ScopedKeys) -> Option<f64>| {
+                let points: Vec<Point> = part
+                    .quarters
+                    .iter()
+                    .enumerate()
+                    .map(|(j, k)| Point {
+                        label: k.period.clone(),
+                        value: value(k),
+                        fig: value(k).map(|_| self.bind.num(at(j, field), unit, &k.period)),
+                    })
+                    .collect();
+                json!({"name": name, "svg": charts::sparkline(&points, name)})
+            };
+        json!({
+            "rows": rows,
+            "trends": [
+                line("Releases", "deployments", Unit::Number, &|k| Some(k.deployments as f64)),
+                line("Median lead time", "lead_time/median_seconds", Unit::Duration, &|k| k.lead_time.map(|l| l.median_seconds as f64)),
+                line("Change failure rate", "change_failure_rate", Unit::Share, &|k| k.change_failure_rate),
+            ],
+        })
+    }
+
+    pub fn teams(&self) -> Vec<Value> {
+        let data = self.data;
+        let as_of = self.as_of_period();
+        data.teams
+            .iter()
+            .map(|t| {
+                let m = data.team_metrics.iter().position(|m| m.id == t.id.value);
+                let tm = |f: &str, unit: Unit| m.map(|m| self.bind.num(format!("/team_metrics/{m}/{f}"), unit, &as_of));
+                let metrics = m.map(|m| &data.team_metrics[m]);
+                json!({
+                    "id": t.id.value, "name": t.name, "paths": t.paths,
+                    "commits": tm("commits", Unit::Number), "people": tm("people", Unit::Number),
+                    "co_authored": metrics.and_then(|x| x.co_authored_share).and_then(|_| tm("co_authored_share", Unit::Share)),
+                    "multi_author": metrics.and_then(|x| x.multi_author_pull_requests).and_then(|_| tm("multi_author_pull_requests", Unit::Share)),
+                    "foreign": metrics.and_then(|x| x.commits_in_other_teams_paths).filter(|n| *n > 0).and_then(|_| tm("commits_in_other_teams_paths", COMMITS)),
+                    "knowledge": metrics.map(|x| x.knowledge.iter().enumerate().map(|(j, k)| {
+                        let at = |f: &str| self.bind.num(format!("/team_metrics/{}/knowledge/{j}/{f}", m.unwrap_or(0)), Unit::Number, &as_of);
+                        json!({"path": k.path, "changes": at("changes"), "people": at("people"), "p80": at("people_for_80_percent")})
+                    }).collect::<Vec<_>>()).unwrap_or_default(),
+                    "single": metrics.map(|x| x.single_person_paths.clone()).unwrap_or_default(),
+                    "keys": self.team_keys(&format!("team:{}", t.id.value)),
+                    "initiatives": data.initiatives.iter().filter(|i| i.owner.as_ref().is_some_and(|o| o.value == t.id.value))
+                        .map(|i| json!({"id": i.id, "title": i.title, "status": status(i.status)})).collect::<Vec<_>>(),
+                    "as_of": self.as_of(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn case_studies(&self) -> Value {
+        json!({"case_studies": self.case_list()})
+    }
+
+    /// One case study: its body with computed figures, and its evidence rows.
+    pub fn case_study(&self, c: &crate::content::CaseStudy) -> Value {
+        // A row that cannot be computed is left out; `check` warns of it.
+        let evidence: Vec<Value> = c
+            .evidence
+            .iter()
+            .filter(|e| crate::content::evidence_computable(e))
+            .map(|e| {
+                let value = |q: &crate::content::units::Quarter| self.evidence_value(e, &q.to_string());
+                json!({
+                    "label": e.label.clone().unwrap_or_else(|| e.metric.replace('_', " ")),
+                    "scope": e.scope.value,
+                    "before": e.before.to_string(), "after": e.after.to_string(),
+                    "before_slug": quarter_slug(&e.before.to_string()), "after_slug": quarter_slug(&e.after.to_string()),
+                    "before_value": value(&e.before), "after_value": value(&e.after),
+                })
+            })
+            .collect();
+        json!({"title": c.title, "date": c.date.to_string(), "summary": c.summary,
+               "body": self.figures(&c.body, Some("../")), "evidence": evidence,
+               "initiative": c.initiative.as_ref().map(|i| i.value.clone())})
+    }
+
+    /// One evidence row's value in `period`, bound, or `no data`.
+    fn evidence_value(&self, e: &crate::content::EvidenceQuery, period: &str) -> String {
+        let none = || "no data".to_string();
+        let field = match e.metric {
+            "lead_time" => ("lead_time/median_seconds", Unit::Duration),
+            "deployment_frequency" | "deployments" => ("deployments", RELEASES),
+            "change_failure_rate" => ("change_failure_rate", Unit::Share),
+            "recovery_time" => ("recovery_time/median_seconds", Unit::Duration),
+            "rework_rate" => ("rework_rate", Unit::Share),
+            "flow_time" => ("flow_time/median_seconds", Unit::Duration),
+            "flow_efficiency" => ("flow_efficiency", Unit::Share),
+            _ => return none(),
+        };
+        let scope = e.scope.value.as_str();
+        let pointer = if scope == "repository" {
+            self.quarters()
+                .iter()
+                .position(|q| q.period == period)
+                .map(|i| format!("/periods/quarter/{i}/{}", field.0))
+        } else if let Some(id) = scope.strip_prefix("stream:") {
+            let k = self.data.stream_metrics.iter().position(|m| m.id == id);
+            k.and_then(|k| {
+                let j = self.data.stream_metrics[k]
+                    .over_time
+                    .iter()
+                    .position(|v| v.quarter == period)?;
+                Some(format!(
+                    "/stream_metrics/{k}/over_time/{j}/metrics/{}",
+                    field.0
+                ))
+            })
+        } else {
+            let s = self.data.scopes.iter().position(|s| s.scope == scope);
+            s.and_then(|s| {
+                let j = self.data.scopes[s]
+                    .quarters
+                    .iter()
+                    .position(|k| k.period == period)?;
+                Some(format!("/scopes/{s}/quarters/{j}/{}", field.0))
+            })
+        };
+        pointer
+            .and_then(|p| self.bind.some(p, field.1, period))
+            .map_or_else(none, |f| f.html)
+    }
+
+    /// A case study's body with its computed figures, each bound to data.json and
+    /// linked to its quarter when `root` is given.
+    pub fn figures(&self, body: &str, root: Option<&str>) -> String {
+        let quarters = self.quarters();
+        markdown::with_figures(body, |f| {
+            let period = f.period.to_string();
+            let Some(i) = quarters.iter().position(|q| q.period == period) else {
+                return format!(
+                    "<span class=\"figure\">no data for {}</span>",
+                    escape(&period)
+                );
+            };
+            let (field, unit) = match f.metric {
+                "deployments" => ("deployments", RELEASES),
+                "failed_deployments" => ("failed_deployments", Unit::Number),
+                "lead_time" => ("lead_time/median_seconds", Unit::Duration),
+                "change_failure_rate" => ("change_failure_rate", Unit::Share),
+                _ => ("recovery_time/median_seconds", Unit::Duration),
+            };
+            let Some(fig) = self
+                .bind
+                .some(format!("/periods/quarter/{i}/{field}"), unit, &period)
+            else {
+                return format!(
+                    "<span class=\"figure\">no data for {}</span>",
+                    escape(&period)
+                );
+            };
+            let span = fig.html.replacen("class=\"n\"", "class=\"n figure\"", 1);
+            match root {
+                Some(r) => format!(
+                    "<a href=\"{r}quarters/{}.html\">{span}</a>",
+                    quarter_slug(&period)
+                ),
+                None => span,
+            }
+        })
+    }
+
+    pub fn incidents(&self) -> Value {
+        let data = self.data;
+        json!({
+            "incidents": data.incidents.iter().enumerate().rev().map(|(k, i)| {
+                let period = crate::metrics::periods::containing(crate::metrics::periods::Kind::Quarter, i.started.0).label;
+                json!({
+                    "id": i.id.value, "title": i.title, "severity": i.severity, "started": i.started.to_string(),
+                    "duration": i.duration_seconds.map(|_| self.bind.num(format!("/incidents/{k}/duration_seconds"), Unit::Duration, &period)),
+                    "caused_by": i.caused_by.as_ref().map(|x| x.value.clone()),
+                    "caused_slug": i.caused_by.as_ref().and_then(|x| data.releases.iter().find(|r| r.tag == x.value)).map(|r| r.slug.clone()),
+                    "fixed_by": i.fixed_by.as_ref().map(|x| x.value.clone()),
+                    "fixed_slug": i.fixed_by.as_ref().and_then(|x| data.releases.iter().find(|r| r.tag == x.value)).map(|r| r.slug.clone()),
+                    "cost": i.cost.map(|_| self.money(format!("/incidents/{k}/cost"), &period)),
+                    "lessons": i.lessons,
+                })
+            }).collect::<Vec<_>>(),
+            "total": self.money("/cost/incident_cost".into(), &self.since_period()),
+            "since": self.since(),
+        })
+    }
+
+    /// The quarterly business-review pack for quarter `i`: everything measured in
+    /// that quarter, as of its end.
+    pub fn pack(&self, i: usize) -> Value {
+        let data = self.data;
+        let quarters = self.quarters();
+        let q = &quarters[i];
+        let quarter = q.period.as_str();
+        let year_before = crate::story::year_before(quarter)
+            .and_then(|label| quarters.iter().position(|p| p.period == label));
+        let compare = |name: &str, j: Option<usize>| {
+            j.map(|j| json!({"label": name, "period": quarters[j].period, "keys": self.keys(j, None)}))
+        };
+        let incidents: Vec<Value> = data
+            .incidents
+            .iter()
+            .enumerate()
+            .filter(|(_, inc)| inc.started.0 >= q.span.0 && inc.started.0 < q.span.1)
+            .map(|(k, inc)| {
+                json!({"id": inc.id.value, "title": inc.title, "severity": inc.severity,
+                "duration": inc.duration_seconds.map(|_| self.bind.num(format!("/incidents/{k}/duration_seconds"), Unit::Duration, quarter)),
+                "cost": inc.cost.map(|_| self.money(format!("/incidents/{k}/cost"), quarter)), "lessons": inc.lessons})
+            })
+            .collect();
+        let studies: Vec<Value> = data
+            .case_studies
+            .iter()
+            .filter(|c| {
+                let t = c.date.start_seconds();
+                t >= q.span.0 && t < q.span.1
+            })
+            .map(|c| json!({"title": c.title, "summary": c.summary, "body": self.figures(&c.body, None)}))
+            .collect();
+        let streams: Vec<Value> = data
+            .stream_metrics
+            .iter()
+            .enumerate()
+            .filter_map(|(k, m)| {
+                let st = data.streams.iter().find(|x| x.id == m.id)?;
+                let efficiency = |label: Option<&str>| -> Option<Fig> {
+                    let label = label?;
+                    let j = m.over_time.iter().position(|v| v.quarter == label)?;
+                    m.over_time[j].metrics.flow_efficiency?;
+                    Some(self.bind.num(format!("/stream_metrics/{k}/over_time/{j}/metrics/flow_efficiency"), Unit::Share, label))
+                };
+                let j = m.over_time.iter().position(|v| v.quarter == quarter);
+                Some(json!({"name": st.name,
+                    "efficiency": efficiency(Some(quarter)),
+                    "before": efficiency(i.checked_sub(1).map(|j| quarters[j].period.as_str())),
+                    "lead": j.map(|j| self.bind.num(format!("/stream_metrics/{k}/over_time/{j}/metrics/lead_time_seconds"), Unit::Duration, quarter)),
+                    "bottleneck": j.and_then(|j| m.over_time[j].metrics.bottleneck.clone())}))
+            })
+            .collect();
+        let goals: Vec<Value> = data
+            .goals
+            .iter()
+            .map(|g| json!({"title": g.title, "progress": self.goal_progress(&g.id.value),
+                "value": self.goal_value(&g.id.value),
+                "initiatives": data.initiatives.iter().filter(|x| x.goal.value == g.id.value).map(|x| {
+                    let m = data.initiative_metrics.iter().position(|m| m.id == x.id);
+                    json!({"title": x.title, "status": status(x.status),
+                        "progress": m.map(|m| format!("{} of {} linked commits shipped",
+                            self.bind.num(format!("/initiative_metrics/{m}/shipped_commits"), Unit::Number, &self.as_of_period()).html,
+                            self.bind.num(format!("/initiative_metrics/{m}/commits"), Unit::Number, &self.as_of_period()).html)),
+                        "latest_outcome": x.outcomes.last().map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
+                }).collect::<Vec<_>>()}))
+            .collect();
+        json!({
+            "quarter": quarter, "keys": self.keys(i, None),
+            "previous": compare("The quarter before", i.checked_sub(1)),
+            "year_before": compare("A year before", year_before),
+            "story": self.story(quarter, None), "goals": goals, "streams": streams, "incidents": incidents,
+            "case_studies": studies,
+            "cost": {"failure": self.money(format!("/periods/quarter/{i}/incident_cost"), quarter),
+                     "total_delay": self.money("/cost/cost_of_delay".into(), &self.as_of_period())},
+            "as_of": self.as_of(),
+            // What's next belongs to the review of the quarter the story tells.
+            "next": (data.story.told.as_deref() == Some(quarter)).then(|| self.next()),
+        })
+    }
+}
+
+/// A chart's table fallback: each point's label and its bound value.
+fn rows(points: &[Point]) -> Vec<Value> {
+    points
+        .iter()
+        .map(|p| json!({"label": p.label, "value": p.fig.as_ref().map_or("–".to_string(), |f| f.html.clone())}))
+        .collect()
+}
+
+/// Why a release counts as a hotfix or a failure, as markup. What is read from the
+/// history alone says so: inferred, not recorded by anyone.
+fn evidence_html(e: &crate::releases::Evidence) -> String {
+    use crate::releases::Evidence;
+    match e {
+        Evidence::HotfixTagPattern => "its tag matches the hotfix tag pattern".to_string(),
+        Evidence::PatchOfFixes => "inferred: a patch release of fixes only".to_string(),
+        Evidence::FixedByHotfix { release } => {
+            format!(
+                "inferred: hotfix {} builds on it",
+                kind_span("tag", release)
+            )
+        }
+        Evidence::RevertedLater {
+            release, reverted, ..
+        } => format!(
+            "inferred: {} reverts its commit <code>{}</code>",
+            kind_span("tag", release),
+            &reverted.to_hex()[..10]
+        ),
+        Evidence::Incident { incident } => {
+            format!("incident {} names it", kind_span("id", incident))
+        }
+        Evidence::FixesIncident { incident } => {
+            format!("it fixes incident {}", kind_span("id", incident))
+        }
+    }
+}
