@@ -21,6 +21,8 @@ pub struct ScopedKeys {
     pub lead_time: Option<Summary>,
     pub failed_deployments: usize,
     pub change_failure_rate: Option<f64>,
+    /// The tags of the quarter's releases that shipped the scope's commits.
+    pub releases: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -28,6 +30,8 @@ pub struct ScopedQuarters {
     /// `team:<id>`, `stream:<id>` or `initiative:<id>`.
     pub scope: String,
     pub quarters: Vec<ScopedKeys>,
+    /// The scope's commits that no release has shipped yet.
+    pub unreleased_commits: usize,
 }
 
 /// One scope's quarters, for commits `member` accepts (by index).
@@ -46,6 +50,7 @@ fn quarters_of(
             let mut deployments = 0;
             let mut failed = 0;
             let mut commits = 0;
+            let mut tags = Vec::new();
             for r in correlation
                 .releases
                 .iter()
@@ -63,6 +68,7 @@ fn quarters_of(
                     continue;
                 }
                 deployments += 1;
+                tags.push(r.tag.clone());
                 failed += usize::from(r.failed());
                 commits += mine.len();
                 for c in mine {
@@ -83,10 +89,21 @@ fn quarters_of(
                 lead_time: stats::summarize(&mut lead),
                 failed_deployments: failed,
                 change_failure_rate: (deployments > 0).then(|| failed as f64 / deployments as f64),
+                releases: tags,
             }
         })
         .collect();
-    ScopedQuarters { scope, quarters }
+    let unreleased_commits = correlation
+        .unreleased
+        .iter()
+        .map(|&c| c as usize)
+        .filter(|&c| !history.commits[c].is_merge() && correlation.counted[c] && member(c))
+        .count();
+    ScopedQuarters {
+        scope,
+        quarters,
+        unreleased_commits,
+    }
 }
 
 pub fn compute(

@@ -53,7 +53,10 @@ pub struct PathKnowledge {
 pub struct TeamMetrics {
     pub id: String,
     pub commits: usize,
+    /// The people who committed the team's work.
     pub people: usize,
+    /// The members `value/teams.yaml` declares.
+    pub declared_members: usize,
     /// Share of the team's commits with a `Co-authored-by` trailer.
     pub co_authored_share: Option<f64>,
     /// Share of the team's pull requests whose commits come from more than one person.
@@ -288,6 +291,7 @@ pub fn teams(
                 id: team.id.value.clone(),
                 commits: commits.len(),
                 people: people.len(),
+                declared_members: team.members.len(),
                 co_authored_share: (!commits.is_empty()).then(|| co as f64 / commits.len() as f64),
                 multi_author_pull_requests: (!team_prs.is_empty())
                     .then(|| multi as f64 / team_prs.len() as f64),

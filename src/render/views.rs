@@ -716,6 +716,53 @@ impl<'a> Site<'a> {
             .collect()
     }
 
+    /// What a team shipped in the quarter the story tells: its releases (failed and
+    /// hotfix marked), the incidents those releases caused or fixed, and its work
+    /// still waiting for a release.
+    fn team_work(&self, scope: &str) -> Value {
+        let Some(s) = self.data.scopes.iter().position(|s| s.scope == scope) else {
+            return Value::Null;
+        };
+        let part = &self.data.scopes[s];
+        let told = self.data.story.told.as_deref();
+        let j = part
+            .quarters
+            .iter()
+            .position(|k| Some(k.period.as_str()) == told);
+        let quarter = j.map(|j| &part.quarters[j]);
+        let releases: Vec<Value> = quarter
+            .map(|k| {
+                k.releases
+                    .iter()
+                    .filter_map(|tag| self.data.releases.iter().position(|r| &r.tag == tag))
+                    .map(|r| self.release_row(r))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tags: Vec<&String> = quarter
+            .map(|k| k.releases.iter().collect())
+            .unwrap_or_default();
+        let incidents: Vec<Value> = self
+            .data
+            .incidents
+            .iter()
+            .filter(|i| {
+                [&i.caused_by, &i.fixed_by]
+                    .iter()
+                    .any(|r| r.as_ref().is_some_and(|r| tags.contains(&&r.value)))
+            })
+            .map(|i| json!({"id": i.id.value, "title": i.title, "severity": i.severity}))
+            .collect();
+        json!({
+            "period": told,
+            "count": j.map(|j| self.bind.num(format!("/scopes/{s}/quarters/{j}/deployments"), RELEASES, told.unwrap_or_default())),
+            "releases": releases,
+            "incidents": incidents,
+            "unreleased": self.bind.num(format!("/scopes/{s}/unreleased_commits"), COMMITS, &self.as_of_period()),
+            "as_of": self.as_of(),
+        })
+    }
+
     /// A team's keys quarter by quarter from its scope, the running quarter marked
     /// "so far", with a line per key.
     fn team_keys(&self, scope: &str) -> Value {
@@ -779,6 +826,7 @@ impl<'a> Site<'a> {
                 json!({
                     "id": t.id.value, "name": t.name, "paths": t.paths,
                     "commits": tm("commits", Unit::Number), "people": tm("people", Unit::Number),
+                    "members": tm("declared_members", Unit::Number),
                     "co_authored": metrics.and_then(|x| x.co_authored_share).and_then(|_| tm("co_authored_share", Unit::Share)),
                     "multi_author": metrics.and_then(|x| x.multi_author_pull_requests).and_then(|_| tm("multi_author_pull_requests", Unit::Share)),
                     "foreign": metrics.and_then(|x| x.commits_in_other_teams_paths).filter(|n| *n > 0).and_then(|_| tm("commits_in_other_teams_paths", COMMITS)),
@@ -788,6 +836,7 @@ impl<'a> Site<'a> {
                     }).collect::<Vec<_>>()).unwrap_or_default(),
                     "single": metrics.map(|x| x.single_person_paths.clone()).unwrap_or_default(),
                     "keys": self.team_keys(&format!("team:{}", t.id.value)),
+                    "work": self.team_work(&format!("team:{}", t.id.value)),
                     "initiatives": data.initiatives.iter().filter(|i| i.owner.as_ref().is_some_and(|o| o.value == t.id.value))
                         .map(|i| json!({"id": i.id, "title": i.title, "status": status(i.status)})).collect::<Vec<_>>(),
                     "as_of": self.as_of(),

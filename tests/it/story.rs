@@ -380,6 +380,29 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
         );
     }
     assert!(team.contains("(so far)</td>"));
+    // ... and the releases that shipped its work in the quarter told, each linked,
+    // with its work still waiting for a release.
+    let told = scoped["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["period"] == "2026-Q3")
+        .unwrap();
+    let tags = told["releases"].as_array().unwrap();
+    assert_eq!(tags.len() as u64, told["deployments"].as_u64().unwrap());
+    for tag in tags {
+        let tag = tag.as_str().unwrap();
+        assert!(
+            team.contains(&format!(
+                "<a href=\"../releases/{tag}.html\" data-kind=\"tag\">{tag}</a>"
+            )),
+            "{tag}"
+        );
+    }
+    assert!(team.contains(&format!(
+        "data-unit=\"commits\">{} commit",
+        scoped["unreleased_commits"]
+    )));
     assert!(team.contains("Teams are not ranked against each other"));
     // No sentence calls a change below the rule a rise or a fall.
     for q in story["quarters"].as_array().unwrap() {
