@@ -273,7 +273,22 @@ pub fn compute(
         last.unwrap_or(0),
     );
     let now = last.unwrap_or(0);
-    let initiatives = work::initiatives(history, correlation, value, changes, now, settings);
+    let quarter_ends: Vec<(String, i64)> = periods
+        .get("quarter")
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .map(|q| (q.period.clone(), q.span.1))
+        .collect();
+    let initiatives = work::initiatives(
+        history,
+        correlation,
+        value,
+        changes,
+        now,
+        &quarter_ends,
+        settings,
+    );
     let goal_values = work::goal_values(value);
     let teams = work::teams(
         history,
@@ -297,6 +312,8 @@ pub fn compute(
         value,
         &initiatives,
         settings.currency.clone(),
+        &quarter_ends,
+        now,
     );
     Metrics {
         periods,

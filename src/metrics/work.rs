@@ -31,6 +31,29 @@ pub struct InitiativeMetrics {
     /// Estimated: annual value / 365 for each day the oldest unreleased linked commit
     /// has waited.
     pub cost_of_delay: Option<f64>,
+    /// The same, at the end of each quarter (of `periods.quarter`, in its order; the
+    /// running quarter at the last event).
+    pub quarters: Vec<InitiativeAt>,
+}
+
+/// An initiative's work at one moment: what had landed, shipped and waited.
+#[derive(Clone, Debug, Serialize)]
+pub struct InitiativeAt {
+    pub period: String,
+    /// The day it is measured on: the quarter's last day, or the last event's.
+    pub as_of: String,
+    pub commits: usize,
+    pub shipped_commits: usize,
+    pub unreleased_commits: usize,
+    pub cost_of_delay: Option<f64>,
+}
+
+/// The cost of delay of all valued initiatives at the end of a quarter.
+#[derive(Clone, Debug, Serialize)]
+pub struct DelayAt {
+    pub period: String,
+    pub as_of: String,
+    pub cost_of_delay: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -78,6 +101,8 @@ pub struct Cost {
     pub incident_cost: f64,
     /// Cost of delay of merged but unreleased work on valued initiatives.
     pub cost_of_delay: f64,
+    /// The same at the end of each quarter.
+    pub quarters: Vec<DelayAt>,
     /// Always estimates.
     pub estimate: bool,
 }
@@ -99,6 +124,12 @@ pub fn linked(i: &Initiative, c: &crate::history::Commit, changes: Option<&Chang
     !i.matching.paths.is_empty() && changes.is_some_and(|ch| ch.touches(&c.id, &i.matching.paths))
 }
 
+/// The day a quarter ending at `end` is measured on: its last day, or the last
+/// event's while it runs.
+fn measured_on(end: i64, now: i64) -> String {
+    crate::time::rfc3339(end.min(now + 1) - 1)[..10].to_string()
+}
+
 fn annual(i: &Initiative) -> Option<f64> {
     let v = i.value.as_ref()?;
     let amount = v.amount.units();
@@ -115,6 +146,7 @@ pub fn initiatives(
     value: &ValueFolder,
     changes: Option<&Changes>,
     now: i64,
+    quarters: &[(String, i64)],
     settings: &crate::config::Settings,
 ) -> Vec<InitiativeMetrics> {
     let (baseline, lead_time_from) = (settings.baseline, settings.lead_time_from);
@@ -165,6 +197,39 @@ pub fn initiatives(
                 let oldest = waiting.iter().copied().max().unwrap_or(0).max(0);
                 v * oldest as f64 / YEAR as f64
             });
+            // At each quarter's end (the running quarter's at `now`): what had
+            // landed by then, what had shipped, and how long the oldest waited.
+            let at = quarters
+                .iter()
+                .map(|(period, end)| {
+                    let moment = (*end).min(now + 1);
+                    let as_of = measured_on(*end, now);
+                    let mut landed = 0;
+                    let mut shipped = 0;
+                    let mut oldest = 0;
+                    for (&k, o) in commits.iter().zip(&owners) {
+                        let landed_at = history.commits[k].committer_time.seconds;
+                        if landed_at >= moment {
+                            continue;
+                        }
+                        landed += 1;
+                        match o {
+                            Some(r) if correlation.releases[*r as usize].time < moment => {
+                                shipped += 1
+                            }
+                            _ => oldest = oldest.max(moment - landed_at),
+                        }
+                    }
+                    InitiativeAt {
+                        period: period.clone(),
+                        as_of,
+                        commits: landed,
+                        shipped_commits: shipped,
+                        unreleased_commits: landed - shipped,
+                        cost_of_delay: annual_value.map(|v| v * oldest as f64 / YEAR as f64),
+                    }
+                })
+                .collect();
             InitiativeMetrics {
                 id: i.id.clone(),
                 commits: commits.len(),
@@ -185,6 +250,7 @@ pub fn initiatives(
                 unreleased_commits: waiting.len(),
                 annual_value,
                 cost_of_delay,
+                quarters: at,
             }
         })
         .collect()
@@ -360,6 +426,8 @@ pub fn cost(
     value: &ValueFolder,
     initiatives: &[InitiativeMetrics],
     currency: Option<String>,
+    quarters: &[(String, i64)],
+    now: i64,
 ) -> Cost {
     let mut kinds: BTreeMap<FlowKind, usize> = BTreeMap::new();
     for (i, c) in history.commits.iter().enumerate() {
@@ -384,6 +452,18 @@ pub fn cost(
             .iter()
             .filter_map(|i| i.cost_of_delay)
             .fold(0.0, |a, b| a + b),
+        quarters: quarters
+            .iter()
+            .enumerate()
+            .map(|(q, (period, end))| DelayAt {
+                period: period.clone(),
+                as_of: measured_on(*end, now),
+                cost_of_delay: initiatives
+                    .iter()
+                    .filter_map(|i| i.quarters.get(q).and_then(|a| a.cost_of_delay))
+                    .fold(0.0, |a, b| a + b),
+            })
+            .collect(),
         estimate: true,
     }
 }

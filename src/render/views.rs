@@ -394,6 +394,39 @@ impl<'a> Site<'a> {
                "goals": list("goals", &next.goals), "guardrails": list("guardrails", &next.guardrails)})
     }
 
+    /// The valued and linked initiatives at the end of quarter `i`: what had landed,
+    /// shipped and waited then, and the cost of delay on that day.
+    fn initiatives_at(&self, i: usize) -> Value {
+        let data = self.data;
+        let Some(delay) = data.cost.quarters.get(i) else {
+            return Value::Null;
+        };
+        let on = format!("asof:{}", delay.as_of);
+        let list: Vec<Value> = data
+            .initiative_metrics
+            .iter()
+            .enumerate()
+            .filter_map(|(m, metrics)| {
+                let at = metrics.quarters.get(i).filter(|a| a.commits > 0)?;
+                let initiative = data.initiatives.iter().find(|x| x.id == metrics.id)?;
+                let n = |f: &str, unit: Unit| {
+                    self.bind.num(format!("/initiative_metrics/{m}/quarters/{i}/{f}"), unit, &on)
+                };
+                Some(json!({
+                    "id": initiative.id, "title": initiative.title, "status": status(initiative.status),
+                    "commits": n("commits", Unit::Number), "shipped": n("shipped_commits", Unit::Number),
+                    "unreleased": (at.unreleased_commits > 0).then(|| n("unreleased_commits", COMMITS)),
+                    "cost_of_delay": at.cost_of_delay.filter(|c| *c > 0.0).map(|_| n("cost_of_delay", Unit::Money)),
+                }))
+            })
+            .collect();
+        json!({
+            "as_of": delay.as_of,
+            "list": list,
+            "cost_of_delay": self.money(format!("/cost/quarters/{i}/cost_of_delay"), &on),
+        })
+    }
+
     /// The overview: the story of the quarter told, trends, goals, money, what's next.
     pub fn overview(&self) -> Value {
         let told = self.told();
@@ -531,6 +564,7 @@ impl<'a> Site<'a> {
             "flow_time": q.flow_time.map(|_| self.bind.num(at("flow_time/median_seconds"), Unit::Duration, p)),
             "load": self.bind.num(at("flow_load/commits"), Unit::Number, p),
             "rework": q.rework_rate.map(|_| self.bind.num(at("rework_rate"), Unit::Share, p)),
+            "initiatives": self.initiatives_at(i),
         })
     }
 
@@ -1037,10 +1071,13 @@ impl<'a> Site<'a> {
                 "value": self.goal_value(&g.id.value),
                 "initiatives": data.initiatives.iter().filter(|x| x.goal.value == g.id.value).map(|x| {
                     let m = data.initiative_metrics.iter().position(|m| m.id == x.id);
+                    // As of the quarter's end, like everything in the pack.
+                    let on = data.cost.quarters.get(i).map_or_else(|| self.as_of_period(), |d| format!("asof:{}", d.as_of));
+                    let at = |m: usize, f: &str| self.bind.num(format!("/initiative_metrics/{m}/quarters/{i}/{f}"), Unit::Number, &on).html;
                     json!({"title": x.title, "status": status(x.status),
-                        "progress": m.map(|m| format!("{} of {} linked commits shipped",
-                            self.bind.num(format!("/initiative_metrics/{m}/shipped_commits"), Unit::Number, &self.as_of_period()).html,
-                            self.bind.num(format!("/initiative_metrics/{m}/commits"), Unit::Number, &self.as_of_period()).html)),
+                        "progress": m.filter(|&m| data.initiative_metrics[m].quarters.get(i).is_some_and(|a| a.commits > 0))
+                            .map(|m| format!("{} of {} linked commits shipped by {}", at(m, "shipped_commits"), at(m, "commits"),
+                                escape(on.trim_start_matches("asof:")))),
                         "latest_outcome": x.outcomes.last().map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
                 }).collect::<Vec<_>>()}))
             .collect();
@@ -1051,7 +1088,9 @@ impl<'a> Site<'a> {
             "story": self.story(quarter, None), "goals": goals, "streams": streams, "incidents": incidents,
             "case_studies": studies,
             "cost": {"failure": self.money(format!("/periods/quarter/{i}/incident_cost"), quarter),
-                     "total_delay": self.money("/cost/cost_of_delay".into(), &self.as_of_period())},
+                     "total_delay": self.money(format!("/cost/quarters/{i}/cost_of_delay"),
+                        &data.cost.quarters.get(i).map_or_else(|| self.as_of_period(), |d| format!("asof:{}", d.as_of))),
+                     "delay_as_of": data.cost.quarters.get(i).map(|d| d.as_of.clone())},
             "as_of": self.as_of(),
             // What's next belongs to the review of the quarter the story tells.
             "next": (data.story.told.as_deref() == Some(quarter)).then(|| self.next()),

@@ -3,6 +3,7 @@
 //! which quarter the executive page tells.
 
 use crate::support::*;
+use valuestory::history::CommitId;
 
 /// 2024-03-15, 2024-04-01, 2024-07-01, 2024-10-01 (00:00 UTC).
 const MAR_15: i64 = 1_710_460_800;
@@ -225,20 +226,34 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
         pack.contains("The cost of failure in 2026-Q3: USD 400."),
         "{pack}"
     );
-    assert!(pack.contains(&format!("work as of {as_of}: USD")), "{pack}");
+    // The pack measures the cost of delay at the quarter's end.
+    assert!(
+        pack.contains("work as of 2026-09-30, the quarter's end: USD"),
+        "{pack}"
+    );
     let quarter_cost = regex::Regex::new(
         r#"data-ref="/periods/quarter/\d+/incident_cost" data-period="2026-Q3" data-unit="money">USD 400<"#,
     )
     .unwrap();
-    for (name, html) in [("index", &index_html), ("pack", &pack_html)] {
+    for (name, html, delay) in [
+        (
+            "index",
+            &index_html,
+            format!("data-ref=\"/cost/cost_of_delay\" data-period=\"asof:{as_of}\""),
+        ),
+        (
+            "pack",
+            &pack_html,
+            "data-ref=\"/cost/quarters/6/cost_of_delay\" data-period=\"asof:2026-09-30\""
+                .to_string(),
+        ),
+    ] {
         assert!(
             quarter_cost.is_match(html),
             "{name}: the quarter's cost of failure"
         );
         assert!(
-            html.contains(&format!(
-                "data-ref=\"/cost/cost_of_delay\" data-period=\"asof:{as_of}\" data-unit=\"money\">USD "
-            )),
+            html.contains(&format!("{delay} data-unit=\"money\">USD ")),
             "{name}: the cost of delay as of"
         );
     }
@@ -260,12 +275,13 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
         ));
     }
     let mut named = 0;
-    let title = regex::Regex::new(r"<h1>([^<]*)</h1>").unwrap();
+    let title = regex::Regex::new(r"<h[12][^>]*>([^<]*)</h[12]>").unwrap();
     for (name, html) in &pages {
-        let heading = title
-            .captures(html)
-            .map(|c| c[1].to_string())
-            .unwrap_or_default();
+        // The page's title and its section headings.
+        let heading: String = title
+            .captures_iter(html)
+            .map(|c| format!("{} | ", &c[1]))
+            .collect();
         for c in money.captures_iter(html) {
             let at = c.get(0).unwrap().start();
             let around =
@@ -285,6 +301,7 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
                 around.to_lowercase().contains(&words.to_lowercase())
                     || on_day
                     || heading.contains(period)
+                    || heading.contains(&words)
                     || (name == "pack" && period == "2026-Q3"),
                 "{name}: a money figure of {period} without {words:?} near it: {around}"
             );
@@ -785,4 +802,82 @@ fn case_study_figures_are_computed_and_bound_to_data_json() {
         .collect();
     let top = costs.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
     assert_eq!(top.0, "INC-7", "{costs:?}");
+}
+
+/// Quarter pages and the pack measure an initiative's work as of the quarter's end:
+/// what had landed, what had shipped, and the cost of delay on that day.
+#[test]
+fn initiative_work_and_cost_of_delay_are_measured_at_each_quarters_end() {
+    let repo = TestRepo::new();
+    let value: &[(&str, &[u8])] = &[
+        ("value/goals.yaml", b"- id: g\n  title: G\n"),
+        (
+            "value/initiatives/x.yaml",
+            b"title: X\ngoal: g\nmatch: { scopes: [api] }\nvalue: { kind: revenue, amount: 73000, per: year }\n",
+        ),
+    ];
+    let mut n = 0;
+    let mut commit = |parents: &[CommitId], message: &str, time: i64| {
+        n += 1;
+        let content = format!("{n}\n");
+        let mut files = value.to_vec();
+        files.push(("file.txt", content.as_bytes()));
+        repo.commit_files(parents, &files, message, time)
+    };
+    // 2024-Q1: a lands on Mar 16 and ships on Mar 20 (v1.0.0); b lands on Mar 25
+    // and waits until v1.1.0 on Apr 10.
+    let start = commit(&[], "chore: start", MAR_15);
+    let a = commit(&[start], "feat(api): a", MAR_15 + DAY);
+    let r1 = commit(&[a], "chore: release", MAR_15 + 5 * DAY);
+    repo.tag("v1.0.0", r1);
+    let b = commit(&[r1], "feat(api): b", MAR_15 + 10 * DAY);
+    let r2 = commit(&[b], "chore: release", APR_1 + 9 * DAY);
+    repo.tag("v1.1.0", r2);
+    let last = commit(&[r2], "chore: later", OCT_1 + 4 * DAY);
+    repo.main_at(last);
+    let (out, data) = repo.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = data.unwrap();
+    let x = &data["initiative_metrics"][0]["quarters"];
+    // At the end of 2024-Q1 (Mar 31): a and b had landed, a had shipped, and b had
+    // waited 7 days (Mar 25 to Apr 1): 73,000 a year is 200 a day, so 1,400.
+    assert_eq!(x[0]["period"], "2024-Q1");
+    assert_eq!(x[0]["as_of"], "2024-03-31");
+    assert_eq!(
+        (
+            &x[0]["commits"],
+            &x[0]["shipped_commits"],
+            &x[0]["unreleased_commits"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!(1),
+            &serde_json::json!(1)
+        )
+    );
+    assert_eq!(x[0]["cost_of_delay"].as_f64().unwrap().round(), 1400.0);
+    assert_eq!(
+        data["cost"]["quarters"][0]["cost_of_delay"]
+            .as_f64()
+            .unwrap()
+            .round(),
+        1400.0
+    );
+    // At the end of 2024-Q2 both had shipped: nothing waits, nothing is lost.
+    assert_eq!(x[1]["shipped_commits"], 2);
+    assert_eq!(x[1]["cost_of_delay"], 0.0);
+    // The running quarter is measured on the last event's day.
+    assert_eq!(x[3]["period"], "2024-Q4");
+    assert_eq!(x[3]["as_of"], "2024-10-05");
+    // The quarter page says so, bound to those values.
+    let dir = tempfile::TempDir::new().unwrap();
+    let site = dir.path().join("site");
+    let out = repo.build_site(&site);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read_to_string(site.join("quarters/2024-q1.html")).unwrap();
+    assert!(page.contains("Initiatives as of 2024-03-31"), "{page}");
+    assert!(
+        page.contains("data-ref=\"/cost/quarters/0/cost_of_delay\" data-period=\"asof:2024-03-31\" data-unit=\"money\">1,400<"),
+        "{page}"
+    );
 }
