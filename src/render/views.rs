@@ -341,7 +341,12 @@ impl<'a> Site<'a> {
     }
 
     fn goal_value(&self, goal: &str) -> Option<Fig> {
-        let k = self.data.goal_values.iter().position(|v| v.goal == goal)?;
+        // A goal none of whose initiatives carries an estimate has no value to show.
+        let k = self
+            .data
+            .goal_values
+            .iter()
+            .position(|v| v.goal == goal && v.annual_value > 0.0)?;
         Some(self.money(format!("/goal_values/{k}/annual_value"), "estimate"))
     }
 

@@ -262,7 +262,12 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
     )));
     // Every money figure on the overview, the quarter pages and the pack names its
     // period in the words around it, or is on a page about that quarter.
-    let money = regex::Regex::new(r#"data-period="([^"]+)" data-unit="money">"#).unwrap();
+    // So does every all-time figure ("since"), every figure of a day ("as of", "by")
+    // and every estimate, whatever its unit.
+    let money = regex::Regex::new(
+        r#"data-period="([^"]+)" data-unit="money">|data-period="((?:since|asof|by):[^"]+|estimate)" data-unit="[^"]+">"#,
+    )
+    .unwrap();
     let mut pages = vec![
         ("index".to_string(), index_html.clone()),
         ("pack".to_string(), pack_html.clone()),
@@ -286,7 +291,7 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
             let at = c.get(0).unwrap().start();
             let around =
                 visible(&html[html[..at.saturating_sub(600)].len()..(at + 300).min(html.len())]);
-            let period = &c[1];
+            let period = c.get(1).or(c.get(2)).unwrap().as_str();
             let words = match period.split_once(':') {
                 Some(("since", day)) => format!("since {day}"),
                 Some(("asof", day)) => format!("as of {day}"),
@@ -294,9 +299,10 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
                 None if period == "estimate" => "estimate".to_string(),
                 _ => period.to_string(),
             };
+            // "on DAY", "by DAY", or the day in a release row's date column.
             let on_day = period
                 .strip_prefix("asof:")
-                .is_some_and(|day| around.contains(&format!("on {day}")));
+                .is_some_and(|day| around.contains(day));
             assert!(
                 around.to_lowercase().contains(&words.to_lowercase())
                     || on_day
