@@ -54,6 +54,20 @@ fn status(s: crate::content::Status) -> &'static str {
     }
 }
 
+/// An initiative's status on the day before `end`, from its dates: done only once
+/// finished, in progress once started.
+fn status_at(i: &crate::content::Initiative, end: i64) -> &'static str {
+    use crate::content::Status;
+    let before =
+        |d: &Option<crate::content::units::Date>| d.as_ref().map(|d| d.start_seconds() < end);
+    let started = before(&i.started) != Some(false);
+    match i.status {
+        Status::Done | Status::InProgress if !started => "not started",
+        Status::Done if before(&i.finished) == Some(false) => "in progress",
+        s => status(s),
+    }
+}
+
 fn day(rfc3339: &str) -> &str {
     rfc3339.get(..10).unwrap_or(rfc3339)
 }
@@ -326,12 +340,23 @@ impl<'a> Site<'a> {
         ])
     }
 
-    /// A goal's targets with their measured status, as the story worded them.
+    /// A goal's targets with their measured status, as the story worded them: as
+    /// of the built revision, or of the end of the quarter `at` (its index).
     fn goal_progress(&self, goal: &str) -> Value {
-        self.data
-            .story
-            .goals
-            .iter()
+        self.goal_progress_at(goal, None)
+    }
+
+    fn goal_progress_at(&self, goal: &str, at: Option<usize>) -> Value {
+        let list = match at {
+            Some(i) => self
+                .data
+                .story
+                .quarters
+                .get(i)
+                .map_or(&[][..], |q| &q.goals[..]),
+            None => &self.data.story.goals[..],
+        };
+        list.iter()
             .filter(|p| p.goal == goal)
             .map(|p| {
                 json!({"html": super::bind::parts(&p.parts), "text": p.text, "status": p.status,
@@ -1072,18 +1097,19 @@ impl<'a> Site<'a> {
         let goals: Vec<Value> = data
             .goals
             .iter()
-            .map(|g| json!({"title": g.title, "progress": self.goal_progress(&g.id.value),
+            .map(|g| json!({"title": g.title, "progress": self.goal_progress_at(&g.id.value, Some(i)),
                 "value": self.goal_value(&g.id.value),
                 "initiatives": data.initiatives.iter().filter(|x| x.goal.value == g.id.value).map(|x| {
                     let m = data.initiative_metrics.iter().position(|m| m.id == x.id);
                     // As of the quarter's end, like everything in the pack.
                     let on = data.cost.quarters.get(i).map_or_else(|| self.as_of_period(), |d| format!("asof:{}", d.as_of));
                     let at = |m: usize, f: &str| self.bind.num(format!("/initiative_metrics/{m}/quarters/{i}/{f}"), Unit::Number, &on).html;
-                    json!({"title": x.title, "status": status(x.status),
+                    json!({"title": x.title, "status": status_at(x, q.span.1),
                         "progress": m.filter(|&m| data.initiative_metrics[m].quarters.get(i).is_some_and(|a| a.commits > 0))
                             .map(|m| format!("{} of {} linked commits shipped by {}", at(m, "shipped_commits"), at(m, "commits"),
                                 escape(on.trim_start_matches("asof:")))),
-                        "latest_outcome": x.outcomes.last().map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
+                        "latest_outcome": x.outcomes.iter().rfind(|o| o.date.start_seconds() < q.span.1)
+                            .map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
                 }).collect::<Vec<_>>()}))
             .collect();
         json!({

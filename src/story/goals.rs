@@ -160,11 +160,14 @@ fn status(
     }
 }
 
+/// Each goal target's progress as of `as_of`; `at` is where data.json holds the
+/// list (`/story/goals`), for the targets the sentences write.
 pub fn progress(
     folder: &ValueFolder,
     quarters: &[PeriodMetrics],
     as_of: i64,
     currency: Option<&str>,
+    at: &str,
 ) -> Vec<Progress> {
     let mut out = Vec::new();
     for g in &folder.goals {
@@ -254,7 +257,7 @@ pub fn progress(
                 target,
                 unit,
                 currency,
-                format!("/story/goals/{index}/target"),
+                format!("{at}/{index}/target"),
                 &by.map_or("target".to_string(), |b| format!("by:{}", show_date(b))),
             );
             if let Some(by) = by {

@@ -59,6 +59,8 @@ pub struct QuarterStory {
     pub summary: Vec<Sentence>,
     /// How it compares with the quarter before.
     pub changes: Vec<Sentence>,
+    /// Each goal target's progress as of the quarter's last day.
+    pub goals: Vec<goals::Progress>,
 }
 
 /// Whether a quarter can be compared as a whole.
@@ -560,6 +562,7 @@ pub fn tell(
             state: state(q, as_of),
             summary: summary_lines,
             changes,
+            goals: Vec::new(),
         });
     }
 
@@ -613,7 +616,18 @@ pub fn tell(
         }
         _ => None,
     };
-    let goal_progress = goals::progress(folder, quarters, as_of, currency);
+    let goal_progress = goals::progress(folder, quarters, as_of, currency, "/story/goals");
+    // Each quarter's goals as they stood on its last day (the running quarter's
+    // today), for its page and its pack.
+    for (i, (story, q)) in stories.iter_mut().zip(quarters).enumerate() {
+        story.goals = goals::progress(
+            folder,
+            quarters,
+            (q.span.1 - 1).min(as_of),
+            currency,
+            &format!("/story/quarters/{i}/goals"),
+        );
+    }
     Story {
         as_of: crate::time::rfc3339(as_of),
         rules,

@@ -315,6 +315,39 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
         }
     }
     assert!(named >= 10, "{named} money figures");
+    // A quarter's goals stand as they did on its last day: every value they rest on
+    // was known by then, and the pack shows those.
+    for (qi, q) in story["quarters"].as_array().unwrap().iter().enumerate() {
+        let end = &data["periods"]["quarter"][qi]["end"].as_str().unwrap()[..10];
+        for g in q["goals"].as_array().unwrap() {
+            for r in g["refs"].as_array().unwrap() {
+                let r = r.as_str().unwrap();
+                let known = match r.strip_prefix("/measures/") {
+                    Some(_) => {
+                        let day = data
+                            .pointer(&r.replace("/1", "/0").replacen("/values/", "/values/", 1));
+                        let _ = day;
+                        let values_at = &r[..r.rfind('/').unwrap()];
+                        data.pointer(&format!("{values_at}/0"))
+                            .unwrap()
+                            .as_str()
+                            .unwrap()
+                            < end
+                    }
+                    None => {
+                        let k: usize = r.split('/').nth(3).unwrap().parse().unwrap();
+                        k <= qi
+                    }
+                };
+                assert!(known, "{}: {r} not known by {end}", q["period"]);
+            }
+        }
+    }
+    let q3_goals = &story["quarters"][6]["goals"];
+    assert_eq!(story["quarters"][6]["period"], "2026-Q3");
+    for g in q3_goals.as_array().unwrap() {
+        assert!(pack.contains(g["text"].as_str().unwrap()), "{g}");
+    }
     // The evidence is one click away: tiles lead to the quarter's releases, an
     // incident to its entry; the quarter page lists every release it counts, and
     // names the failed ones.
