@@ -324,9 +324,7 @@ fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before
                 let r = r.as_str().unwrap();
                 let known = match r.strip_prefix("/measures/") {
                     Some(_) => {
-                        let day = data
-                            .pointer(&r.replace("/1", "/0").replacen("/values/", "/values/", 1));
-                        let _ = day;
+                        // "/measures/K/values/J/1": its date is at ".../J/0".
                         let values_at = &r[..r.rfind('/').unwrap()];
                         data.pointer(&format!("{values_at}/0"))
                             .unwrap()
