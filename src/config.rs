@@ -29,6 +29,9 @@ pub struct ConfigFile {
     pub views: ViewsFile,
     pub components: Vec<ComponentFile>,
     pub story: StoryFile,
+    /// The incident log is complete: failures come only from it, and what the
+    /// history suggests becomes a `check` warning.
+    pub incidents_complete: bool,
 }
 
 /// When the story calls a change a rise or a fall.
@@ -59,6 +62,37 @@ pub struct ReleasesFile {
     pub baseline: Option<Spanned<String>>,
     pub hotfix_tag_pattern: Option<Spanned<String>>,
     pub lead_time_from: LeadTimeFrom,
+    /// Subjects of release chores (version bumps, changelogs), which do not make a
+    /// patch release planned work.
+    pub release_chore_pattern: Option<Spanned<String>>,
+    /// A revert shipped more than this many days after the reverted release is a
+    /// removal, not a failure.
+    pub revert_window_days: Option<Spanned<u32>>,
+    /// A patch release this many days or fewer after the release it patches is a
+    /// hotfix.
+    pub patch_window_days: Option<Spanned<u32>>,
+    /// Reverting changes only under these paths is no production failure.
+    pub non_product_paths: Option<Vec<String>>,
+    /// Each inferred signal, on or off.
+    pub signals: SignalsFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignalsFile {
+    pub reverts: bool,
+    pub patch_of_fixes: bool,
+    pub patch_timing: bool,
+}
+
+impl Default for SignalsFile {
+    fn default() -> SignalsFile {
+        SignalsFile {
+            reverts: true,
+            patch_of_fixes: true,
+            patch_timing: true,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -134,6 +168,59 @@ pub struct Settings {
     pub story: crate::story::Rules,
     /// `repository_url` and `forge`, checked.
     pub forge: Option<crate::forge::Forge>,
+    /// How failures and hotfixes are read from the history.
+    pub signals: Signals,
+    /// Failures come from the incident log only.
+    pub incidents_complete: bool,
+}
+
+/// How failures and hotfixes are inferred from the history, each rule on or off.
+#[derive(Debug, Clone)]
+pub struct Signals {
+    /// A revert of shipped work, shipped within `revert_window`, fails the release.
+    pub reverts: bool,
+    /// A semver patch release of fixes only is a hotfix.
+    pub patch_of_fixes: bool,
+    /// A semver patch release within `patch_window` of the release it patches is a
+    /// hotfix.
+    pub patch_timing: bool,
+    /// Seconds.
+    pub revert_window: i64,
+    /// Seconds.
+    pub patch_window: i64,
+    pub non_product_paths: Vec<String>,
+    pub release_chore: Regex,
+}
+
+/// Release chores: `chore(release): …`, `chore: release …`, version bumps, changelogs.
+pub const DEFAULT_RELEASE_CHORE: &str = r"^(chore(\([^)]*\))?: *(release|prepare|bump|version|changelog)|release: |[Bb]ump version|[Rr]elease v?\d|[Pp]repare (for )?(release|v?\d)|[Uu]pdate (the )?changelog|v?\d+\.\d+\.\d+$)";
+
+/// Paths whose changes do not reach production: CI, docs and the project website.
+pub const DEFAULT_NON_PRODUCT_PATHS: [&str; 7] = [
+    ".github/",
+    ".gitlab-ci.yml",
+    ".circleci/",
+    "docs/",
+    "doc/",
+    "website/",
+    ".devcontainer/",
+];
+
+impl Default for Signals {
+    fn default() -> Signals {
+        Signals {
+            reverts: true,
+            patch_of_fixes: true,
+            patch_timing: true,
+            revert_window: 30 * 86_400,
+            patch_window: 7 * 86_400,
+            non_product_paths: DEFAULT_NON_PRODUCT_PATHS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            release_chore: Regex::new(DEFAULT_RELEASE_CHORE).expect("the default pattern compiles"),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -170,6 +257,8 @@ impl Default for Settings {
             components: Vec::new(),
             story: crate::story::Rules::default(),
             forge: None,
+            signals: Signals::default(),
+            incidents_complete: false,
         }
     }
 }
@@ -354,7 +443,28 @@ impl ConfigFile {
             }
             story.min_points = n.value;
         }
+        let mut signals = Signals {
+            reverts: self.releases.signals.reverts,
+            patch_of_fixes: self.releases.signals.patch_of_fixes,
+            patch_timing: self.releases.signals.patch_timing,
+            ..Signals::default()
+        };
+        if let Some(p) = &self.releases.release_chore_pattern {
+            signals.release_chore = compile(p)?;
+        }
+        if let Some(d) = &self.releases.revert_window_days {
+            signals.revert_window = i64::from(d.value) * 86_400;
+        }
+        if let Some(d) = &self.releases.patch_window_days {
+            signals.patch_window = i64::from(d.value) * 86_400;
+        }
+        if let Some(paths) = &self.releases.non_product_paths {
+            paths.iter().try_for_each(check_path)?;
+            signals.non_product_paths = paths.clone();
+        }
         Ok(Settings {
+            signals,
+            incidents_complete: self.incidents_complete,
             bands,
             title: self.title,
             base_url,

@@ -97,6 +97,104 @@ pub fn reverts(body: &str) -> Option<CommitId> {
     CommitId::from_hex(rest.get(..40)?)
 }
 
+/// What a revert names as the work it undoes, most certain first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reverted {
+    /// `This reverts commit <id>.` (git's own line).
+    Commit(CommitId),
+    /// `Reverts #N` or `Reverts owner/repo#N` (GitHub's revert button), or a
+    /// `(#N)` left in a reverted subject.
+    PullRequest(u32),
+    /// The reverted commit's description, as [`description`] writes it.
+    Description(String),
+}
+
+/// Whether a subject says it reverts something: `Revert "…"`, `revert: …`,
+/// `revert(scope): …`; and what it names.
+fn revert_subject(subject: &str) -> Option<&str> {
+    if let Some(rest) = subject.strip_prefix("Revert \"") {
+        // The quoted subject, up to its last quote; a revert of a revert nests.
+        return Some(rest.rfind('"').map_or(rest, |end| &rest[..end]));
+    }
+    let c = conventional(subject)?;
+    let colon = subject.find(": ")?;
+    (c.kind == "revert").then(|| subject[colon + 2..].trim())
+}
+
+/// A subject's description for matching a revert to its original: the text after a
+/// conventional `type(scope): `, without trailing `(#N)` pull-request numbers,
+/// lower-cased and with blanks collapsed.
+pub fn description(subject: &str) -> String {
+    let mut text = match conventional(subject) {
+        Some(_) => subject[subject.find(": ").map_or(0, |i| i + 2)..].trim(),
+        None => subject.trim(),
+    };
+    while let Some(n) = pull_request(text)
+        && let Some(at) = text.rfind(&format!("(#{n})"))
+    {
+        text = text[..at].trim_end();
+    }
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// What the commit reverts, most certain first; empty when it is no revert.
+///
+/// The subject decides: a squashed pull request whose body lists the reverts of
+/// its own commits (`feat: x (#12)` with `This reverts commit …` lines) is not a
+/// revert. A subject with no pull-request number (git's default `Revert "…"`, or a
+/// subject someone edited) lets the body's lines count.
+pub fn reverted(subject: &str, body: &str) -> Vec<Reverted> {
+    let named = revert_subject(subject);
+    let squash = pull_request(subject).is_some();
+    let mut out = Vec::new();
+    if named.is_some() || !squash {
+        if let Some(id) = reverts(body) {
+            out.push(Reverted::Commit(id));
+        }
+        for line in body.lines() {
+            let Some(rest) = line.trim().strip_prefix("Reverts ") else {
+                continue;
+            };
+            // `#12` or `owner/repo#12`.
+            let Some(hash) = rest.find('#') else { continue };
+            let before = &rest[..hash];
+            let digits: String = rest[hash + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let plain = before.is_empty()
+                || (before.split('/').count() == 2 && !before.contains(char::is_whitespace));
+            if plain && let Ok(n) = digits.parse() {
+                out.push(Reverted::PullRequest(n));
+            }
+        }
+    }
+    if let Some(named) = named {
+        // The revert's own pull request number comes last in its subject; a number
+        // left inside what it names is the reverted pull request's.
+        let own = pull_request(subject);
+        let mut inner = named.trim();
+        if revert_subject(subject).is_some()
+            && !subject.starts_with("Revert \"")
+            && let Some(n) = own
+            && let Some(at) = inner.rfind(&format!("(#{n})"))
+        {
+            inner = inner[..at].trim_end();
+        }
+        if let Some(m) = pull_request(inner) {
+            out.push(Reverted::PullRequest(m));
+        }
+        let d = description(inner);
+        if !d.is_empty() {
+            out.push(Reverted::Description(d));
+        }
+    }
+    out
+}
+
 /// The trailers of a body: its last paragraph, when every line of it is a
 /// `Key: value` line or the indented continuation of one (git interpret-trailers'
 /// rule, without its exceptions for git-generated lines).
@@ -180,6 +278,70 @@ mod tests {
         ));
         assert_eq!(m.reverts.unwrap().to_hex(), id);
         assert_eq!(m.subject, "Revert \"feat: x\"");
+    }
+
+    #[test]
+    fn each_form_of_revert_names_what_it_undoes() {
+        let id = "0123456789abcdef0123456789abcdef01234567";
+        let commit = Reverted::Commit(CommitId::from_hex(id).unwrap());
+        // git's own.
+        assert_eq!(
+            reverted("Revert \"feat: x\"", &format!("This reverts commit {id}.")),
+            vec![commit.clone(), Reverted::Description("x".into())]
+        );
+        // A conventional revert, squash-merged: its own number (#1257) is dropped,
+        // the one inside names the reverted pull request.
+        assert_eq!(
+            reverted(
+                "revert(repo): use the correct order while diffing paths (#1188) (#1257)",
+                ""
+            ),
+            vec![
+                Reverted::PullRequest(1188),
+                Reverted::Description("use the correct order while diffing paths".into())
+            ]
+        );
+        // GitHub's revert button.
+        assert_eq!(
+            reverted(
+                "Revert \"fix: cache keys (#40)\" (#41)",
+                "Reverts acme/shop#40"
+            ),
+            vec![
+                Reverted::PullRequest(40),
+                Reverted::PullRequest(40),
+                Reverted::Description("cache keys".into())
+            ]
+        );
+        assert_eq!(
+            reverted("revert: thing", "Reverts #7"),
+            vec![
+                Reverted::PullRequest(7),
+                Reverted::Description("thing".into())
+            ]
+        );
+        // A squashed pull request whose body lists reverts of its own commits is
+        // what its subject says, not a revert.
+        assert!(
+            reverted(
+                "feat: new checkout (#90)",
+                &format!("* Revert \"wip\"\n\nThis reverts commit {id}.")
+            )
+            .is_empty()
+        );
+        // A plain commit with git's line and an edited subject still reverts.
+        assert_eq!(
+            reverted(
+                "Undo the cache change",
+                &format!("This reverts commit {id}.")
+            ),
+            vec![commit]
+        );
+        assert!(reverted("feat: reverting is hard", "").is_empty());
+        assert_eq!(
+            description("fix(repo): Use  the order (#1188)"),
+            "use the order"
+        );
     }
 
     #[test]

@@ -137,10 +137,19 @@ impl ReleaseKind {
 pub enum Evidence {
     /// The tag matches `releases.hotfix_tag_pattern`.
     HotfixTagPattern,
-    /// A semver patch bump whose shipped commits are all fixes or reverts.
+    /// A semver patch bump whose shipped commits are all fixes or reverts (release
+    /// chores aside).
     PatchOfFixes,
-    /// A later hotfix release builds on this one.
-    FixedByHotfix { release: String },
+    /// A semver patch release within the patch window of the release it patches.
+    PatchTiming { release: String, seconds: i64 },
+    /// A later hotfix release builds on this one. `episode`: one of several patch
+    /// releases of the same line inside the window, which together end one failure.
+    FixedByHotfix {
+        release: String,
+        episode: bool,
+        #[serde(skip)]
+        by: Source,
+    },
     /// A later release reverts one of this release's commits.
     RevertedLater {
         release: String,
@@ -151,6 +160,47 @@ pub enum Evidence {
     Incident { incident: String },
     /// An incident names this release in `fixed_by`.
     FixesIncident { incident: String },
+    /// `value/overrides.yaml` says so, for this reason.
+    Override { note: String },
+}
+
+/// Where a signal comes from: someone logged it (an incident, a hotfix tag), the
+/// history suggests it, or an override in the value folder sets it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Logged,
+    #[default]
+    Inferred,
+    Override,
+}
+
+impl Evidence {
+    pub fn source(&self) -> Source {
+        match self {
+            Evidence::HotfixTagPattern
+            | Evidence::Incident { .. }
+            | Evidence::FixesIncident { .. } => Source::Logged,
+            Evidence::PatchOfFixes
+            | Evidence::PatchTiming { .. }
+            | Evidence::RevertedLater { .. } => Source::Inferred,
+            Evidence::FixedByHotfix { by, .. } => *by,
+            Evidence::Override { .. } => Source::Override,
+        }
+    }
+}
+
+/// The strongest source among a hotfix's evidence: logged over override over
+/// inferred.
+fn strongest(list: &[Evidence]) -> Source {
+    let sources: Vec<Source> = list.iter().map(Evidence::source).collect();
+    if sources.contains(&Source::Logged) {
+        Source::Logged
+    } else if sources.contains(&Source::Override) {
+        Source::Override
+    } else {
+        Source::Inferred
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -170,6 +220,11 @@ pub struct Release {
     pub kind: ReleaseKind,
     pub hotfix_evidence: Vec<Evidence>,
     pub failure_evidence: Vec<Evidence>,
+    /// Failures the history suggests but the incident log, declared complete,
+    /// does not hold: they count for nothing and `check` warns of them.
+    pub suspected: Vec<Evidence>,
+    /// Evidence an override set aside, with the override.
+    pub overridden: Vec<Evidence>,
 }
 
 impl Release {
@@ -252,6 +307,8 @@ pub fn correlate(
             kind: ReleaseKind::Planned,
             hotfix_evidence: Vec::new(),
             failure_evidence: Vec::new(),
+            suspected: Vec::new(),
+            overridden: Vec::new(),
         });
     }
     order_releases(&mut releases, &graph);
@@ -322,7 +379,7 @@ pub fn correlate(
         releases[ri].lead_time = summary;
         releases[ri].lead_times = values;
     }
-    classify(&mut releases, history, &graph, &owner, settings);
+    classify(&mut releases, history, settings);
 
     Correlation {
         graph,
@@ -445,16 +502,16 @@ fn lead_time(
     (Some(summary), values)
 }
 
-/// Marks hotfix releases (by tag pattern, or a patch bump of only fixes) and failed
-/// releases (fixed by a later hotfix, or with a commit reverted by a later release).
-/// Incidents add their own evidence later, from the value folder.
-fn classify(
-    releases: &mut [Release],
-    history: &History,
-    graph: &Graph,
-    owner: &[u32],
-    settings: &Settings,
-) {
+/// Marks hotfix releases (by tag pattern; a patch bump of only fixes, release
+/// chores aside; a patch release soon after the release it patches) and the
+/// releases they fix as failed. Patch releases of one line inside the window form
+/// one episode: the release they patch failed once, and recovered at the last.
+/// Reverts are read later, by [`apply_reverts`]; incidents by [`apply_incidents`].
+fn classify(releases: &mut [Release], history: &History, settings: &Settings) {
+    let signals = &settings.signals;
+    let versions: Vec<Option<(u64, u64, u64)>> = releases.iter().map(|r| semver(&r.tag)).collect();
+    // Per release: the release its patch timing fixes, the episode's first.
+    let mut fixes: Vec<Option<(usize, bool)>> = vec![None; releases.len()];
     for ri in 0..releases.len() {
         let mut evidence = Vec::new();
         if settings
@@ -464,49 +521,190 @@ fn classify(
         {
             evidence.push(Evidence::HotfixTagPattern);
         }
-        let prev_version = releases[ri].previous.and_then(|p| semver(&releases[p].tag));
-        if let (Some(v), Some(pv)) = (semver(&releases[ri].tag), prev_version) {
+        let prev_version = releases[ri].previous.and_then(|p| versions[p]);
+        if signals.patch_of_fixes
+            && let (Some(v), Some(pv)) = (versions[ri], prev_version)
+        {
             let patch_bump = v.0 == pv.0 && v.1 == pv.1 && v.2 > pv.2;
-            if patch_bump && only_fixes(&releases[ri].commits, history) {
+            if patch_bump && only_fixes(&releases[ri].commits, history, &signals.release_chore) {
                 evidence.push(Evidence::PatchOfFixes);
+            }
+        }
+        // The release this one patches: the latest earlier one of the same x.y
+        // with a lower patch number.
+        let patched = versions[ri].filter(|v| v.2 > 0).and_then(|v| {
+            (0..ri)
+                .rev()
+                .find(|&p| versions[p].is_some_and(|pv| pv.0 == v.0 && pv.1 == v.1 && pv.2 < v.2))
+        });
+        if signals.patch_timing
+            && let Some(p) = patched
+        {
+            let seconds = releases[ri].time - releases[p].time;
+            if (0..=signals.patch_window).contains(&seconds) {
+                evidence.push(Evidence::PatchTiming {
+                    release: releases[p].tag.clone(),
+                    seconds,
+                });
+                // An episode: when the patched release is itself a timed patch,
+                // the failure is its episode's first release's.
+                let base = match fixes[p] {
+                    Some((base, true)) => base,
+                    _ => p,
+                };
+                fixes[ri] = Some((base, true));
             }
         }
         if !evidence.is_empty() {
             releases[ri].kind = ReleaseKind::Hotfix;
+            let by = strongest(&evidence);
             releases[ri].hotfix_evidence = evidence;
-            if let Some(p) = releases[ri].previous {
+            let (target, episode) = match fixes[ri] {
+                Some(f) => (Some(f.0), f.1),
+                None => (releases[ri].previous, false),
+            };
+            if let Some(t) = target {
                 let tag = releases[ri].tag.clone();
-                releases[p]
-                    .failure_evidence
-                    .push(Evidence::FixedByHotfix { release: tag });
+                releases[t].failure_evidence.push(Evidence::FixedByHotfix {
+                    release: tag,
+                    episode,
+                    by,
+                });
             }
         }
     }
-    for (ci, commit) in history.commits.iter().enumerate() {
-        let Some(reverted) = commit.reverts else {
-            continue;
-        };
-        let by = owner[ci];
-        let of = graph
-            .index
-            .get(&reverted)
-            .map_or(NONE, |&i| owner[i as usize]);
-        // Only a revert shipped by a later release shows the earlier one failed.
-        if by != NONE && of != NONE && by > of {
-            let release = releases[by as usize].tag.clone();
-            releases[of as usize]
-                .failure_evidence
-                .push(Evidence::RevertedLater {
-                    release,
-                    revert: commit.id,
-                    reverted,
-                });
+}
+
+/// A revert and the commit it undoes, by index into [`History::commits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RevertPair {
+    pub revert: usize,
+    pub reverted: usize,
+}
+
+/// Every revert in the history matched to the commit it undoes: by git's
+/// `This reverts commit` line, by a reverted pull request's number, or by the
+/// reverted subject's description (the latest earlier commit with it).
+pub fn reverts(history: &History) -> Vec<RevertPair> {
+    use crate::message::{Reverted, description, reverted};
+    use std::collections::HashMap;
+    let mut by_id: HashMap<CommitId, usize> = HashMap::new();
+    let mut by_pr: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut by_description: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut pairs = Vec::new();
+    let mut wanted = Vec::new();
+    for (i, c) in history.commits.iter().enumerate() {
+        by_id.insert(c.id, i);
+        let what = reverted(&c.subject, &c.body);
+        if what.is_empty() {
+            if let Some(n) = c.pull_request {
+                by_pr.entry(n).or_default().push(i);
+            }
+            if !c.is_merge() {
+                by_description
+                    .entry(description(&c.subject))
+                    .or_default()
+                    .push(i);
+            }
+        } else {
+            wanted.push((i, what));
         }
     }
-    for r in releases.iter_mut() {
+    for (i, what) in wanted {
+        let time = history.commits[i].committer_time.seconds;
+        // The latest candidate no later than the revert, never itself.
+        let latest = |list: Option<&Vec<usize>>| -> Option<usize> {
+            list?
+                .iter()
+                .copied()
+                .filter(|&k| k != i && history.commits[k].committer_time.seconds <= time)
+                .max_by_key(|&k| (history.commits[k].committer_time.seconds, k))
+        };
+        let found = what.iter().find_map(|w| match w {
+            Reverted::Commit(id) => by_id.get(id).copied().filter(|&k| k != i),
+            Reverted::PullRequest(n) => latest(by_pr.get(n)),
+            Reverted::Description(d) => latest(by_description.get(d)),
+        });
+        if let Some(k) = found {
+            pairs.push(RevertPair {
+                revert: i,
+                reverted: k,
+            });
+        }
+    }
+    pairs
+}
+
+/// Why a revert did not fail a release, for the methodology and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevertReading {
+    /// The reverted commit shipped in an earlier release, and the revert shipped
+    /// within the window: that release failed.
+    Failure,
+    /// The reverted work never shipped before the revert: rework.
+    Rework,
+    /// The revert shipped after the window: a removal.
+    Removal,
+    /// Only paths that do not reach production changed.
+    NotProduct,
+    /// The revert has not shipped, or the rule is off, or an override says so.
+    Ignored,
+}
+
+/// Adds the failures reverts show. `non_product(commit)` says whether a commit
+/// changed only paths that do not reach production; `skip` names revert commits an
+/// override says are no failure.
+pub fn apply_reverts(
+    correlation: &mut Correlation,
+    history: &History,
+    settings: &Settings,
+    pairs: &[RevertPair],
+    non_product: &dyn Fn(&CommitId) -> bool,
+    skip: &dyn Fn(&CommitId) -> bool,
+) -> Vec<(RevertPair, RevertReading)> {
+    let mut readings = Vec::new();
+    for &pair in pairs {
+        let revert = &history.commits[pair.revert];
+        let by = correlation.owner[pair.revert];
+        let of = correlation.owner[pair.reverted];
+        let reading = match (by, of) {
+            _ if !settings.signals.reverts || skip(&revert.id) => RevertReading::Ignored,
+            (None, _) => RevertReading::Ignored,
+            (Some(_), None) => RevertReading::Rework,
+            (Some(b), Some(o)) if b <= o => RevertReading::Rework,
+            (Some(b), Some(o)) => {
+                let (b, o) = (b as usize, o as usize);
+                let releases = &correlation.releases;
+                if releases[b].time - releases[o].time > settings.signals.revert_window {
+                    RevertReading::Removal
+                } else if non_product(&history.commits[pair.reverted].id) {
+                    RevertReading::NotProduct
+                } else {
+                    RevertReading::Failure
+                }
+            }
+        };
+        if reading == RevertReading::Failure
+            && let (Some(b), Some(o)) = (by, of)
+        {
+            let release = correlation.releases[b as usize].tag.clone();
+            let e = Evidence::RevertedLater {
+                release,
+                revert: revert.id,
+                reverted: history.commits[pair.reverted].id,
+            };
+            let list = &mut correlation.releases[o as usize].failure_evidence;
+            if !list.contains(&e) {
+                list.push(e);
+            }
+        }
+        readings.push((pair, reading));
+    }
+    for r in correlation.releases.iter_mut() {
         r.failure_evidence.sort_by_key(|e| format!("{e:?}"));
         r.failure_evidence.dedup();
     }
+    readings
 }
 
 /// `v1.2.3` or `1.2` as (major, minor, patch); pre-release or other names give None.
@@ -537,24 +735,85 @@ pub fn semver(tag: &str) -> Option<(u64, u64, u64)> {
     Some((major, minor, patch))
 }
 
-/// At least one non-merge commit, and every non-merge commit a fix or revert.
-fn only_fixes(commits: &[u32], history: &History) -> bool {
+/// At least one non-merge commit that is no release chore, and every such commit a
+/// fix or revert.
+fn only_fixes(commits: &[u32], history: &History, chore: &regex::Regex) -> bool {
     let mut any = false;
     for &c in commits {
         let commit = &history.commits[c as usize];
-        if commit.is_merge() {
+        if commit.is_merge() || chore.is_match(&commit.subject) {
             continue;
         }
         any = true;
         let kind = commit.conventional.as_ref().map(|c| c.kind.as_str());
         let is_fix = matches!(kind, Some("fix" | "revert" | "hotfix"))
-            || commit.reverts.is_some()
-            || commit.subject.starts_with("Revert \"");
+            || !crate::message::reverted(&commit.subject, &commit.body).is_empty();
         if !is_fix {
             return false;
         }
     }
     any
+}
+
+/// With the incident log declared complete, failures come only from it (and from
+/// overrides): what the history alone suggests moves to `suspected`, where `check`
+/// warns of it as an unlogged suspected failure.
+pub fn only_logged_failures(correlation: &mut Correlation) {
+    for r in correlation.releases.iter_mut() {
+        let (kept, suspected): (Vec<Evidence>, Vec<Evidence>) =
+            std::mem::take(&mut r.failure_evidence)
+                .into_iter()
+                .partition(|e| e.source() != Source::Inferred);
+        r.failure_evidence = kept;
+        r.suspected = suspected;
+    }
+}
+
+/// Applies `value/overrides.yaml`: a release set to failed gains the override as
+/// its evidence; set to not failed, its evidence is set aside (and shown beside
+/// the override); a kind sets hotfix or planned the same way. Overrides of
+/// reverts are read by [`apply_reverts`].
+pub fn apply_overrides(correlation: &mut Correlation, overrides: &[crate::content::Override]) {
+    let mut planned = Vec::new();
+    for o in overrides {
+        let Some(tag) = &o.release else { continue };
+        let Some(r) = correlation.releases.iter_mut().find(|r| r.tag == tag.value) else {
+            continue; // `check` reports a tag that is no release.
+        };
+        let note = Evidence::Override {
+            note: o.reason.clone(),
+        };
+        match o.failed {
+            Some(true) => {
+                r.failure_evidence.push(note.clone());
+            }
+            Some(false) => {
+                r.overridden.append(&mut r.failure_evidence);
+                r.overridden.append(&mut r.suspected);
+                r.overridden.push(note.clone());
+            }
+            None => {}
+        }
+        match o.kind {
+            Some("hotfix") => {
+                r.kind = ReleaseKind::Hotfix;
+                r.hotfix_evidence.push(note);
+            }
+            Some("planned") => {
+                r.kind = ReleaseKind::Planned;
+                r.overridden.append(&mut r.hotfix_evidence);
+                r.overridden.push(note);
+                planned.push(r.tag.clone());
+            }
+            _ => {}
+        }
+    }
+    // A release that is no hotfix fixed nothing.
+    for r in correlation.releases.iter_mut() {
+        r.failure_evidence.retain(
+            |e| !matches!(e, Evidence::FixedByHotfix { release, .. } if planned.contains(release)),
+        );
+    }
 }
 
 /// What an incident says about releases, for [`apply_incidents`].
@@ -632,7 +891,11 @@ pub fn apply_incidents(
             // As for any hotfix, the release it builds on failed.
             let tag = release.tag.clone();
             if let Some(p) = release.previous {
-                let e = Evidence::FixedByHotfix { release: tag };
+                let e = Evidence::FixedByHotfix {
+                    release: tag,
+                    episode: false,
+                    by: Source::Logged,
+                };
                 if !correlation.releases[p].failure_evidence.contains(&e) {
                     correlation.releases[p].failure_evidence.push(e);
                 }

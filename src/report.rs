@@ -73,8 +73,31 @@ pub struct ReleaseView {
     pub churn: Option<Churn>,
     pub kind: ReleaseKind,
     pub failed: bool,
-    pub hotfix_evidence: Vec<Evidence>,
-    pub failure_evidence: Vec<Evidence>,
+    pub hotfix_evidence: Vec<Signal>,
+    pub failure_evidence: Vec<Signal>,
+    /// Failures the history suggests that the incident log, declared complete
+    /// (`incidents_complete`), does not hold; they count for nothing.
+    pub suspected_failures: Vec<Signal>,
+    /// Evidence an override in `value/overrides.yaml` set aside, and the override.
+    pub overridden: Vec<Signal>,
+}
+
+/// One piece of evidence and where it comes from: `logged` (an incident, a hotfix
+/// tag), `inferred` (read from the history) or `override`.
+#[derive(Serialize, Clone, Debug)]
+pub struct Signal {
+    #[serde(flatten)]
+    pub evidence: Evidence,
+    pub source: crate::releases::Source,
+}
+
+fn signals(list: &[Evidence]) -> Vec<Signal> {
+    list.iter()
+        .map(|e| Signal {
+            evidence: e.clone(),
+            source: e.source(),
+        })
+        .collect()
 }
 
 #[derive(Serialize, Clone, Copy, Default)]
@@ -163,8 +186,10 @@ pub fn data(source: Source<'_>) -> Data {
             }),
             kind: r.kind,
             failed: r.failed(),
-            hotfix_evidence: r.hotfix_evidence.clone(),
-            failure_evidence: r.failure_evidence.clone(),
+            hotfix_evidence: signals(&r.hotfix_evidence),
+            failure_evidence: signals(&r.failure_evidence),
+            suspected_failures: signals(&r.suspected),
+            overridden: signals(&r.overridden),
         })
         .collect();
     Data {

@@ -224,7 +224,71 @@ pub fn read(source: &Source) -> Result<Input> {
             fixed_by: i.fixed_by.as_ref().map(|s| s.value.as_str()),
         })
         .collect();
+    // Reverts: a reverted commit that changed only paths outside the product (CI,
+    // docs, the website) shows no production failure. Those few commits' changes
+    // are read here when the build has not read every commit's.
+    let pairs = releases::reverts(&history);
+    let reverted_changes = match &changes {
+        Some(_) => None,
+        None if pairs.is_empty() || settings.signals.non_product_paths.is_empty() => None,
+        None => {
+            let tree_of: crate::history::IdMap<CommitId> =
+                history.commits.iter().map(|c| (c.id, c.tree)).collect();
+            let mut jobs: Vec<changes::Job> = pairs
+                .iter()
+                .map(|p| &history.commits[p.reverted])
+                .filter(|c| !c.is_merge())
+                .map(|c| changes::Job {
+                    commit: c.id,
+                    tree: c.tree,
+                    parent_tree: c.parents.first().and_then(|p| tree_of.get(p).copied()),
+                    time: c.committer_time.seconds,
+                })
+                .collect();
+            jobs.sort_by_key(|j| j.commit);
+            jobs.dedup_by_key(|j| j.commit);
+            let cache = source
+                .cache
+                .for_replacements(repo.git_dir(), repo.replacements_fingerprint());
+            let options = changes::Options {
+                cache: &cache,
+                progress: false,
+            };
+            Some(changes::compute(repo.git_dir(), &jobs, &options, &mut warnings)?.0)
+        }
+    };
+    let read = changes.as_ref().or(reverted_changes.as_ref());
+    let non_product = |id: &CommitId| {
+        read.is_some_and(|c| {
+            let list = c.of(id);
+            !list.is_empty()
+                && list
+                    .iter()
+                    .all(|f| changes::under(c.path(f.path), &settings.signals.non_product_paths))
+        })
+    };
+    let overrides = &value.folder.overrides;
+    let skip = |id: &CommitId| {
+        overrides.iter().any(|o| {
+            o.not_a_revert_of_failure
+                && o.commit
+                    .as_ref()
+                    .is_some_and(|c| id.to_hex().starts_with(&c.value.to_ascii_lowercase()))
+        })
+    };
+    releases::apply_reverts(
+        &mut correlation,
+        &history,
+        &settings,
+        &pairs,
+        &non_product,
+        &skip,
+    );
     releases::apply_incidents(&mut correlation, &history, &incidents);
+    if settings.incidents_complete {
+        releases::only_logged_failures(&mut correlation);
+    }
+    releases::apply_overrides(&mut correlation, overrides);
     warnings.extend(correlation.warnings.iter().cloned());
 
     // Incidents may name any tag: in a component build, the product's releases too.

@@ -196,6 +196,11 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
         let parsed = parse::incidents(&path, &text);
         loaded.take(parsed, &mut folder.incidents);
     }
+    let path = format!("{root}/overrides.yaml");
+    if let Some(text) = loaded.text(files, &path)? {
+        let parsed = parse::overrides(&path, &text);
+        loaded.take(parsed, &mut folder.overrides);
+    }
     for (path, stem) in files_in(
         &mut loaded,
         files,

@@ -30,6 +30,26 @@ pub struct ValueFolder {
     pub initiatives: Vec<Initiative>,
     pub incidents: Vec<Incident>,
     pub case_studies: Vec<CaseStudy>,
+    /// `value/overrides.yaml`: what people know better than the history says.
+    pub overrides: Vec<Override>,
+}
+
+/// One correction to what valuestory infers, with the reason people give for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Override {
+    /// The release it sets, by tag.
+    pub release: Option<Spot<String>>,
+    /// The revert commit it sets, by id or unambiguous prefix.
+    pub commit: Option<Spot<String>>,
+    /// The release failed, or did not.
+    pub failed: Option<bool>,
+    /// The release is a hotfix, or planned.
+    pub kind: Option<&'static str>,
+    /// The revert named by `commit` shows no failure.
+    pub not_a_revert_of_failure: bool,
+    pub reason: String,
+    #[serde(skip)]
+    pub at: At,
 }
 
 #[derive(Clone, Debug, Serialize)]

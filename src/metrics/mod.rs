@@ -186,15 +186,37 @@ pub fn recoveries(correlation: &Correlation, value: &ValueFolder) -> Vec<Recover
                 } else {
                     None
                 };
-            let fixed = r
+            // The first fix ends the failure; an episode of patch releases ends
+            // with its last.
+            let single = r
                 .failure_evidence
                 .iter()
                 .filter_map(|e| match e {
-                    Evidence::FixedByHotfix { release }
+                    Evidence::FixedByHotfix {
+                        release,
+                        episode: false,
+                        ..
+                    }
                     | Evidence::RevertedLater { release, .. } => time_of(release),
                     _ => None,
                 })
                 .min();
+            let episode = r
+                .failure_evidence
+                .iter()
+                .filter_map(|e| match e {
+                    Evidence::FixedByHotfix {
+                        release,
+                        episode: true,
+                        ..
+                    } => time_of(release),
+                    _ => None,
+                })
+                .max();
+            let fixed = match (single, episode) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let recovered = resolved.or(fixed);
             Recovery {
                 release: r.tag.clone(),

@@ -646,8 +646,18 @@ impl<'a> Site<'a> {
             r.lead_time.map(|l| l.buckets),
             &period,
         );
-        let evidence = |list: &[crate::releases::Evidence]| -> Vec<String> {
-            list.iter().map(evidence_html).collect()
+        let evidence = |field: &str, list: &[crate::report::Signal]| -> Vec<String> {
+            list.iter()
+                .enumerate()
+                .map(|(j, s)| {
+                    evidence_html(
+                        &s.evidence,
+                        &self.bind,
+                        &at(&format!("{field}/{j}")),
+                        &period,
+                    )
+                })
+                .collect()
         };
         let incidents: Vec<Value> = data
             .incidents
@@ -668,7 +678,10 @@ impl<'a> Site<'a> {
             "p90": r.lead_time.map(|_| self.bind.num(at("lead_time/p90_seconds"), Unit::Duration, &period)),
             "clamped": r.lead_time.filter(|l| l.clamped > 0).map(|_| self.bind.num(at("lead_time/clamped"), COMMITS, &period)),
             "distribution": distribution, "distribution_rows": distribution_rows,
-            "notes": notes, "hotfix_evidence": evidence(&r.hotfix_evidence), "failure_evidence": evidence(&r.failure_evidence),
+            "notes": notes, "hotfix_evidence": evidence("hotfix_evidence", &r.hotfix_evidence),
+            "failure_evidence": evidence("failure_evidence", &r.failure_evidence),
+            "suspected": evidence("suspected_failures", &r.suspected_failures),
+            "overridden": evidence("overridden", &r.overridden),
             "incidents": incidents,
         })
     }
@@ -1139,23 +1152,42 @@ fn rows(points: &[Point]) -> Vec<Value> {
 
 /// Why a release counts as a hotfix or a failure, as markup. What is read from the
 /// history alone says so: inferred, not recorded by anyone.
-fn evidence_html(e: &crate::releases::Evidence) -> String {
-    use crate::releases::Evidence;
-    match e {
+fn evidence_html(e: &crate::releases::Evidence, bind: &Bind, at: &str, period: &str) -> String {
+    use crate::releases::{Evidence, Source};
+    let inferred = if e.source() == Source::Inferred {
+        "inferred: "
+    } else {
+        ""
+    };
+    let what = match e {
         Evidence::HotfixTagPattern => "its tag matches the hotfix tag pattern".to_string(),
-        Evidence::PatchOfFixes => "inferred: a patch release of fixes only".to_string(),
-        Evidence::FixedByHotfix { release } => {
-            format!(
-                "inferred: hotfix {} builds on it",
-                kind_span("tag", release)
-            )
-        }
-        Evidence::RevertedLater {
-            release, reverted, ..
+        Evidence::PatchOfFixes => "a patch release of fixes only".to_string(),
+        Evidence::PatchTiming { release, .. } => format!(
+            "a patch release {} after {}",
+            bind.num(format!("{at}/seconds"), Unit::Duration, period)
+                .html,
+            kind_span("tag", release)
+        ),
+        Evidence::FixedByHotfix {
+            release, episode, ..
         } => format!(
-            "inferred: {} reverts its commit <code>{}</code>",
+            "hotfix {} builds on it{}",
             kind_span("tag", release),
-            &reverted.to_hex()[..10]
+            if *episode {
+                " (one of the patch releases that together fixed it)"
+            } else {
+                ""
+            }
+        ),
+        Evidence::RevertedLater {
+            release,
+            revert,
+            reverted,
+        } => format!(
+            "its commit <code>{}</code> was reverted in {} by <code>{}</code>",
+            &reverted.to_hex()[..10],
+            kind_span("tag", release),
+            &revert.to_hex()[..10]
         ),
         Evidence::Incident { incident } => {
             format!("incident {} names it", kind_span("id", incident))
@@ -1163,5 +1195,10 @@ fn evidence_html(e: &crate::releases::Evidence) -> String {
         Evidence::FixesIncident { incident } => {
             format!("it fixes incident {}", kind_span("id", incident))
         }
-    }
+        Evidence::Override { note } => format!(
+            "set in <code>value/overrides.yaml</code>: {}",
+            kind_span("quote", note)
+        ),
+    };
+    format!("{inferred}{what}")
 }

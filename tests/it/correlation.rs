@@ -132,7 +132,8 @@ fn revert_shipped_later_fails_the_release_and_patch_of_fixes_is_a_hotfix() {
     repo.tag("v1.1.0", revert);
     let fix = repo.commit(&[revert], "fix: y", T0 + 2 * HOUR);
     repo.tag("v1.1.1", fix);
-    let feature = repo.commit(&[fix], "feat: z", T0 + 3 * HOUR);
+    // Ten days later: outside the patch window, and a feature.
+    let feature = repo.commit(&[fix], "feat: z", T0 + 240 * HOUR);
     repo.tag("v1.1.2", feature);
     repo.main_at(feature);
     let (_, data) = repo.build(&[]);

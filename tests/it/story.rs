@@ -22,7 +22,7 @@ fn history(quarters: &[(i64, usize)]) -> serde_json::Value {
             let t = start + (k as i64 * 5 + 1) * DAY;
             let work = repo.commit(&[head], &format!("feat: work {q}.{k}"), t);
             head = repo.commit(&[work], &format!("fix: ship {q}.{k}"), t + DAY);
-            repo.tag(&format!("v1.{q}.{k}"), head);
+            repo.tag(&format!("v{}.{k}.0", q + 1), head);
         }
     }
     let last = repo.commit(&[head], "chore: later", OCT_1 + 4 * DAY);
@@ -133,10 +133,10 @@ fn a_latest_quarter_without_a_release_tells_the_last_one_that_had_one() {
     let data = history(&[(APR_1, 6)]);
     let story = &data["story"];
     assert_eq!(story["told"], "2024-Q2");
-    // The last release, v1.0.5: its commit is 26 + 1 days after April 1: April 28.
+    // The last release, v1.5.0: its commit is 26 + 1 days after April 1: April 28.
     assert_eq!(
         story["headline"][0]["text"],
-        "2024-Q3 had no release; the last was v1.0.5 on 2024-04-28, so this is the story of the four quarters to 2024-Q2."
+        "2024-Q3 had no release; the last was v1.5.0 on 2024-04-28, so this is the story of the four quarters to 2024-Q2."
     );
     assert_eq!(
         story["headline"][1]["text"],
@@ -622,7 +622,10 @@ fn a_repository_without_a_value_folder_tells_what_history_alone_can_and_says_so(
     );
     let release = std::fs::read_to_string(site.join("releases/v1.1.0.html")).unwrap();
     assert!(
-        release.contains("inferred: <span data-kind=\"tag\">v1.2.0</span> reverts its commit"),
+        release.contains("inferred: its commit <code>")
+            && release.contains(
+                "</code> was reverted in <span data-kind=\"tag\">v1.2.0</span> by <code>"
+            ),
         "{release}"
     );
 }
