@@ -176,6 +176,31 @@ pub enum Source {
 }
 
 impl Evidence {
+    /// In words, for `check`: "its commit 0123456789 was reverted in v1.2.1".
+    pub fn describe(&self) -> String {
+        match self {
+            Evidence::HotfixTagPattern => "its tag matches the hotfix tag pattern".into(),
+            Evidence::PatchOfFixes => "a patch release of fixes only".into(),
+            Evidence::PatchTiming { release, seconds } => format!(
+                "a patch release {} after {release}",
+                crate::story::metric::duration(*seconds)
+            ),
+            Evidence::FixedByHotfix { release, .. } => format!("hotfix {release} builds on it"),
+            Evidence::RevertedLater {
+                release,
+                revert,
+                reverted,
+            } => format!(
+                "its commit {} was reverted in {release} by {}",
+                &reverted.to_hex()[..10],
+                &revert.to_hex()[..10]
+            ),
+            Evidence::Incident { incident } => format!("incident {incident} names it"),
+            Evidence::FixesIncident { incident } => format!("it fixes incident {incident}"),
+            Evidence::Override { note } => format!("overridden: {note}"),
+        }
+    }
+
     pub fn source(&self) -> Source {
         match self {
             Evidence::HotfixTagPattern

@@ -311,6 +311,29 @@ pub fn read(source: &Source) -> Result<Input> {
     problems.append(&mut value.problems);
     content::sort_problems(&mut problems);
     let mut cautions = content::evidence_warnings(&value.folder);
+    // With the incident log declared complete, what the history suggests and the
+    // log does not hold is worth a look.
+    for r in correlation
+        .releases
+        .iter()
+        .filter(|r| !r.suspected.is_empty())
+    {
+        let why: Vec<String> = r
+            .suspected
+            .iter()
+            .map(releases::Evidence::describe)
+            .collect();
+        cautions.push(crate::error::Located {
+            path: "valuestory.yaml".to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "unlogged suspected failure: {} ({}); log an incident, or say in value/overrides.yaml why it did not fail",
+                r.tag,
+                why.join("; ")
+            ),
+        });
+    }
     content::sort_problems(&mut cautions);
     if !value.folder.streams.is_empty() {
         content::map_history(

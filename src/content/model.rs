@@ -50,6 +50,8 @@ pub struct Override {
     pub reason: String,
     #[serde(skip)]
     pub at: At,
+    #[serde(skip)]
+    pub path: String,
 }
 
 #[derive(Clone, Debug, Serialize)]

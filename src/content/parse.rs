@@ -737,6 +737,7 @@ pub fn overrides(path: &str, text: &str) -> Parsed<Override> {
                 not_a_revert_of_failure,
                 reason: reason?,
                 at,
+                path: path.to_string(),
             })
         })
         .collect();

@@ -229,6 +229,34 @@ pub fn check_history_refs(
             out.push(located(&inc.path, r.at, message));
         }
     }
+    for o in &folder.overrides {
+        if let Some(r) = &o.release
+            && !tags.contains(&r.value.as_str())
+        {
+            out.push(located(
+                &o.path,
+                r.at,
+                format!(
+                    "`release: {}` is not a release tag{}",
+                    r.value,
+                    hint(&r.value, tags)
+                ),
+            ));
+        }
+        if let Some(c) = &o.commit {
+            let message = match commit_exists(&c.value) {
+                CommitMatch::One => continue,
+                CommitMatch::Ambiguous => format!(
+                    "`commit: {}` matches more than one commit; give more of its id",
+                    c.value
+                ),
+                CommitMatch::None => {
+                    format!("`commit: {}` names no commit in the history", c.value)
+                }
+            };
+            out.push(located(&o.path, c.at, message));
+        }
+    }
     out
 }
 

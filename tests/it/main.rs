@@ -13,6 +13,7 @@ mod odd_histories;
 mod odd_repos;
 mod output;
 mod publish;
+mod signals;
 mod site;
 mod story;
 mod support;

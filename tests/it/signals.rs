@@ -1,0 +1,392 @@
+//! How failures and hotfixes are read from real histories, each rule on a small
+//! hand-built history whose right answer is worked out in its comments: every form
+//! of revert, reverts that are no failure (unshipped, late, outside the product, a
+//! squash's body), release chores in patch releases, patch timing and episodes,
+//! overrides, and a complete incident log.
+
+use std::collections::BTreeMap;
+
+use valuestory::history::CommitId;
+
+use crate::support::*;
+
+/// A history whose commits carry whole trees, so a commit can change just the
+/// paths a test names.
+struct Hist {
+    repo: TestRepo,
+    files: BTreeMap<String, String>,
+    head: Option<CommitId>,
+    config: Option<tempfile::NamedTempFile>,
+}
+
+impl Hist {
+    fn new() -> Hist {
+        Hist {
+            repo: TestRepo::new(),
+            files: BTreeMap::from([("src/app.rs".to_string(), "0\n".to_string())]),
+            head: None,
+            config: None,
+        }
+    }
+
+    /// A commit on the last one, changing `src/app.rs` (the product).
+    fn commit(&mut self, message: &str, time: i64) -> CommitId {
+        let n = self.files.len() + time as usize % 1000;
+        self.change(
+            message,
+            time,
+            &[("src/app.rs", &format!("{n} {message}\n"))],
+        )
+    }
+
+    /// A commit on the last one, setting these files.
+    fn change(&mut self, message: &str, time: i64, files: &[(&str, &str)]) -> CommitId {
+        for (p, c) in files {
+            self.files.insert(p.to_string(), c.to_string());
+        }
+        let list: Vec<(&str, &[u8])> = self
+            .files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_bytes()))
+            .collect();
+        let parents: Vec<CommitId> = self.head.into_iter().collect();
+        let id = self.repo.commit_files(&parents, &list, message, time);
+        self.head = Some(id);
+        id
+    }
+
+    fn tag(&self, name: &str, id: CommitId) {
+        self.repo.tag(name, id);
+    }
+
+    fn configure(&mut self, yaml: &str) {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), yaml).unwrap();
+        self.config = Some(f);
+    }
+
+    fn build(&self) -> serde_json::Value {
+        let config = self
+            .config
+            .as_ref()
+            .map(|f| f.path().to_str().unwrap().to_string());
+        let mut extra = Vec::new();
+        if let Some(c) = &config {
+            extra.extend(["--config", c.as_str()]);
+        }
+        let (out, data) = self.repo.build(&extra);
+        assert!(out.status.success(), "{}", stderr(&out));
+        data.unwrap()
+    }
+}
+
+fn failed(data: &serde_json::Value, tag: &str) -> bool {
+    release(data, tag)["failed"].as_bool().unwrap()
+}
+
+/// `v1.0.0` ships `original`; two days later `v1.1.0` ships `revert`.
+fn reverted_by(original: &str, revert: impl Fn(CommitId) -> String) -> serde_json::Value {
+    let mut h = Hist::new();
+    let a = h.commit(original, T0);
+    h.tag("v1.0.0", a);
+    let r = h.commit(&revert(a), T0 + 2 * DAY);
+    h.tag("v1.1.0", r);
+    h.build()
+}
+
+#[test]
+fn each_form_of_revert_fails_the_release_that_shipped_what_it_undoes() {
+    // git's own line.
+    let data = reverted_by("feat: a", |a| {
+        format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n")
+    });
+    assert!(failed(&data, "v1.0.0"));
+    let e = &release(&data, "v1.0.0")["failure_evidence"][0];
+    assert_eq!(e["reason"], "reverted_later");
+    assert_eq!(e["source"], "inferred");
+    // A squash-merged conventional revert names no commit: its own number goes,
+    // the reverted pull request's (#1188) is matched.
+    let data = reverted_by("fix(repo): use the correct order (#1188)", |_| {
+        "revert(repo): use the correct order (#1188) (#1257)".into()
+    });
+    assert!(failed(&data, "v1.0.0"));
+    // GitHub's revert button.
+    let data = reverted_by("fix: cache keys (#40)", |_| {
+        "Revert \"fix: cache keys (#40)\" (#41)\n\nReverts acme/shop#40".into()
+    });
+    assert!(failed(&data, "v1.0.0"));
+    // A quoted subject alone, matched by its description.
+    let data = reverted_by("feat: one-click buy", |_| {
+        "Revert \"feat: one-click buy\"".into()
+    });
+    assert!(failed(&data, "v1.0.0"));
+    // And a commit that merely mentions reverting is none.
+    let data = reverted_by("feat: one-click buy", |_| {
+        "docs: on reverting one-click buy".into()
+    });
+    assert!(!failed(&data, "v1.0.0"));
+}
+
+#[test]
+fn reverting_unshipped_work_is_rework_and_a_late_revert_a_removal() {
+    // a and its revert both ship in v1.1.0: rework, no release failed.
+    let mut h = Hist::new();
+    let base = h.commit("feat: base", T0);
+    h.tag("v1.0.0", base);
+    let a = h.commit("feat: a", T0 + DAY);
+    let r = h.commit(
+        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
+        T0 + 2 * DAY,
+    );
+    h.tag("v1.1.0", r);
+    let data = h.build();
+    assert!(!failed(&data, "v1.0.0") && !failed(&data, "v1.1.0"));
+    // A revert shipped 40 days after the release is a removal under the default
+    // 30-day window, and a failure under a 60-day one.
+    let late = |h: &mut Hist| {
+        let a = h.commit("feat: a", T0);
+        h.tag("v1.0.0", a);
+        let r = h.commit(
+            &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
+            T0 + 40 * DAY,
+        );
+        h.tag("v1.1.0", r);
+    };
+    let mut h = Hist::new();
+    late(&mut h);
+    assert!(!failed(&h.build(), "v1.0.0"));
+    let mut h = Hist::new();
+    late(&mut h);
+    h.configure("releases:\n  revert_window_days: 60\n");
+    assert!(failed(&h.build(), "v1.0.0"));
+}
+
+#[test]
+fn reverting_a_ci_only_change_is_no_production_failure() {
+    let mut h = Hist::new();
+    let base = h.commit("feat: base", T0);
+    h.tag("v1.0.0", base);
+    let ci = h.change(
+        "ci: cache the toolchain",
+        T0 + DAY,
+        &[(".github/workflows/ci.yml", "on: push\n")],
+    );
+    h.tag("v1.1.0", ci);
+    let r = h.change(
+        &format!("Revert \"ci: cache the toolchain\"\n\nThis reverts commit {ci}.\n"),
+        T0 + 2 * DAY,
+        &[(".github/workflows/ci.yml", "")],
+    );
+    h.tag("v1.2.0", r);
+    let data = h.build();
+    assert!(!failed(&data, "v1.1.0"));
+    // With no path outside the product, the same revert fails it.
+    let mut h = Hist::new();
+    let base = h.commit("feat: base", T0);
+    h.tag("v1.0.0", base);
+    let ci = h.change(
+        "ci: cache the toolchain",
+        T0 + DAY,
+        &[(".github/workflows/ci.yml", "on: push\n")],
+    );
+    h.tag("v1.1.0", ci);
+    let r = h.change(
+        &format!("Revert \"ci: cache the toolchain\"\n\nThis reverts commit {ci}.\n"),
+        T0 + 2 * DAY,
+        &[(".github/workflows/ci.yml", "")],
+    );
+    h.tag("v1.2.0", r);
+    h.configure("releases:\n  non_product_paths: []\n");
+    assert!(failed(&h.build(), "v1.1.0"));
+}
+
+#[test]
+fn a_squash_whose_body_lists_reverts_is_what_its_subject_says() {
+    let data = reverted_by("feat: a", |a| {
+        format!(
+            "feat: new checkout (#90)\n\n* wip\n\n* Revert \"feat: a\"\n\nThis reverts commit {a}.\n"
+        )
+    });
+    assert!(!failed(&data, "v1.0.0"));
+}
+
+#[test]
+fn a_release_chore_does_not_make_a_patch_release_planned() {
+    // v1.0.1, ten days on (outside the patch window): a fix and the release chore.
+    let mut h = Hist::new();
+    let a = h.commit("feat: a", T0);
+    h.tag("v1.0.0", a);
+    h.commit("fix(cd): the deploy key", T0 + 10 * DAY);
+    let chore = h.commit("chore(release): prepare for v1.0.1", T0 + 10 * DAY + HOUR);
+    h.tag("v1.0.1", chore);
+    let data = h.build();
+    let v101 = release(&data, "v1.0.1");
+    assert_eq!(v101["kind"], "hotfix");
+    assert_eq!(v101["hotfix_evidence"][0]["reason"], "patch_of_fixes");
+    assert!(failed(&data, "v1.0.0"));
+}
+
+#[test]
+fn patch_releases_soon_after_are_hotfixes_and_one_episode_fails_once() {
+    // v2.0.0, then patches after 1, 2 and 3 days (features, so only timing says
+    // hotfix), then one after 20 days.
+    let build = |config: Option<&str>| {
+        let mut h = Hist::new();
+        let a = h.commit("feat: two", T0);
+        h.tag("v2.0.0", a);
+        for (n, days) in [(1, 1), (2, 2), (3, 3), (4, 20)] {
+            let c = h.commit(&format!("feat: more {n}"), T0 + days * DAY);
+            h.tag(&format!("v2.0.{n}"), c);
+        }
+        if let Some(c) = config {
+            h.configure(c);
+        }
+        h.build()
+    };
+    let data = build(None);
+    for n in 1..=3 {
+        let r = release(&data, &format!("v2.0.{n}"));
+        assert_eq!(r["kind"], "hotfix", "v2.0.{n}");
+        assert_eq!(r["hotfix_evidence"][0]["reason"], "patch_timing");
+    }
+    assert_eq!(release(&data, "v2.0.4")["kind"], "planned");
+    // The episode fails v2.0.0 only, and it recovered with the last patch: 3 days.
+    assert!(failed(&data, "v2.0.0"));
+    assert!(!failed(&data, "v2.0.1") && !failed(&data, "v2.0.2"));
+    let evidence = release(&data, "v2.0.0")["failure_evidence"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(evidence.len(), 3);
+    assert!(
+        evidence
+            .iter()
+            .all(|e| e["episode"] == true && e["source"] == "inferred")
+    );
+    let recovery = data["recoveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["release"] == "v2.0.0")
+        .unwrap();
+    assert_eq!(recovery["seconds"], 3 * DAY);
+    // Turned off, timing says nothing.
+    let data = build(Some("releases:\n  signals: { patch_timing: false }\n"));
+    assert_eq!(release(&data, "v2.0.1")["kind"], "planned");
+    assert!(!failed(&data, "v2.0.0"));
+}
+
+/// v1.0.0's commit is reverted in v1.1.0 (so it failed); v1.1.1 follows v1.1.0 by
+/// an hour (so v1.1.0 failed); v1.2.0 is quiet.
+fn overridable(overrides: &str) -> (Hist, CommitId) {
+    let mut h = Hist::new();
+    let a = h.commit("feat: a", T0);
+    h.tag("v1.0.0", a);
+    let r = h.commit(
+        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
+        T0 + DAY,
+    );
+    h.tag("v1.1.0", r);
+    let p = h.commit("feat: b", T0 + DAY + HOUR);
+    h.tag("v1.1.1", p);
+    let q = h.change(
+        "feat: c",
+        T0 + 10 * DAY,
+        &[(
+            "value/overrides.yaml",
+            &overrides.replace("REVERT", &r.to_hex()[..10]),
+        )],
+    );
+    h.tag("v1.2.0", q);
+    (h, r)
+}
+
+#[test]
+fn overrides_set_failure_kind_and_reverts_with_their_reason() {
+    let (h, _) = overridable(
+        "- release: v1.0.0\n  failed: false\n  reason: The revert only turned a flag off.\n- release: v1.1.1\n  kind: planned\n  reason: Scheduled, not a fix.\n- release: v1.2.0\n  failed: true\n  reason: The migration lost carts.\n",
+    );
+    let data = h.build();
+    assert!(!failed(&data, "v1.0.0"));
+    let set_aside = &release(&data, "v1.0.0")["overridden"];
+    assert_eq!(set_aside[0]["reason"], "reverted_later");
+    assert_eq!(set_aside[1]["source"], "override");
+    assert_eq!(set_aside[1]["note"], "The revert only turned a flag off.");
+    assert_eq!(release(&data, "v1.1.1")["kind"], "planned");
+    // v1.1.1 is no hotfix, so v1.1.0 did not fail.
+    assert!(!failed(&data, "v1.1.0"));
+    assert!(failed(&data, "v1.2.0"));
+    assert_eq!(
+        release(&data, "v1.2.0")["failure_evidence"][0]["source"],
+        "override"
+    );
+    // A revert set aside by its commit fails nothing.
+    let (h, _) = overridable(
+        "- commit: 'REVERT'\n  not_a_revert_of_failure: true\n  reason: It reverted a dark launch.\n",
+    );
+    assert!(!failed(&h.build(), "v1.0.0"));
+}
+
+#[test]
+fn check_locates_an_override_of_something_that_is_not_there() {
+    let (h, _) = overridable(
+        "- release: v9.9.9\n  failed: true\n  reason: x\n- release: v1.0.0\n  reason: nothing set\n",
+    );
+    let out = valuestory(
+        &["check", "--repo", h.repo.path().to_str().unwrap()],
+        h.repo.path().as_path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(
+        text.contains("value/overrides.yaml:1:12: `release: v9.9.9` is not a release tag"),
+        "{text}"
+    );
+    assert!(
+        text.contains("value/overrides.yaml:4:3: an override of a release sets `failed` or `kind`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_complete_incident_log_is_the_only_source_of_failures() {
+    let mut h = Hist::new();
+    let a = h.commit("feat: a", T0);
+    h.tag("v1.0.0", a);
+    let r = h.commit(
+        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
+        T0 + DAY,
+    );
+    h.tag("v1.1.0", r);
+    h.configure("incidents_complete: true\n");
+    let data = h.build();
+    assert!(!failed(&data, "v1.0.0"));
+    assert_eq!(
+        release(&data, "v1.0.0")["suspected_failures"][0]["reason"],
+        "reverted_later"
+    );
+    let config = h
+        .config
+        .as_ref()
+        .unwrap()
+        .path()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let out = valuestory(
+        &[
+            "check",
+            "--repo",
+            h.repo.path().to_str().unwrap(),
+            "--config",
+            &config,
+        ],
+        h.repo.path().as_path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(
+        text.contains("warning: unlogged suspected failure: v1.0.0 (its commit"),
+        "{text}"
+    );
+}
