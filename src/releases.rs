@@ -677,23 +677,24 @@ pub enum RevertReading {
 }
 
 /// Adds the failures reverts show. `non_product(commit)` says whether a commit
-/// changed only paths that do not reach production; `skip` names revert commits an
-/// override says are no failure.
+/// changed only paths that do not reach production; `skip` gives the reason of an
+/// override that says a revert commit shows no failure.
 pub fn apply_reverts(
     correlation: &mut Correlation,
     history: &History,
     settings: &Settings,
     pairs: &[RevertPair],
     non_product: &dyn Fn(&CommitId) -> bool,
-    skip: &dyn Fn(&CommitId) -> bool,
+    skip: &dyn Fn(&CommitId) -> Option<String>,
 ) -> Vec<(RevertPair, RevertReading)> {
     let mut readings = Vec::new();
     for &pair in pairs {
         let revert = &history.commits[pair.revert];
         let by = correlation.owner[pair.revert];
         let of = correlation.owner[pair.reverted];
+        let overridden = skip(&revert.id);
         let reading = match (by, of) {
-            _ if !settings.signals.reverts || skip(&revert.id) => RevertReading::Ignored,
+            _ if !settings.signals.reverts => RevertReading::Ignored,
             (None, _) => RevertReading::Ignored,
             (Some(_), None) => RevertReading::Rework,
             (Some(b), Some(o)) if b <= o => RevertReading::Rework,
@@ -718,11 +719,26 @@ pub fn apply_reverts(
                 revert: revert.id,
                 reverted: history.commits[pair.reverted].id,
             };
-            let list = &mut correlation.releases[o as usize].failure_evidence;
-            if !list.contains(&e) {
-                list.push(e);
+            let r = &mut correlation.releases[o as usize];
+            // An override says this revert shows no failure: set aside, with it.
+            match &overridden {
+                Some(note) => {
+                    let note = Evidence::Override { note: note.clone() };
+                    for e in [e, note] {
+                        if !r.overridden.contains(&e) {
+                            r.overridden.push(e);
+                        }
+                    }
+                }
+                None if !r.failure_evidence.contains(&e) => r.failure_evidence.push(e),
+                None => {}
             }
         }
+        let reading = if overridden.is_some() {
+            RevertReading::Ignored
+        } else {
+            reading
+        };
         readings.push((pair, reading));
     }
     for r in correlation.releases.iter_mut() {
@@ -916,13 +932,19 @@ pub fn apply_incidents(
             // As for any hotfix, the release it builds on failed.
             let tag = release.tag.clone();
             if let Some(p) = release.previous {
-                let e = Evidence::FixedByHotfix {
-                    release: tag,
-                    episode: false,
-                    by: Source::Logged,
-                };
-                if !correlation.releases[p].failure_evidence.contains(&e) {
-                    correlation.releases[p].failure_evidence.push(e);
+                // The history may have suggested it already: now it is logged.
+                let list = &mut correlation.releases[p].failure_evidence;
+                let known = list.iter_mut().find_map(|e| match e {
+                    Evidence::FixedByHotfix { release, by, .. } if *release == tag => Some(by),
+                    _ => None,
+                });
+                match known {
+                    Some(by) => *by = Source::Logged,
+                    None => list.push(Evidence::FixedByHotfix {
+                        release: tag,
+                        episode: false,
+                        by: Source::Logged,
+                    }),
                 }
             }
         }

@@ -44,6 +44,8 @@ pub struct Data {
     pub initiatives: Vec<content::Initiative>,
     pub incidents: Vec<content::Incident>,
     pub case_studies: Vec<content::CaseStudy>,
+    /// How failures and hotfixes were read from the history.
+    pub signals: SignalRules,
     pub warnings: Vec<String>,
 }
 
@@ -91,7 +93,7 @@ pub struct Signal {
     pub source: crate::releases::Source,
 }
 
-fn signals(list: &[Evidence]) -> Vec<Signal> {
+fn with_sources(list: &[Evidence]) -> Vec<Signal> {
     list.iter()
         .map(|e| Signal {
             evidence: e.clone(),
@@ -142,6 +144,36 @@ pub struct Source<'a> {
     pub forge: Option<crate::forge::Forge>,
     pub scope: Option<Scope>,
     pub warnings: Vec<String>,
+    pub signals: SignalRules,
+}
+
+/// How failures and hotfixes were read, as configured: what the methodology states.
+#[derive(Serialize, Clone, Debug)]
+pub struct SignalRules {
+    pub reverts: bool,
+    pub patch_of_fixes: bool,
+    pub patch_timing: bool,
+    pub revert_window_days: i64,
+    pub patch_window_days: i64,
+    pub non_product_paths: Vec<String>,
+    pub release_chore_pattern: String,
+    pub incidents_complete: bool,
+}
+
+impl SignalRules {
+    pub fn of(settings: &crate::config::Settings) -> SignalRules {
+        let s = &settings.signals;
+        SignalRules {
+            reverts: s.reverts,
+            patch_of_fixes: s.patch_of_fixes,
+            patch_timing: s.patch_timing,
+            revert_window_days: s.revert_window / 86_400,
+            patch_window_days: s.patch_window / 86_400,
+            non_product_paths: s.non_product_paths.clone(),
+            release_chore_pattern: s.release_chore.as_str().to_string(),
+            incidents_complete: settings.incidents_complete,
+        }
+    }
 }
 
 pub fn data(source: Source<'_>) -> Data {
@@ -159,6 +191,7 @@ pub fn data(source: Source<'_>) -> Data {
         forge,
         scope,
         warnings,
+        signals,
     } = source;
     let ids = |list: &[u32]| -> Vec<CommitId> {
         list.iter()
@@ -186,10 +219,10 @@ pub fn data(source: Source<'_>) -> Data {
             }),
             kind: r.kind,
             failed: r.failed(),
-            hotfix_evidence: signals(&r.hotfix_evidence),
-            failure_evidence: signals(&r.failure_evidence),
-            suspected_failures: signals(&r.suspected),
-            overridden: signals(&r.overridden),
+            hotfix_evidence: with_sources(&r.hotfix_evidence),
+            failure_evidence: with_sources(&r.failure_evidence),
+            suspected_failures: with_sources(&r.suspected),
+            overridden: with_sources(&r.overridden),
         })
         .collect();
     Data {
@@ -228,6 +261,7 @@ pub fn data(source: Source<'_>) -> Data {
         initiatives: value.initiatives.clone(),
         incidents: value.incidents.clone(),
         case_studies: value.case_studies.clone(),
+        signals,
         warnings,
     }
 }

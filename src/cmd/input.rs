@@ -269,12 +269,15 @@ pub fn read(source: &Source) -> Result<Input> {
     };
     let overrides = &value.folder.overrides;
     let skip = |id: &CommitId| {
-        overrides.iter().any(|o| {
-            o.not_a_revert_of_failure
-                && o.commit
-                    .as_ref()
-                    .is_some_and(|c| id.to_hex().starts_with(&c.value.to_ascii_lowercase()))
-        })
+        overrides
+            .iter()
+            .find(|o| {
+                o.not_a_revert_of_failure
+                    && o.commit
+                        .as_ref()
+                        .is_some_and(|c| id.to_hex().starts_with(&c.value.to_ascii_lowercase()))
+            })
+            .map(|o| o.reason.clone())
     };
     releases::apply_reverts(
         &mut correlation,

@@ -401,6 +401,9 @@ impl<'a> Site<'a> {
         json!({
             "min_change": self.bind.num("/story/rules/min_change", Unit::Share, "rule"),
             "min_points": self.bind.num("/story/rules/min_points", Unit::Number, "rule"),
+            "revert_window": self.bind.num("/signals/revert_window_days", DAYS, "rule"),
+            "patch_window": self.bind.num("/signals/patch_window_days", DAYS, "rule"),
+            "signals": self.data.signals,
         })
     }
 
@@ -1197,7 +1200,7 @@ fn evidence_html(e: &crate::releases::Evidence, bind: &Bind, at: &str, period: &
         }
         Evidence::Override { note } => format!(
             "set in <code>value/overrides.yaml</code>: {}",
-            kind_span("quote", note)
+            kind_span("quote", note.trim_end_matches('.'))
         ),
     };
     format!("{inferred}{what}")

@@ -91,7 +91,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "23955a97992cad94e72177a6efb4f017748f7520";
+const SAMPLE_HEAD: &str = "714bb3ee9080ee1803a5e144947c315e8d2a45df";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {

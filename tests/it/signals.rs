@@ -390,3 +390,36 @@ fn a_complete_incident_log_is_the_only_source_of_failures() {
         "{text}"
     );
 }
+
+#[test]
+fn the_demo_shows_logged_and_inferred_evidence_and_an_override() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let out = valuestory(
+        &["build", "--repo", repo.to_str().unwrap(), "--out", "site"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("site/data.json")).unwrap()).unwrap();
+    let mut sources = std::collections::BTreeSet::new();
+    for r in data["releases"].as_array().unwrap() {
+        for list in ["failure_evidence", "hotfix_evidence", "overridden"] {
+            for e in r[list].as_array().unwrap() {
+                sources.insert(e["source"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert_eq!(
+        sources.into_iter().collect::<Vec<_>>(),
+        ["inferred", "logged", "override"]
+    );
+    // The override sets a revert aside; the incident still fails the release.
+    let v030 = release(&data, "v0.3.0");
+    assert_eq!(v030["failed"], true);
+    assert_eq!(v030["overridden"][0]["reason"], "reverted_later");
+    let page = std::fs::read_to_string(dir.path().join("site/releases/v0.3.0.html")).unwrap();
+    assert!(page.contains("Overridden: inferred: its commit"), "{page}");
+    assert!(page.contains("set in <code>value/overrides.yaml</code>: <span data-kind=\"quote\">The revert is how INC-2 was fixed"));
+}
