@@ -314,6 +314,54 @@ pub fn read(source: &Source) -> Result<Input> {
     problems.append(&mut value.problems);
     content::sort_problems(&mut problems);
     let mut cautions = content::evidence_warnings(&value.folder);
+    // An initiative links only the work inside its dates. Work before `started`
+    // that its rules match is worth a look (a scope that existed long before the
+    // initiative, say); work after `finished` under the same rules is the
+    // maintenance that follows, and is left out without a word.
+    for i in value
+        .folder
+        .initiatives
+        .iter()
+        .filter(|i| i.started.is_some())
+    {
+        let outside: Vec<&crate::history::Commit> = history
+            .commits
+            .iter()
+            .enumerate()
+            .filter(|(k, c)| {
+                !c.is_merge()
+                    && correlation.counted[*k]
+                    && i.started
+                        .is_some_and(|d| c.author_time.seconds < d.start_seconds())
+                    && crate::metrics::work::matches_rules(i, c, None, changes.as_ref())
+            })
+            .map(|(_, c)| c)
+            .collect();
+        if let (Some(first), Some(last)) = (
+            outside.iter().map(|c| c.author_time.seconds).min(),
+            outside.iter().map(|c| c.author_time.seconds).max(),
+        ) {
+            cautions.push(crate::error::Located {
+                path: i.path.clone(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "initiative {}: {} authored from {} to {} {} its rules but {} before it started ({}), so {} not linked",
+                    i.id,
+                    match outside.len() {
+                        1 => "1 commit".to_string(),
+                        n => format!("{n} commits"),
+                    },
+                    &crate::time::rfc3339(first)[..10],
+                    &crate::time::rfc3339(last)[..10],
+                    if outside.len() == 1 { "matches" } else { "match" },
+                    if outside.len() == 1 { "falls" } else { "fall" },
+                    i.started.map_or(String::new(), |d| d.to_string()),
+                    if outside.len() == 1 { "it is" } else { "they are" },
+                ),
+            });
+        }
+    }
     // With the incident log declared complete, what the history suggests and the
     // log does not hold is worth a look.
     for r in correlation

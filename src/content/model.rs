@@ -232,6 +232,8 @@ pub struct Match {
     pub scopes: Vec<String>,
     /// Path prefixes the commit touches.
     pub paths: Vec<String>,
+    /// Pull requests by number: their commits belong to it.
+    pub pull_requests: Vec<u32>,
 }
 
 #[derive(Clone, Debug, Serialize)]

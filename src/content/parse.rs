@@ -518,23 +518,38 @@ pub fn initiative(path: &str, id: &str, text: &str) -> Parsed<Initiative> {
                     .map(|(s, _)| s)
                     .collect();
                 let paths = paths(&mut m, "paths", &mut problems);
+                let pull_requests = m
+                    .list("pull_requests", &mut problems)
+                    .into_iter()
+                    .filter_map(|n| match &n.value {
+                        Value::Int(i) if (1..=i64::from(u32::MAX)).contains(i) => Some(*i as u32),
+                        _ => {
+                            problems
+                                .add(n.at, "a pull request is named by its number, such as 1257");
+                            None
+                        }
+                    })
+                    .collect();
                 m.finish(&mut problems);
                 Match {
                     trailer,
                     scopes,
                     paths,
+                    pull_requests,
                 }
             }
             None => Match {
                 trailer: None,
                 scopes: Vec::new(),
                 paths: Vec::new(),
+                pull_requests: Vec::new(),
             },
         },
         None => Match {
             trailer: Some("Initiative".into()),
             scopes: Vec::new(),
             paths: Vec::new(),
+            pull_requests: Vec::new(),
         },
     };
     let hypothesis = f.text("hypothesis", &mut problems);

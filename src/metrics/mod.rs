@@ -238,7 +238,12 @@ pub fn compute(
     settings: &crate::config::Settings,
 ) -> Metrics {
     let head_index = correlation.graph.index.get(&head).copied();
-    let (prs, _pr_of) = flow::pull_requests(history, correlation, head_index);
+    let (prs, pr_of) = flow::pull_requests(history, correlation, head_index);
+    // Each commit's pull request number, for initiatives that name theirs.
+    let pr_numbers: Vec<Option<u32>> = pr_of
+        .iter()
+        .map(|p| p.map(|i| prs[i as usize].number))
+        .collect();
     let recoveries = recoveries(correlation, value);
     // Periods run from the first commit landing (author dates can be older: work
     // imported or rebased) to the last commit or release.
@@ -306,7 +311,10 @@ pub fn compute(
         history,
         correlation,
         value,
-        changes,
+        work::Links {
+            changes,
+            pull_requests: &pr_numbers,
+        },
         now,
         &quarter_ends,
         settings,
@@ -325,6 +333,7 @@ pub fn compute(
         correlation,
         value,
         changes,
+        &pr_numbers,
         periods.get("quarter").map(Vec::as_slice).unwrap_or(&[]),
         settings,
     );

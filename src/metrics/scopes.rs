@@ -111,6 +111,7 @@ pub fn compute(
     correlation: &Correlation,
     value: &ValueFolder,
     changes: Option<&Changes>,
+    pull_requests: &[Option<u32>],
     quarters: &[PeriodMetrics],
     settings: &Settings,
 ) -> Vec<ScopedQuarters> {
@@ -162,7 +163,14 @@ pub fn compute(
         }
     }
     for initiative in &value.initiatives {
-        let member = |c: usize| super::work::linked(initiative, &history.commits[c], changes);
+        let member = |c: usize| {
+            super::work::linked(
+                initiative,
+                &history.commits[c],
+                pull_requests.get(c).copied().flatten(),
+                changes,
+            )
+        };
         out.push(quarters_of(
             format!("initiative:{}", initiative.id),
             &member,

@@ -108,7 +108,47 @@ pub struct Cost {
 }
 
 /// Whether a commit belongs to an initiative by its `match` rules.
-pub fn linked(i: &Initiative, c: &crate::history::Commit, changes: Option<&Changes>) -> bool {
+/// What links commits to initiatives besides their messages: the paths they
+/// changed, and the pull request each came in (by commit index).
+#[derive(Clone, Copy)]
+pub struct Links<'a> {
+    pub changes: Option<&'a Changes>,
+    pub pull_requests: &'a [Option<u32>],
+}
+
+/// Whether commit `c` belongs to initiative `i`: authored inside its `started` and
+/// `finished` days (when it has them), and matched by a rule.
+/// `pull_request` is the number of the pull request the commit came in, when known.
+pub fn linked(
+    i: &Initiative,
+    c: &crate::history::Commit,
+    pull_request: Option<u32>,
+    changes: Option<&Changes>,
+) -> bool {
+    in_dates(i, c) && matches_rules(i, c, pull_request, changes)
+}
+
+/// Authored on or after `started` and on or before `finished`.
+pub fn in_dates(i: &Initiative, c: &crate::history::Commit) -> bool {
+    let t = c.author_time.seconds;
+    i.started.is_none_or(|d| t >= d.start_seconds())
+        && i.finished.is_none_or(|d| t < d.start_seconds() + DAY)
+}
+
+/// Matched by one of the initiative's rules: its trailer, a conventional scope, a
+/// path, or a pull request it names.
+pub fn matches_rules(
+    i: &Initiative,
+    c: &crate::history::Commit,
+    pull_request: Option<u32>,
+    changes: Option<&Changes>,
+) -> bool {
+    if pull_request
+        .or(c.pull_request)
+        .is_some_and(|n| i.matching.pull_requests.contains(&n))
+    {
+        return true;
+    }
     let key = i.matching.trailer.as_deref();
     if let Some(key) = key
         && c.trailer_values(key).any(|v| v.eq_ignore_ascii_case(&i.id))
@@ -144,11 +184,15 @@ pub fn initiatives(
     history: &History,
     correlation: &Correlation,
     value: &ValueFolder,
-    changes: Option<&Changes>,
+    links: Links<'_>,
     now: i64,
     quarters: &[(String, i64)],
     settings: &crate::config::Settings,
 ) -> Vec<InitiativeMetrics> {
+    let Links {
+        changes,
+        pull_requests,
+    } = links;
     let (baseline, lead_time_from) = (settings.baseline, settings.lead_time_from);
     value
         .initiatives
@@ -158,7 +202,11 @@ pub fn initiatives(
                 .commits
                 .iter()
                 .enumerate()
-                .filter(|(k, c)| !c.is_merge() && correlation.counted[*k] && linked(i, c, changes))
+                .filter(|(k, c)| {
+                    !c.is_merge()
+                        && correlation.counted[*k]
+                        && linked(i, c, pull_requests.get(*k).copied().flatten(), changes)
+                })
                 .map(|(k, _)| k)
                 .collect();
             let owners: Vec<Option<u32>> = commits.iter().map(|&k| correlation.owner[k]).collect();

@@ -91,7 +91,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "714bb3ee9080ee1803a5e144947c315e8d2a45df";
+const SAMPLE_HEAD: &str = "4507a2334f83294bb9147bc1ed80e2bd303709b2";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {

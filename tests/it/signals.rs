@@ -423,3 +423,48 @@ fn the_demo_shows_logged_and_inferred_evidence_and_an_override() {
     assert!(page.contains("Overridden: inferred: its commit"), "{page}");
     assert!(page.contains("set in <code>value/overrides.yaml</code>: <span data-kind=\"quote\">The revert is how INC-2 was fixed"));
 }
+
+#[test]
+fn initiatives_link_only_work_inside_their_dates_and_pull_requests_by_number() {
+    // Scope `api` matches a commit 10 days before `started` and one inside; pull
+    // request 7 is squashed inside the dates without the scope; the value folder
+    // lands last.
+    let mut h = Hist::new();
+    let before = h.commit("feat(api): early", T0);
+    let inside = h.commit("feat(api): inside", T0 + 20 * DAY);
+    let squash = h.commit("feat: the thing (#7)", T0 + 21 * DAY);
+    h.tag("v1.0.0", squash);
+    let started = valuestory::time::rfc3339(T0 + 10 * DAY)[..10].to_string();
+    let last = h.change(
+        "docs: value",
+        T0 + 22 * DAY,
+        &[
+            ("value/goals.yaml", "- id: g\n  title: G\n"),
+            (
+                "value/initiatives/x.yaml",
+                &format!(
+                    "title: X\ngoal: g\nstatus: in-progress\nstarted: {started}\nmatch: {{ scopes: [api], pull_requests: [7] }}\n"
+                ),
+            ),
+        ],
+    );
+    h.tag("v1.1.0", last);
+    let data = h.build();
+    let x = &data["initiative_metrics"][0];
+    // inside and the squash: 2 of the 3 that match a rule.
+    assert_eq!(x["commits"], 2, "{x}");
+    assert_eq!(x["shipped_commits"], 2);
+    let _ = (before, inside);
+    let out = valuestory(
+        &["check", "--repo", h.repo.path().to_str().unwrap()],
+        h.repo.path().as_path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    let early = valuestory::time::rfc3339(T0)[..10].to_string();
+    assert!(
+        text.contains(&format!(
+            "warning: initiative x: 1 commit authored from {early} to {early} matches its rules but falls before it started ({started}), so it is not linked"
+        )),
+        "{text}"
+    );
+}
