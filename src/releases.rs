@@ -279,6 +279,9 @@ pub struct Correlation {
     pub owner: Vec<Option<u32>>,
     /// Per commit: whether it counts (false outside the paths of a scoped build).
     pub counted: Vec<bool>,
+    /// In a scoped build, the tags dropped because none of their commits count,
+    /// with the commits they shipped.
+    pub dropped: Vec<(String, Vec<u32>)>,
     pub warnings: Vec<String>,
 }
 
@@ -368,6 +371,7 @@ pub fn correlate(
         }
     }
     let mut counted = vec![true; n];
+    let mut dropped = Vec::new();
     if let Some(counts) = counts {
         for (c, flag) in counted.iter_mut().enumerate() {
             *flag = counts(&history.commits[c]);
@@ -375,7 +379,11 @@ pub fn correlate(
         let keep = |c: &u32| counted[*c as usize];
         unreleased.retain(keep);
         for r in releases.iter_mut() {
+            let all = r.commits.clone();
             r.commits.retain(keep);
+            if r.commits.is_empty() {
+                dropped.push((r.tag.clone(), all));
+            }
         }
         // Renumber the releases that still ship something.
         let mut renumber = vec![NONE; releases.len()];
@@ -415,6 +423,7 @@ pub fn correlate(
             .map(|o| (o != NONE).then_some(o))
             .collect(),
         counted,
+        dropped,
         warnings,
     }
 }

@@ -161,11 +161,23 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
         input.settings.currency.as_deref(),
         &metrics.streams,
     );
+    let title = settings
+        .title
+        .clone()
+        .unwrap_or_else(|| default_title(&input.repo));
+    // A component's site names the component on every page.
+    let component = input
+        .scope
+        .as_ref()
+        .and_then(|s| s.component.as_ref())
+        .and_then(|id| settings.components.iter().find(|c| &c.id == id));
+    let title = match component {
+        Some(c) if c.name != c.id => format!("{title}: {} ({})", c.name, c.id),
+        Some(c) => format!("{title}: {}", c.id),
+        None => title,
+    };
     report::data(report::Source {
-        title: settings
-            .title
-            .clone()
-            .unwrap_or_else(|| default_title(&input.repo)),
+        title,
         base_url: settings.base_url.clone(),
         head: input.head,
         rev: rev.to_string(),

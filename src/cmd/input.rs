@@ -314,6 +314,79 @@ pub fn read(source: &Source) -> Result<Input> {
     problems.append(&mut value.problems);
     content::sort_problems(&mut problems);
     let mut cautions = content::evidence_warnings(&value.folder);
+    // A component whose code moved loses the releases of its old home: say which,
+    // and where its code seems to have lived.
+    if let Some(scope) = &scope
+        && let Some(id) = &scope.component
+        && !correlation.dropped.is_empty()
+    {
+        let tags: Vec<&str> = correlation
+            .dropped
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect();
+        let mut suggestion = String::new();
+        if let Some(changes) = &changes {
+            // A folder of the same name elsewhere that the dropped releases changed.
+            let mut found: std::collections::BTreeMap<String, usize> = Default::default();
+            for p in &scope.paths {
+                let name = p
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
+                if name.is_empty() {
+                    continue;
+                }
+                for (_, commits) in &correlation.dropped {
+                    for &c in commits {
+                        for f in changes.of(&history.commits[c as usize].id) {
+                            let path = changes.path(f.path);
+                            let at = if path.starts_with(&format!("{name}/")) {
+                                Some(0)
+                            } else {
+                                path.find(&format!("/{name}/")).map(|i| i + 1)
+                            };
+                            if let Some(at) = at {
+                                *found
+                                    .entry(path[..at + name.len() + 1].to_string())
+                                    .or_default() += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some((old, _)) = found
+                .iter()
+                .filter(|(p, _)| !scope.paths.contains(p))
+                .max_by_key(|(_, n)| **n)
+            {
+                suggestion = format!(
+                    "; their commits changed `{old}`: if the code lived there before, add it to the component's `paths`"
+                );
+            }
+        }
+        let shown = if tags.len() > 5 {
+            format!("{}, … {}", tags[..3].join(", "), tags[tags.len() - 1])
+        } else {
+            tags.join(", ")
+        };
+        cautions.push(crate::error::Located {
+            path: "valuestory.yaml".to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "component {id}: {} ({shown}) {} dropped, since none of {} commits touch {}{suggestion}",
+                match tags.len() {
+                    1 => "1 tag".to_string(),
+                    n => format!("{n} tags"),
+                },
+                if tags.len() == 1 { "was" } else { "were" },
+                if tags.len() == 1 { "its" } else { "their" },
+                scope.paths.join(", ")
+            ),
+        });
+    }
     // An initiative links only the work inside its dates. Work before `started`
     // that its rules match is worth a look (a scope that existed long before the
     // initiative, say); work after `finished` under the same rules is the

@@ -476,6 +476,15 @@ fn component_build_shows_only_its_commits_and_releases() {
     let data: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("o/data.json")).unwrap()).unwrap();
     assert_eq!(data["scope"]["component"], "notify");
+    // The component's site names it.
+    assert!(
+        data["title"]
+            .as_str()
+            .unwrap()
+            .ends_with(": Notifications (notify)"),
+        "{}",
+        data["title"]
+    );
     let tags = tags_in_order(&data);
     let git_tags = git(&repo, &["tag", "--list", "notify-v*"]);
     assert_eq!(tags.len(), git_tags.lines().count());

@@ -468,3 +468,50 @@ fn initiatives_link_only_work_inside_their_dates_and_pull_requests_by_number() {
         "{text}"
     );
 }
+
+#[test]
+fn a_component_whose_code_moved_says_which_releases_it_lost_and_where_the_code_was() {
+    // The code lived in ignore/ for two releases, then moved to crates/ignore/.
+    let mut h = Hist::new();
+    let a = h.change("feat: globs", T0, &[("ignore/lib.rs", "1\n")]);
+    h.tag("ignore-v0.1.0", a);
+    let b = h.change("fix: globs", T0 + DAY, &[("ignore/lib.rs", "2\n")]);
+    h.tag("ignore-v0.2.0", b);
+    h.files.remove("ignore/lib.rs");
+    let c = h.change(
+        "refactor: move into crates/",
+        T0 + 2 * DAY,
+        &[("crates/ignore/lib.rs", "2\n")],
+    );
+    h.tag("ignore-v0.3.0", c);
+    h.configure(
+        "components:\n  - { id: ignore, name: Ignore rules, paths: [crates/ignore/], tag_prefix: ignore- }\n",
+    );
+    let config = h
+        .config
+        .as_ref()
+        .unwrap()
+        .path()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (out, data) = h
+        .repo
+        .build(&["--config", &config, "--component", "ignore"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = data.unwrap();
+    assert_eq!(tags_in_order(&data), ["ignore-v0.3.0"]);
+    assert!(
+        data["title"]
+            .as_str()
+            .unwrap()
+            .ends_with(": Ignore rules (ignore)"),
+        "{}",
+        data["title"]
+    );
+    let log = stderr(&out);
+    assert!(
+        log.contains("component ignore: 2 tags (ignore-v0.1.0, ignore-v0.2.0) were dropped, since none of their commits touch crates/ignore/; their commits changed `ignore/`"),
+        "{log}"
+    );
+}
