@@ -122,6 +122,11 @@ pub struct SourceArgs {
     /// Build one component of a monorepo (listed under `components:` in the config).
     #[arg(long, value_name = "ID")]
     pub component: Option<String>,
+    /// An export of merged pull requests (`gh pr list --state merged --json
+    /// number,createdAt,mergedAt,reviews,commits,mergeCommit`), for the cycle-time
+    /// stages a squash-merge history cannot show.
+    #[arg(long, value_name = "FILE")]
+    pub pull_requests: Option<PathBuf>,
     /// Keep the per-commit diff cache here (default: inside the repository's git folder).
     #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
     pub cache_dir: Option<PathBuf>,
@@ -145,6 +150,7 @@ impl SourceArgs {
             config: self.config.clone(),
             tag_pattern: self.tag_pattern.clone(),
             component: self.component.clone(),
+            pull_requests: self.pull_requests.clone(),
             cache: match (&self.cache_dir, self.no_cache) {
                 (_, true) => crate::changes::CachePlace::Off,
                 (Some(dir), false) => crate::changes::CachePlace::Dir(dir.clone()),

@@ -32,6 +32,8 @@ pub struct ConfigFile {
     /// The incident log is complete: failures come only from it, and what the
     /// history suggests becomes a `check` warning.
     pub incidents_complete: bool,
+    /// A pull-request export in the repository (`gh pr list --json ...`).
+    pub pull_requests: Option<String>,
 }
 
 /// When the story calls a change a rise or a fall.
@@ -172,6 +174,8 @@ pub struct Settings {
     pub signals: Signals,
     /// Failures come from the incident log only.
     pub incidents_complete: bool,
+    /// A pull-request export in the repository, by path.
+    pub pull_requests: Option<String>,
 }
 
 /// How failures and hotfixes are inferred from the history, each rule on or off.
@@ -259,6 +263,7 @@ impl Default for Settings {
             forge: None,
             signals: Signals::default(),
             incidents_complete: false,
+            pull_requests: None,
         }
     }
 }
@@ -462,9 +467,13 @@ impl ConfigFile {
             paths.iter().try_for_each(check_path)?;
             signals.non_product_paths = paths.clone();
         }
+        if let Some(p) = &self.pull_requests {
+            check_path(p)?;
+        }
         Ok(Settings {
             signals,
             incidents_complete: self.incidents_complete,
+            pull_requests: self.pull_requests,
             bands,
             title: self.title,
             base_url,

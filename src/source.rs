@@ -131,7 +131,7 @@ impl Files<'_> {
 
 /// Reads at most `limit` bytes (the file may grow between the size check and the
 /// read), never blocking on anything but a regular file.
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
     let mut bytes = Vec::new();

@@ -137,6 +137,7 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
         &input.value.folder,
         input.head,
         input.changes.as_ref(),
+        &input.pull_requests,
         &input.settings,
     );
     let releases: Vec<crate::story::ReleaseAt<'_>> = input

@@ -23,6 +23,8 @@ pub struct Source {
     pub tag_pattern: Option<String>,
     /// Build one component of a monorepo: its paths and its tags only.
     pub component: Option<String>,
+    /// A pull-request export on this machine (over `pull_requests:` in the config).
+    pub pull_requests: Option<PathBuf>,
     pub cache: CachePlace,
     /// Show progress bars (on a terminal, unless quiet).
     pub progress: bool,
@@ -46,6 +48,7 @@ impl Default for Source {
             config: None,
             tag_pattern: None,
             component: None,
+            pull_requests: None,
             cache: CachePlace::GitDir,
             progress: false,
             changes_wanted: true,
@@ -71,6 +74,8 @@ pub struct Input {
     pub value: content::Loaded,
     /// Per-commit changed paths, when a feature needs them.
     pub changes: Option<Changes>,
+    /// Merged pull requests from an export, when one was given.
+    pub pull_requests: Vec<crate::pull_requests::Exported>,
     pub scope: Option<Scope>,
     /// How many commits' changes came from the cache and how many were computed.
     pub diff_stats: Option<changes::Stats>,
@@ -117,6 +122,37 @@ pub fn read(source: &Source) -> Result<Input> {
     if let Some((path, text)) = config_text {
         value.sources.insert(path, text);
     }
+    // A pull-request export: named on the command line (a file on this machine),
+    // else by `pull_requests:` in the config (a file in the repository).
+    let export = match (&source.pull_requests, &settings.pull_requests) {
+        (Some(path), _) => Some((
+            path.display().to_string(),
+            crate::source::read_limited(path, crate::pull_requests::MAX_BYTES)?,
+        )),
+        (None, Some(path)) => match files.read(path, crate::pull_requests::MAX_BYTES)? {
+            Some(bytes) => Some((path.clone(), bytes)),
+            None => {
+                problems.push(crate::error::Located {
+                    path: "valuestory.yaml".into(),
+                    line: 1,
+                    column: 1,
+                    message: format!("`pull_requests: {path}` names no file in the repository"),
+                });
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    let pull_requests = match export {
+        Some((name, bytes)) => match crate::pull_requests::parse(&name, &bytes) {
+            Ok(list) => list,
+            Err(l) => {
+                problems.push(l);
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
     drop(files);
 
     let mut settings = settings;
@@ -476,6 +512,7 @@ pub fn read(source: &Source) -> Result<Input> {
         correlation,
         value,
         changes,
+        pull_requests,
         scope,
         diff_stats,
         warnings,

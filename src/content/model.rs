@@ -170,9 +170,12 @@ pub struct Guardrails {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measured {
-    /// First commit of a pull request to its merge.
+    /// First commit of a pull request to its opening (with an export), else to its
+    /// merge.
     Coding,
-    /// Last commit of a pull request to its merge.
+    /// Opening to the first review (needs an export).
+    Pickup,
+    /// First review to the merge (with an export), else last commit to the merge.
     Review,
     /// Merge to the release that shipped it.
     ReleaseWait,

@@ -270,9 +270,14 @@ fn stages(nodes: Vec<&Node>, problems: &mut Problems<'_>) -> Vec<Stage> {
         let process = f.parsed("process", problems, Duration::parse);
         let wait = f.parsed("wait", problems, Duration::parse);
         let measured = f
-            .choice("measured", &["coding", "review", "release_wait"], problems)
+            .choice(
+                "measured",
+                &["coding", "pickup", "review", "release_wait"],
+                problems,
+            )
             .map(|m| match m {
                 "coding" => Measured::Coding,
+                "pickup" => Measured::Pickup,
                 "review" => Measured::Review,
                 _ => Measured::ReleaseWait,
             });
@@ -285,7 +290,7 @@ fn stages(nodes: Vec<&Node>, problems: &mut Problems<'_>) -> Vec<Stage> {
         if measured.is_some() && (has_process || has_wait) {
             problems.add(at, "a stage is either `measured` from git or given `process` and `wait` times, not both");
         } else if measured.is_none() && !has_process && !misspelt_measured {
-            problems.add(at, "a stage needs `process` (and usually `wait`) times, or `measured: coding | review | release_wait`");
+            problems.add(at, "a stage needs `process` (and usually `wait`) times, or `measured: coding | pickup | review | release_wait`");
         }
         let Some(name) = name else { continue };
         if out.iter().any(|s| s.name == name) {

@@ -113,6 +113,23 @@ pub struct PullRequest {
     pub merged: i64,
     /// Committer time of its last commit before the merge (merge-commit style only).
     pub last_commit: Option<i64>,
+    /// From a pull-request export: when it was opened, first reviewed, and first
+    /// committed to.
+    pub opened: Option<i64>,
+    pub first_review: Option<i64>,
+    pub first_commit: Option<i64>,
+}
+
+/// Adds what an export knows to the pull requests the history shows, by number.
+pub fn enrich(prs: &mut [PullRequest], export: &[crate::pull_requests::Exported]) {
+    for pr in prs.iter_mut() {
+        if let Ok(k) = export.binary_search_by_key(&pr.number, |e| e.number) {
+            let e = &export[k];
+            pr.opened = Some(e.opened);
+            pr.first_review = e.first_review;
+            pr.first_commit = e.first_commit;
+        }
+    }
 }
 
 /// Pull requests and, per commit, the pull request it belongs to. A merge's branch is
@@ -207,6 +224,9 @@ pub fn pull_requests(
             started,
             merged: commit.committer_time.seconds,
             last_commit,
+            opened: None,
+            first_review: None,
+            first_commit: None,
         });
     }
     (prs, owner)

@@ -235,10 +235,12 @@ pub fn compute(
     value: &ValueFolder,
     head: CommitId,
     changes: Option<&crate::changes::Changes>,
+    export: &[crate::pull_requests::Exported],
     settings: &crate::config::Settings,
 ) -> Metrics {
     let head_index = correlation.graph.index.get(&head).copied();
-    let (prs, pr_of) = flow::pull_requests(history, correlation, head_index);
+    let (mut prs, pr_of) = flow::pull_requests(history, correlation, head_index);
+    flow::enrich(&mut prs, export);
     // Each commit's pull request number, for initiatives that name theirs.
     let pr_numbers: Vec<Option<u32>> = pr_of
         .iter()

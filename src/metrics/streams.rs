@@ -77,8 +77,11 @@ fn median(mut values: Vec<i64>) -> Option<(i64, usize)> {
 /// Measured stage times from the pull requests merged in `[start, end)`.
 struct Measures {
     coding: Option<(i64, usize)>,
+    pickup: Option<(i64, usize)>,
     review: Option<(i64, usize)>,
     release_wait: Option<(i64, usize)>,
+    /// Pull requests merged in the window, measurable or not.
+    merged: usize,
 }
 
 fn measures(prs: &[PullRequest], correlation: &Correlation, start: i64, end: i64) -> Measures {
@@ -90,19 +93,38 @@ fn measures(prs: &[PullRequest], correlation: &Correlation, start: i64, end: i64
     let release_time = |p: &PullRequest| {
         correlation.owner[p.merge as usize].map(|o| correlation.releases[o as usize].time)
     };
+    // With an export, coding ends when the pull request opens, pickup runs to the
+    // first review and review from it to the merge. From the history alone, a
+    // merged branch shows coding (first commit to merge) and review (last commit
+    // to merge); a squash commit shows neither, and is left out of both.
     Measures {
         coding: median(
             merged
                 .iter()
-                .map(|p| (p.merged - p.started).max(0))
+                .filter_map(|p| match (p.first_commit, p.opened, p.last_commit) {
+                    (Some(first), Some(opened), _) => Some((opened - first).max(0)),
+                    (_, _, Some(_)) => Some((p.merged - p.started).max(0)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        pickup: median(
+            merged
+                .iter()
+                .filter_map(|p| Some((p.first_review? - p.opened?).max(0)))
                 .collect(),
         ),
         review: median(
             merged
                 .iter()
-                .filter_map(|p| p.last_commit.map(|l| (p.merged - l).max(0)))
+                .filter_map(|p| match (p.first_review, p.last_commit) {
+                    (Some(review), _) if p.opened.is_some() => Some((p.merged - review).max(0)),
+                    (_, Some(l)) => Some((p.merged - l).max(0)),
+                    _ => None,
+                })
                 .collect(),
         ),
+        merged: merged.len(),
         release_wait: median(
             merged
                 .iter()
@@ -128,6 +150,7 @@ fn map_metrics(stages: &[Stage], m: &Measures) -> MapMetrics {
             Some(kind) => {
                 let (value, name) = match kind {
                     Measured::Coding => (m.coding, "coding"),
+                    Measured::Pickup => (m.pickup, "pickup"),
                     Measured::Review => (m.review, "review"),
                     Measured::ReleaseWait => (m.release_wait, "release_wait"),
                 };
@@ -136,7 +159,14 @@ fn map_metrics(stages: &[Stage], m: &Measures) -> MapMetrics {
                 match value {
                     None => {
                         unmeasured.push(s.name.clone());
-                        (None, None, format!("{name}: no pull requests"))
+                        let why = if m.merged == 0 {
+                            "no pull requests".to_string()
+                        } else if kind == Measured::Pickup {
+                            "needs a pull-request export".to_string()
+                        } else {
+                            "needs merge commits or a pull-request export".to_string()
+                        };
+                        (None, None, format!("{name}: {why}"))
                     }
                     Some((v, n)) => {
                         let source = format!("{name}: median of {n} pull requests");

@@ -365,8 +365,11 @@ pub fn teams(
                 .iter()
                 .filter(|c| c.trailer_values("Co-authored-by").next().is_some())
                 .count();
+            // Only a merged branch shows who wrote a pull request's commits; a
+            // squash commit has one author whatever happened, so it is left out.
             let team_prs: Vec<&PullRequest> = prs
                 .iter()
+                .filter(|p| p.last_commit.is_some())
                 .filter(|p| {
                     p.commits
                         .iter()

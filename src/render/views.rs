@@ -716,7 +716,7 @@ impl<'a> Site<'a> {
                             "source": match (x.measure, x.pull_requests) {
                                 (Some(measure), Some(n)) if n > 0 => format!("{}: median of {}", measure.replace('_', " "),
                                     self.bind.num(at(&format!("stages/{j}/pull_requests")), PULL_REQUESTS, &window).html),
-                                (Some(measure), _) => format!("{}: no pull requests", measure.replace('_', " ")),
+                                (Some(_), _) => escape(&x.source.replace('_', " ")),
                                 _ => "declared".to_string(),
                             },
                             "process": x.process_seconds.map(|_| self.bind.num(at(&format!("stages/{j}/process_seconds")), Unit::Duration, &window)),

@@ -515,3 +515,95 @@ fn a_component_whose_code_moved_says_which_releases_it_lost_and_where_the_code_w
         "{log}"
     );
 }
+
+/// Three squash-merged pull requests and a release; the export says when each was
+/// opened, first reviewed and first committed to.
+fn squashed(export: Option<&str>) -> serde_json::Value {
+    let mut h = Hist::new();
+    let stream = "name: S\nstages:\n  - { name: Code, measured: coding }\n  - { name: Pickup, measured: pickup }\n  - { name: Review, measured: review }\n  - { name: Release, measured: release_wait }\n";
+    h.change("docs: the stream", T0, &[("value/streams/s.yaml", stream)]);
+    for n in 1..=3 {
+        h.commit(&format!("feat: part {n} (#{n})"), T0 + n * DAY);
+    }
+    let r = h.commit("chore: release", T0 + 4 * DAY);
+    h.tag("v1.0.0", r);
+    let Some(export) = export else {
+        return h.build();
+    };
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), export).unwrap();
+    let (out, data) = h
+        .repo
+        .build(&["--pull-requests", file.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    data.unwrap()
+}
+
+fn stage<'a>(data: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    data["stream_metrics"][0]["current"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap()
+}
+
+#[test]
+fn a_pull_request_export_gives_squash_merges_their_cycle_time() {
+    // Pull request n merges on day n. Worked by hand, in hours before the merge:
+    // review took 10n hours (first review to merge), pickup n*2-1 hours (opened to
+    // first review) and coding n*2 hours (first commit to opened).
+    let at = |t: i64| valuestory::time::rfc3339(t);
+    let entries: Vec<String> = (1..=3i64)
+        .map(|n| {
+            let merged = T0 + n * DAY;
+            let review = merged - 10 * n * HOUR;
+            let opened = review - (2 * n - 1) * HOUR;
+            let first = opened - 2 * n * HOUR;
+            format!(
+                r#"{{"number": {n}, "title": "part {n}", "author": {{"login": "a"}}, "createdAt": "{}", "mergedAt": "{}",
+                   "reviews": [{{"submittedAt": "{}", "state": "APPROVED"}}], "commits": [{{"authoredDate": "{}"}}],
+                   "additions": 1, "deletions": 0, "baseRefName": "main", "mergeCommit": null}}"#,
+                at(opened),
+                at(merged),
+                at(review),
+                at(first)
+            )
+        })
+        .collect();
+    let data = squashed(Some(&format!("[{}]", entries.join(","))));
+    // Medians of 2, 4, 6 hours; 1, 3, 5; 10, 20, 30; and the release on day 4
+    // waited 3, 2 and 1 days.
+    assert_eq!(stage(&data, "Code")["process_seconds"], 4 * HOUR);
+    assert_eq!(stage(&data, "Pickup")["wait_seconds"], 3 * HOUR);
+    assert_eq!(stage(&data, "Review")["wait_seconds"], 20 * HOUR);
+    assert_eq!(stage(&data, "Release")["wait_seconds"], 2 * DAY);
+    assert_eq!(stage(&data, "Review")["pull_requests"], 3);
+}
+
+#[test]
+fn without_an_export_a_squash_history_says_what_it_cannot_measure() {
+    let data = squashed(None);
+    for name in ["Code", "Review"] {
+        let s = stage(&data, name);
+        assert!(
+            s["process_seconds"].is_null() && s["wait_seconds"].is_null(),
+            "{s}"
+        );
+        assert!(
+            s["source"]
+                .as_str()
+                .unwrap()
+                .ends_with(": needs merge commits or a pull-request export"),
+            "{s}"
+        );
+    }
+    assert!(
+        stage(&data, "Pickup")["source"]
+            .as_str()
+            .unwrap()
+            .ends_with(": needs a pull-request export")
+    );
+    // The release wait is in the history: 3, 2 and 1 days.
+    assert_eq!(stage(&data, "Release")["wait_seconds"], 2 * DAY);
+}
