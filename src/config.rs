@@ -617,6 +617,11 @@ impl DoraFile {
             ordered(l, v, false)?;
             t.deployment_frequency = v;
         }
+        t.id = "custom".into();
+        t.name = "custom".into();
+        t.source =
+            "valuestory.yaml (dora: bands: custom); metrics not given keep DORA 2023's limits"
+                .into();
         Ok(t)
     }
 }

@@ -44,6 +44,8 @@ pub struct Data {
     pub initiatives: Vec<content::Initiative>,
     pub incidents: Vec<content::Incident>,
     pub case_studies: Vec<content::CaseStudy>,
+    /// The band set every band was judged by.
+    pub band_set: crate::metrics::bands::Thresholds,
     /// How failures and hotfixes were read from the history.
     pub signals: SignalRules,
     pub warnings: Vec<String>,
@@ -145,6 +147,7 @@ pub struct Source<'a> {
     pub scope: Option<Scope>,
     pub warnings: Vec<String>,
     pub signals: SignalRules,
+    pub band_set: crate::metrics::bands::Thresholds,
 }
 
 /// How failures and hotfixes were read, as configured: what the methodology states.
@@ -192,6 +195,7 @@ pub fn data(source: Source<'_>) -> Data {
         scope,
         warnings,
         signals,
+        band_set,
     } = source;
     let ids = |list: &[u32]| -> Vec<CommitId> {
         list.iter()
@@ -261,6 +265,7 @@ pub fn data(source: Source<'_>) -> Data {
         initiatives: value.initiatives.clone(),
         incidents: value.incidents.clone(),
         case_studies: value.case_studies.clone(),
+        band_set,
         signals,
         warnings,
     }

@@ -194,6 +194,7 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
             .or_else(|| crate::forge::find(None, input.repo.origin_url().as_deref())),
         scope: input.scope.clone(),
         signals: report::SignalRules::of(&settings),
+        band_set: settings.bands.clone(),
         // Only what the data says; warnings about this machine (a damaged cache)
         // would make data.json differ between identical builds.
         warnings: input.correlation.warnings.clone(),

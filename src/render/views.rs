@@ -147,6 +147,7 @@ impl<'a> Site<'a> {
         match b {
             Some(b) => json!({
                 "level": b.level.map(|l| l.name()),
+                "set": self.data.band_set.name,
                 "note": b.note,
                 "basis": self.bind.num(format!("{pointer}/basis"), Unit::Number, period),
             }),

@@ -607,3 +607,26 @@ fn without_an_export_a_squash_history_says_what_it_cannot_measure() {
     // The release wait is in the history: 3, 2 and 1 days.
     assert_eq!(stage(&data, "Release")["wait_seconds"], 2 * DAY);
 }
+
+#[test]
+fn every_band_names_the_set_it_was_judged_by() {
+    let mut h = Hist::new();
+    for n in 0..6 {
+        let c = h.commit(&format!("feat: {n}"), T0 + n * DAY);
+        h.tag(&format!("v1.{n}.0"), c);
+    }
+    let data = h.build();
+    assert_eq!(data["band_set"]["id"], "dora-2023");
+    assert_eq!(data["band_set"]["name"], "DORA 2023");
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = h.repo.build_site(&dir.path().join("site"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let index = std::fs::read_to_string(dir.path().join("site/index.html")).unwrap();
+    assert!(
+        index.contains("<span class=\"band-set\" data-kind=\"rule\">DORA 2023</span>"),
+        "{index}"
+    );
+    h.configure("dora:\n  bands: custom\n  lead_time: { elite: 2d, high: 1w, medium: 30d }\n");
+    let data = h.build();
+    assert_eq!(data["band_set"]["name"], "custom");
+}
