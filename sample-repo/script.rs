@@ -14,6 +14,8 @@
 //!   branch with a backported security fix, an annotated tag without a tagger, a
 //!   tag on a blob, and a second component (`services/notify/`) with its own
 //!   `notify-v*` tags;
+//! - an export of its squash-merged pull requests (`data/pull-requests.json`, as
+//!   `gh pr list --json` writes it), which the config names;
 //! - the value folder committed as it was written: snapshots from
 //!   `sample-repo/earlier/<date>/` on those dates, then `sample-repo/files/`.
 //!
@@ -315,6 +317,8 @@ struct Script<'e> {
     /// A feature to revert in a later cycle: (commit, subject, path, the line it added).
     to_revert: Option<(CommitId, String, String, String)>,
     reverts_planned: usize,
+    /// Squash-merged pull requests: (number, first commit, merged), for the export.
+    squashes: Vec<(u32, i64, i64)>,
 }
 
 /// Writes the whole sample history into `writer`'s repository and returns the
@@ -348,6 +352,7 @@ pub fn play(w: Writer, embedded: &Embedded) -> crate::git::Result<CommitId> {
         notify_version: 1,
         to_revert: None,
         reverts_planned: 0,
+        squashes: Vec::new(),
     };
     s.initial_commit()?;
     s.w
@@ -424,6 +429,7 @@ pub fn play(w: Writer, embedded: &Embedded) -> crate::git::Result<CommitId> {
         s.now = during_work(s.now + 5 * HOUR);
         s.work_item(&CADENCES[CADENCES.len() - 1])?;
     }
+    s.export_pull_requests()?;
     s.commit_value_folder(
         "docs(value): quarterly update of the value folder",
         "",
@@ -658,6 +664,7 @@ impl Script<'_> {
                     std::slice::from_ref(&change),
                     &[],
                 )?;
+                self.squashes.push((self.pr, self.now - delay, self.now));
                 if feature && self.to_revert.is_none() && self.should_plan_revert() {
                     let added = change
                         .1
@@ -958,6 +965,41 @@ impl Script<'_> {
     }
 
     /// Replaces `value/` and `valuestory.yaml` with `files` in one commit by Grace.
+    /// The squash-merged pull requests as `gh pr list --state merged --json ...`
+    /// exports them, so the demo shows their cycle time: of the time from the first
+    /// commit to the merge, the first quarter is coding (to opening), the second
+    /// pickup (to the first review), the rest review.
+    fn export_pull_requests(&mut self) -> crate::git::Result<()> {
+        let at = |t: i64| crate::time::rfc3339(t);
+        let entries: Vec<String> = self
+            .squashes
+            .iter()
+            .map(|&(number, first, merged)| {
+                let span = (merged - first).max(4);
+                let opened = first + span / 4;
+                let review = opened + span / 4;
+                format!(
+                    "  {{\"number\": {number}, \"createdAt\": \"{}\", \"mergedAt\": \"{}\", \"reviews\": [{{\"state\": \"APPROVED\", \"submittedAt\": \"{}\"}}], \"commits\": [{{\"authoredDate\": \"{}\"}}], \"baseRefName\": \"main\", \"mergeCommit\": null}}",
+                    at(opened),
+                    at(merged),
+                    at(review),
+                    at(first)
+                )
+            })
+            .collect();
+        let json = format!("[\n{}\n]\n", entries.join(",\n"));
+        self.now += HOUR;
+        self.commit_main(
+            GRACE,
+            GRACE,
+            0,
+            "chore: export the merged pull requests for valuestory",
+            &[("data/pull-requests.json".to_string(), Some(json))],
+            &[],
+        )?;
+        Ok(())
+    }
+
     fn commit_value_folder(
         &mut self,
         message: &str,

@@ -91,7 +91,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "4507a2334f83294bb9147bc1ed80e2bd303709b2";
+const SAMPLE_HEAD: &str = "72c92846ab3aeac3d5861a1b10f353dcc854877f";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {
