@@ -104,15 +104,22 @@ pub fn sparkline(points: &[Point], name: &str) -> String {
 
 /// Vertical bars with their labels under them.
 pub fn bars(points: &[Point], name: &str) -> String {
+    // Drawn at its own size (never stretched, so text keeps its size): a slot wide
+    // enough for its label, room above the bars for their values.
     let n = points.len().max(1) as f64;
-    let (w, h, top, bottom) = ((n * 28.0).clamp(200.0, 720.0), 140.0, 8.0, 28.0);
+    let widest = points
+        .iter()
+        .map(|p| p.label.chars().count())
+        .max()
+        .unwrap_or(1) as f64;
+    let slot = (widest * 6.5 + 12.0).clamp(28.0, 110.0);
+    let (w, h, top, bottom) = (n * slot, 150.0, 18.0, 28.0);
     let max = points.iter().filter_map(|p| p.value).fold(0.0, f64::max);
     let scale = if max > 0.0 {
         (h - top - bottom) / max
     } else {
         0.0
     };
-    let slot = w / n;
     let mut marks = String::new();
     for (i, p) in points.iter().enumerate() {
         let v = p.value.unwrap_or(0.0);
@@ -144,7 +151,8 @@ pub fn bars(points: &[Point], name: &str) -> String {
         }
     }
     format!(
-        "<svg class=\"chart bars\" viewBox=\"0 0 {} {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"{}\"><line class=\"baseline\" x1=\"0\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>{marks}</svg>",
+        "<svg class=\"chart bars\" viewBox=\"0 0 {} {h}\" width=\"{}\" height=\"{h}\" role=\"img\" aria-label=\"{}\"><line class=\"baseline\" x1=\"0\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>{marks}</svg>",
+        num(w),
         num(w),
         escape(name),
         num(h - bottom),

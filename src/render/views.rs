@@ -579,6 +579,9 @@ impl<'a> Site<'a> {
             })
             .collect::<Vec<_>>();
         let prev = i.checked_sub(1).map(|j| &quarters[j]);
+        // The quarter's incidents are listed once, in their own section below.
+        let mut story = self.story(p, Some("../"));
+        story["incidents"] = json!([]);
         json!({
             "period": p, "so_far": self.so_far(p),
             "keys": self.keys(i, Some("../")),
@@ -588,10 +591,14 @@ impl<'a> Site<'a> {
             "releases": released.iter().map(|&r| self.release_row(r)).collect::<Vec<_>>(),
             "failed_releases": released.iter().filter(|&&r| self.data.releases[r].failed)
                 .map(|&r| json!({"tag": self.data.releases[r].tag, "slug": self.data.releases[r].slug})).collect::<Vec<_>>(),
-            "incidents": self.data.incidents.iter().filter(|inc| inc.started.0 >= q.span.0 && inc.started.0 < q.span.1)
-                .map(|inc| json!({"id": inc.id.value, "title": inc.title, "severity": inc.severity})).collect::<Vec<_>>(),
+            // The quarter's incidents are listed once, in their own section.
+            "incidents": self.data.incidents.iter().enumerate().filter(|(_, inc)| inc.started.0 >= q.span.0 && inc.started.0 < q.span.1)
+                .map(|(k, inc)| json!({"id": inc.id.value, "title": inc.title, "severity": inc.severity,
+                    "duration": inc.duration_seconds.map(|_| self.bind.num(format!("/incidents/{k}/duration_seconds"), Unit::Duration, p)),
+                    "cost": inc.cost.map(|_| self.money(format!("/incidents/{k}/cost"), p)),
+                    "lessons": inc.lessons})).collect::<Vec<_>>(),
             "distribution": distribution, "distribution_rows": distribution_rows,
-            "story": self.story(p, Some("../")),
+            "story": story,
             "weekly": charts::bars(&weeks, "Releases per week"),
             "weekly_rows": rows(&weeks),
             "flow": flow,
