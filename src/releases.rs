@@ -825,6 +825,7 @@ pub fn only_logged_failures(correlation: &mut Correlation) {
 /// reverts are read by [`apply_reverts`].
 pub fn apply_overrides(correlation: &mut Correlation, overrides: &[crate::content::Override]) {
     let mut planned = Vec::new();
+    let mut hotfixes = Vec::new();
     for o in overrides {
         let Some(tag) = &o.release else { continue };
         let Some(r) = correlation.releases.iter_mut().find(|r| r.tag == tag.value) else {
@@ -848,6 +849,9 @@ pub fn apply_overrides(correlation: &mut Correlation, overrides: &[crate::conten
             Some("hotfix") => {
                 r.kind = ReleaseKind::Hotfix;
                 r.hotfix_evidence.push(note);
+                if let Some(p) = r.previous {
+                    hotfixes.push((p, r.tag.clone()));
+                }
             }
             Some("planned") => {
                 r.kind = ReleaseKind::Planned;
@@ -858,7 +862,17 @@ pub fn apply_overrides(correlation: &mut Correlation, overrides: &[crate::conten
             _ => {}
         }
     }
-    // A release that is no hotfix fixed nothing.
+    // A hotfix fails the release it builds on; one that is no hotfix fixed nothing.
+    for (p, tag) in hotfixes {
+        let e = Evidence::FixedByHotfix {
+            release: tag,
+            episode: false,
+            by: Source::Override,
+        };
+        if !correlation.releases[p].failure_evidence.contains(&e) {
+            correlation.releases[p].failure_evidence.push(e);
+        }
+    }
     for r in correlation.releases.iter_mut() {
         r.failure_evidence.retain(
             |e| !matches!(e, Evidence::FixedByHotfix { release, .. } if planned.contains(release)),

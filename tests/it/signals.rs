@@ -320,6 +320,18 @@ fn overrides_set_failure_kind_and_reverts_with_their_reason() {
         release(&data, "v1.2.0")["failure_evidence"][0]["source"],
         "override"
     );
+    // A release set to be a hotfix fails the one it builds on, on the override's word.
+    let (h, _) =
+        overridable("- release: v1.2.0\n  kind: hotfix\n  reason: It fixed the cart total.\n");
+    let data = h.build();
+    assert_eq!(release(&data, "v1.2.0")["kind"], "hotfix");
+    assert_eq!(
+        release(&data, "v1.2.0")["hotfix_evidence"][0]["source"],
+        "override"
+    );
+    let before = &release(&data, "v1.1.1")["failure_evidence"][0];
+    assert_eq!(before["reason"], "fixed_by_hotfix");
+    assert_eq!(before["source"], "override");
     // A revert set aside by its commit fails nothing.
     let (h, _) = overridable(
         "- commit: 'REVERT'\n  not_a_revert_of_failure: true\n  reason: It reverted a dark launch.\n",
