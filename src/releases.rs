@@ -621,29 +621,70 @@ pub struct RevertPair {
 /// reverted subject's description (the latest earlier commit with it).
 pub fn reverts(history: &History) -> Vec<RevertPair> {
     use crate::message::{Reverted, description, reverted};
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
+    // First the reverts (few), then an index of only what they name.
+    let might_revert = |c: &crate::history::Commit| {
+        c.reverts.is_some()
+            || c.subject.starts_with("Revert")
+            || c.subject.starts_with("revert")
+            || c.body.contains("Reverts ")
+    };
+    let wanted: Vec<(usize, Vec<Reverted>)> = history
+        .commits
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| might_revert(c))
+        .map(|(i, c)| (i, reverted(&c.subject, &c.body)))
+        .filter(|(_, what)| !what.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let named = wanted.iter().flat_map(|(_, w)| w.iter());
+    let ids: HashSet<CommitId> = named
+        .clone()
+        .filter_map(|w| match w {
+            Reverted::Commit(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    let numbers: HashSet<u32> = named
+        .clone()
+        .filter_map(|w| match w {
+            Reverted::PullRequest(n) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    let descriptions: HashSet<&str> = named
+        .filter_map(|w| match w {
+            Reverted::Description(d) => Some(d.as_str()),
+            _ => None,
+        })
+        .collect();
+    let reverting: HashSet<usize> = wanted.iter().map(|(i, _)| *i).collect();
     let mut by_id: HashMap<CommitId, usize> = HashMap::new();
     let mut by_pr: HashMap<u32, Vec<usize>> = HashMap::new();
     let mut by_description: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut pairs = Vec::new();
-    let mut wanted = Vec::new();
     for (i, c) in history.commits.iter().enumerate() {
-        by_id.insert(c.id, i);
-        let what = reverted(&c.subject, &c.body);
-        if what.is_empty() {
-            if let Some(n) = c.pull_request {
-                by_pr.entry(n).or_default().push(i);
+        if ids.contains(&c.id) {
+            by_id.insert(c.id, i);
+        }
+        if reverting.contains(&i) {
+            continue;
+        }
+        if let Some(n) = c.pull_request
+            && numbers.contains(&n)
+        {
+            by_pr.entry(n).or_default().push(i);
+        }
+        if !descriptions.is_empty() && !c.is_merge() {
+            let d = description(&c.subject);
+            if descriptions.contains(d.as_str()) {
+                by_description.entry(d).or_default().push(i);
             }
-            if !c.is_merge() {
-                by_description
-                    .entry(description(&c.subject))
-                    .or_default()
-                    .push(i);
-            }
-        } else {
-            wanted.push((i, what));
         }
     }
+    let mut pairs = Vec::new();
     for (i, what) in wanted {
         let time = history.commits[i].committer_time.seconds;
         // The latest candidate no later than the revert, never itself.

@@ -261,48 +261,58 @@ pub fn read(source: &Source) -> Result<Input> {
         })
         .collect();
     // Reverts: a reverted commit that changed only paths outside the product (CI,
-    // docs, the website) shows no production failure. Those few commits' changes
-    // are read here when the build has not read every commit's.
+    // docs, the website) shows no production failure. Those few commits' paths are
+    // read from their trees when the build has not read every commit's changes.
     let pairs = releases::reverts(&history);
-    let reverted_changes = match &changes {
-        Some(_) => None,
-        None if pairs.is_empty() || settings.signals.non_product_paths.is_empty() => None,
-        None => {
-            let tree_of: crate::history::IdMap<CommitId> =
-                history.commits.iter().map(|c| (c.id, c.tree)).collect();
-            let mut jobs: Vec<changes::Job> = pairs
-                .iter()
-                .map(|p| &history.commits[p.reverted])
-                .filter(|c| !c.is_merge())
-                .map(|c| changes::Job {
-                    commit: c.id,
-                    tree: c.tree,
-                    parent_tree: c.parents.first().and_then(|p| tree_of.get(p).copied()),
-                    time: c.committer_time.seconds,
-                })
-                .collect();
-            jobs.sort_by_key(|j| j.commit);
-            jobs.dedup_by_key(|j| j.commit);
-            let cache = source
-                .cache
-                .for_replacements(repo.git_dir(), repo.replacements_fingerprint());
-            let options = changes::Options {
-                cache: &cache,
-                progress: false,
-            };
-            Some(changes::compute(repo.git_dir(), &jobs, &options, &mut warnings)?.0)
-        }
+    let store = match (&changes, pairs.is_empty() || !settings.signals.reverts) {
+        (None, false) => crate::git::ObjectStore::open_unmapped(repo.git_dir()).ok(),
+        _ => None,
     };
-    let read = changes.as_ref().or(reverted_changes.as_ref());
-    let non_product = |id: &CommitId| {
-        read.is_some_and(|c| {
-            let list = c.of(id);
-            !list.is_empty()
-                && list
+    let mut differ = store
+        .as_ref()
+        .map(|s| crate::git::Differ::with_cache(s, 4 << 20));
+    let mut paths_of = |id: &CommitId| -> Option<Vec<String>> {
+        if let Some(changes) = &changes {
+            return Some(
+                changes
+                    .of(id)
                     .iter()
-                    .all(|f| changes::under(c.path(f.path), &settings.signals.non_product_paths))
-        })
+                    .map(|f| changes.path(f.path).to_string())
+                    .collect(),
+            );
+        }
+        differ.as_mut()?.changed_paths(*id).ok()
     };
+    let non_product_commits: std::collections::HashSet<CommitId> =
+        if settings.signals.non_product_paths.is_empty() {
+            Default::default()
+        } else {
+            // Only a revert that would otherwise fail a release needs them.
+            let would_fail = |p: &&releases::RevertPair| {
+                let (by, of) = (correlation.owner[p.revert], correlation.owner[p.reverted]);
+                match (by, of) {
+                    (Some(b), Some(o)) if b > o => {
+                        let r = &correlation.releases;
+                        r[b as usize].time - r[o as usize].time <= settings.signals.revert_window
+                    }
+                    _ => false,
+                }
+            };
+            pairs
+                .iter()
+                .filter(would_fail)
+                .map(|p| history.commits[p.reverted].id)
+                .filter(|id| {
+                    paths_of(id).is_some_and(|paths| {
+                        !paths.is_empty()
+                            && paths
+                                .iter()
+                                .all(|p| changes::under(p, &settings.signals.non_product_paths))
+                    })
+                })
+                .collect()
+        };
+    let non_product = |id: &CommitId| non_product_commits.contains(id);
     let overrides = &value.folder.overrides;
     let skip = |id: &CommitId| {
         overrides

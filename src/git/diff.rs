@@ -56,6 +56,13 @@ impl<'s> Differ<'s> {
         }
     }
 
+    /// A differ keeping at most `bytes` of resolved objects, for a few commits.
+    pub fn with_cache(store: &'s ObjectStore, bytes: usize) -> Differ<'s> {
+        Differ {
+            objects: Objects::with_cache(store, bytes),
+        }
+    }
+
     /// The object reader, for its counters.
     pub fn objects(&mut self) -> &mut Objects<'s> {
         &mut self.objects
@@ -77,6 +84,19 @@ impl<'s> Differ<'s> {
             None => None,
         };
         self.changes(old.map(CommitId), CommitId(tree))
+    }
+
+    /// The paths `commit` changed against its first parent, from its trees alone:
+    /// no file is read, so it is cheap enough for a few commits on any history.
+    pub fn changed_paths(&mut self, commit: CommitId) -> Result<Vec<String>> {
+        let (tree, parent) = self.tree_and_parent(&commit.0)?;
+        let old = match parent {
+            Some(p) => Some(self.tree_and_parent(&p)?.0),
+            None => None,
+        };
+        let mut deltas = Vec::new();
+        self.walk(old, Some(tree), "", 0, &mut deltas)?;
+        Ok(deltas.into_iter().map(|d| d.path).collect())
     }
 
     /// A commit's tree and first parent, from its header lines (or its graft).
