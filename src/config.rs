@@ -197,7 +197,7 @@ pub struct Signals {
 }
 
 /// Release chores: `chore(release): …`, `chore: release …`, version bumps, changelogs.
-pub const DEFAULT_RELEASE_CHORE: &str = r"^(chore(\([^)]*\))?: *(release|prepare|bump|version|changelog)|release: |[Bb]ump version|[Rr]elease v?\d|[Pp]repare (for )?(release|v?\d)|[Uu]pdate (the )?changelog|v?\d+\.\d+\.\d+$)";
+pub const DEFAULT_RELEASE_CHORE: &str = r"^(chore\(release\)|chore(\([^)]*\))?: *(release|prepare|bump (the )?version|version|changelog)|release: |[Bb]ump version|[Rr]elease v?\d|[Pp]repare (for )?(release|v?\d)|[Uu]pdate (the )?changelog|v?\d+\.\d+\.\d+$)";
 
 /// Paths whose changes do not reach production: CI, docs and the project website.
 pub const DEFAULT_NON_PRODUCT_PATHS: [&str; 7] = [

@@ -250,6 +250,16 @@ pub struct Release {
     pub suspected: Vec<Evidence>,
     /// Evidence an override set aside, with the override.
     pub overridden: Vec<Evidence>,
+    /// For a patch release inside an episode: the episode's first release, which
+    /// anything this release fixes is charged to.
+    pub fixes: Option<usize>,
+}
+
+impl Release {
+    /// The release a hotfix repairs: its episode's first, else the one it builds on.
+    pub fn repairs(&self) -> Option<usize> {
+        self.fixes.or(self.previous)
+    }
 }
 
 impl Release {
@@ -337,6 +347,7 @@ pub fn correlate(
             failure_evidence: Vec::new(),
             suspected: Vec::new(),
             overridden: Vec::new(),
+            fixes: None,
         });
     }
     order_releases(&mut releases, &graph);
@@ -574,21 +585,22 @@ fn classify(releases: &mut [Release], history: &History, settings: &Settings) {
         if signals.patch_timing
             && let Some(p) = patched
         {
-            let seconds = releases[ri].time - releases[p].time;
+            // An episode: when the patched release is itself a timed patch, the
+            // failure is its episode's first release's, and the window runs from it.
+            let base = match fixes[p] {
+                Some((base, true)) => base,
+                _ => p,
+            };
+            let seconds = releases[ri].time - releases[base].time;
             if (0..=signals.patch_window).contains(&seconds) {
                 evidence.push(Evidence::PatchTiming {
-                    release: releases[p].tag.clone(),
+                    release: releases[base].tag.clone(),
                     seconds,
                 });
-                // An episode: when the patched release is itself a timed patch,
-                // the failure is its episode's first release's.
-                let base = match fixes[p] {
-                    Some((base, true)) => base,
-                    _ => p,
-                };
                 fixes[ri] = Some((base, true));
             }
         }
+        releases[ri].fixes = fixes[ri].map(|f| f.0);
         if !evidence.is_empty() {
             releases[ri].kind = ReleaseKind::Hotfix;
             let by = strongest(&evidence);
@@ -748,6 +760,9 @@ pub fn apply_reverts(
             (None, _) => RevertReading::Ignored,
             (Some(_), None) => RevertReading::Rework,
             (Some(b), Some(o)) if b <= o => RevertReading::Rework,
+            // Reverting a revert lands the work again: no failure of the release
+            // that shipped the first revert.
+            _ if pairs.iter().any(|p| p.revert == pair.reverted) => RevertReading::Rework,
             (Some(b), Some(o)) => {
                 let (b, o) = (b as usize, o as usize);
                 let releases = &correlation.releases;
@@ -890,7 +905,7 @@ pub fn apply_overrides(correlation: &mut Correlation, overrides: &[crate::conten
             Some("hotfix") => {
                 r.kind = ReleaseKind::Hotfix;
                 r.hotfix_evidence.push(note);
-                if let Some(p) = r.previous {
+                if let Some(p) = r.repairs() {
                     hotfixes.push((p, r.tag.clone()));
                 }
             }
@@ -993,9 +1008,10 @@ pub fn apply_incidents(
             if !release.hotfix_evidence.contains(&e) {
                 release.hotfix_evidence.push(e);
             }
-            // As for any hotfix, the release it builds on failed.
+            // As for any hotfix, the release it repairs failed (an episode's first).
             let tag = release.tag.clone();
-            if let Some(p) = release.previous {
+            let episode = release.fixes.is_some();
+            if let Some(p) = release.repairs() {
                 // The history may have suggested it already: now it is logged.
                 let list = &mut correlation.releases[p].failure_evidence;
                 let known = list.iter_mut().find_map(|e| match e {
@@ -1006,7 +1022,7 @@ pub fn apply_incidents(
                     Some(by) => *by = Source::Logged,
                     None => list.push(Evidence::FixedByHotfix {
                         release: tag,
-                        episode: false,
+                        episode,
                         by: Source::Logged,
                     }),
                 }

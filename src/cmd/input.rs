@@ -486,7 +486,7 @@ pub fn read(source: &Source) -> Result<Input> {
     for r in correlation
         .releases
         .iter()
-        .filter(|r| !r.suspected.is_empty())
+        .filter(|r| !r.suspected.is_empty() && r.failure_evidence.is_empty())
     {
         let why: Vec<String> = r
             .suspected

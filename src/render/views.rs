@@ -670,17 +670,28 @@ impl<'a> Site<'a> {
                 })
                 .collect()
         };
+        // An incident names the release by its tag, or one of its commits by id.
+        let names = |named: &Option<crate::content::Spot<String>>| {
+            named.as_ref().is_some_and(|n| {
+                n.value == r.tag
+                    || (n.value.len() >= 7
+                        && rel.commits.iter().any(|&c| {
+                            self.history.commits[c as usize]
+                                .id
+                                .to_hex()
+                                .starts_with(&n.value.to_ascii_lowercase())
+                        }))
+            })
+        };
         let incidents: Vec<Value> = data
             .incidents
             .iter()
-            .filter(|i| {
-                i.caused_by.as_ref().is_some_and(|c| c.value == r.tag)
-                    || i.fixed_by.as_ref().is_some_and(|c| c.value == r.tag)
-            })
+            .filter(|i| names(&i.caused_by) || names(&i.fixed_by))
             .map(|i| json!({"id": i.id.value, "title": i.title}))
             .collect();
         json!({
-            "tag": r.tag, "date": r.time, "commit": r.commit.to_hex(), "previous": r.previous,
+            "tag": r.tag, "date": format!("{} {} UTC", day(&r.time), r.time.get(11..16).unwrap_or_default()), "datetime": r.time,
+            "commit": r.commit.to_hex(), "previous": r.previous,
             "commit_url": data.repository.forge.as_ref().map(|f| f.commit_url(&r.commit.to_hex())),
             "previous_slug": r.previous.as_ref().and_then(|p| data.releases.iter().find(|x| &x.tag == p)).map(|x| x.slug.clone()),
             "commits": self.bind.num(at("commit_count"), COMMITS, &period),
@@ -1136,11 +1147,14 @@ impl<'a> Site<'a> {
                             .map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
                 }).collect::<Vec<_>>()}))
             .collect();
+        // The quarter's incidents have their own page in the pack.
+        let mut pack_story = self.story(quarter, None);
+        pack_story["incidents"] = json!([]);
         json!({
             "quarter": quarter, "keys": self.keys(i, None),
             "previous": compare("The quarter before", i.checked_sub(1)),
             "year_before": compare("A year before", year_before),
-            "story": self.story(quarter, None), "goals": goals, "streams": streams, "incidents": incidents,
+            "story": pack_story, "goals": goals, "streams": streams, "incidents": incidents,
             "case_studies": studies,
             "cost": {"failure": self.money(format!("/periods/quarter/{i}/incident_cost"), quarter),
                      "total_delay": self.money(format!("/cost/quarters/{i}/cost_of_delay"),

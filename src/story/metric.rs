@@ -142,6 +142,9 @@ pub fn duration(seconds: i64) -> String {
 /// Money: `120,000`, fractions with two decimals; with the currency when there is
 /// one (`USD 120,000`).
 pub fn money(v: f64, currency: Option<&str>) -> String {
+    // Whole cents first, so 80.996 is 81, not 80 and a hundred cents.
+    let cents = (v.abs() * 100.0).round();
+    let v = v.signum() * cents / 100.0;
     let whole = v.trunc() as i64;
     let digits = whole.abs().to_string();
     let mut out = String::new();
@@ -256,6 +259,9 @@ mod tests {
         assert_eq!(Unit::Number.format(66.0), "66");
         assert_eq!(Unit::Decimal.format(3.10), "3.1");
         assert_eq!(Unit::Money.format_in(80400.0, Some("USD")), "USD 80,400");
+        assert_eq!(money(80.996, None), "81");
+        assert_eq!(money(80.86, None), "80.86");
+        assert_eq!(money(-1234.5, Some("EUR")), "EUR -1,234.50");
     }
 
     #[test]

@@ -483,7 +483,7 @@ fn summary(q: &PeriodMetrics, index: usize, as_of: i64) -> Sentence {
 fn window(quarters: &[PeriodMetrics], last: usize) -> Sentence {
     let first = last.saturating_sub(3);
     let mut w = Words::new().say(format!(
-        "From {} to {}, releases by quarter: ",
+        "From {} to {}, releases: ",
         quarters[first].period, quarters[last].period
     ));
     for (i, q) in quarters.iter().enumerate().take(last + 1).skip(first) {
@@ -498,7 +498,7 @@ fn window(quarters: &[PeriodMetrics], last: usize) -> Sentence {
                 format!("/periods/quarter/{i}/deployments"),
                 &q.period,
             )
-            .say(" (")
+            .say(format!(" in {} (", q.period))
             .num(
                 q.failed_deployments as f64,
                 metric::Unit::Number,

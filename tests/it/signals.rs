@@ -642,3 +642,100 @@ fn every_band_names_the_set_it_was_judged_by() {
     let data = h.build();
     assert_eq!(data["band_set"]["name"], "custom");
 }
+
+#[test]
+fn reverting_a_revert_lands_the_work_again_and_fails_nothing_more() {
+    let mut h = Hist::new();
+    let a = h.commit("feat: a", T0);
+    h.tag("v1.0.0", a);
+    let r = h.commit(
+        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
+        T0 + DAY,
+    );
+    h.tag("v1.1.0", r);
+    let again = h.commit(
+        &format!("Reapply \"feat: a\"\n\nThis reverts commit {r}.\n"),
+        T0 + 2 * DAY,
+    );
+    h.tag("v1.2.0", again);
+    let data = h.build();
+    assert!(failed(&data, "v1.0.0"));
+    assert!(!failed(&data, "v1.1.0"));
+}
+
+#[test]
+fn an_episode_runs_from_its_first_release_and_an_incident_fix_inside_it_fails_only_that() {
+    // v2.0.1 after 6 days and v2.0.2 after 12: only the first is inside the 7-day
+    // window of v2.0.0, so the episode ends there.
+    let mut h = Hist::new();
+    let a = h.commit("feat: two", T0);
+    h.tag("v2.0.0", a);
+    let b = h.commit("feat: more", T0 + 6 * DAY);
+    h.tag("v2.0.1", b);
+    let c = h.commit("feat: still more", T0 + 12 * DAY);
+    h.tag("v2.0.2", c);
+    let data = h.build();
+    assert_eq!(release(&data, "v2.0.1")["kind"], "hotfix");
+    assert_eq!(release(&data, "v2.0.2")["kind"], "planned");
+    // Patches after 1 and 2 days, and an incident that v2.0.2 fixed: the episode's
+    // first release failed, and the patch between is no second failure.
+    let mut h = Hist::new();
+    let a = h.commit("feat: two", T0);
+    h.tag("v2.0.0", a);
+    let b = h.commit("feat: more", T0 + DAY);
+    h.tag("v2.0.1", b);
+    let incident = format!(
+        "- id: INC-1\n  title: Down\n  started: {}\n  resolved: {}\n  caused_by: v2.0.0\n  fixed_by: v2.0.2\n",
+        valuestory::time::rfc3339(T0 + HOUR),
+        valuestory::time::rfc3339(T0 + 2 * DAY)
+    );
+    let c = h.change(
+        "fix: it",
+        T0 + 2 * DAY,
+        &[("value/incidents.yaml", &incident)],
+    );
+    h.tag("v2.0.2", c);
+    let data = h.build();
+    assert!(failed(&data, "v2.0.0"));
+    assert!(!failed(&data, "v2.0.1"), "{}", release(&data, "v2.0.1"));
+}
+
+#[test]
+fn a_complete_incident_log_warns_only_of_failures_it_does_not_explain() {
+    let mut h = Hist::new();
+    let a = h.commit("feat: a", T0);
+    h.tag("v1.0.0", a);
+    let incident = format!(
+        "- id: INC-1\n  title: Down\n  started: {}\n  caused_by: v1.0.0\n",
+        valuestory::time::rfc3339(T0 + HOUR)
+    );
+    let r = h.change(
+        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
+        T0 + DAY,
+        &[("value/incidents.yaml", &incident)],
+    );
+    h.tag("v1.1.0", r);
+    h.configure("incidents_complete: true\n");
+    let data = h.build();
+    assert!(failed(&data, "v1.0.0"));
+    let config = h
+        .config
+        .as_ref()
+        .unwrap()
+        .path()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let out = valuestory(
+        &[
+            "check",
+            "--repo",
+            h.repo.path().to_str().unwrap(),
+            "--config",
+            &config,
+        ],
+        h.repo.path().as_path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(!text.contains("unlogged suspected failure"), "{text}");
+}

@@ -140,7 +140,7 @@ fn a_latest_quarter_without_a_release_tells_the_last_one_that_had_one() {
     );
     assert_eq!(
         story["headline"][1]["text"],
-        "From 2024-Q1 to 2024-Q2, releases by quarter: 0 (0 failed), 6 (0 failed)."
+        "From 2024-Q1 to 2024-Q2, releases: 0 in 2024-Q1 (0 failed), 6 in 2024-Q2 (0 failed)."
     );
     assert!(
         story["headline"][2]["text"]
