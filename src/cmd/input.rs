@@ -453,6 +453,7 @@ pub fn read(source: &Source) -> Result<Input> {
                     && i.started
                         .is_some_and(|d| c.author_time.seconds < d.start_seconds())
                     && crate::metrics::work::matches_rules(i, c, None, changes.as_ref())
+                    && !crate::metrics::work::linked(i, c, None, changes.as_ref())
             })
             .map(|(_, c)| c)
             .collect();

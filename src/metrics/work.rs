@@ -116,8 +116,9 @@ pub struct Links<'a> {
     pub pull_requests: &'a [Option<u32>],
 }
 
-/// Whether commit `c` belongs to initiative `i`: authored inside its `started` and
-/// `finished` days (when it has them), and matched by a rule.
+/// Whether commit `c` belongs to initiative `i`: in a pull request it names by
+/// number, or authored inside its `started` and `finished` days (when it has them)
+/// and matched by a rule.
 /// `pull_request` is the number of the pull request the commit came in, when known.
 pub fn linked(
     i: &Initiative,
@@ -125,7 +126,11 @@ pub fn linked(
     pull_request: Option<u32>,
     changes: Option<&Changes>,
 ) -> bool {
-    in_dates(i, c) && matches_rules(i, c, pull_request, changes)
+    // A pull request named by number is meant, whatever its dates.
+    let named = pull_request
+        .or(c.pull_request)
+        .is_some_and(|n| i.matching.pull_requests.contains(&n));
+    named || (in_dates(i, c) && matches_rules(i, c, pull_request, changes))
 }
 
 /// Authored on or after `started` and on or before `finished`.

@@ -446,6 +446,9 @@ fn initiatives_link_only_work_inside_their_dates_and_pull_requests_by_number() {
     let inside = h.commit("feat(api): inside", T0 + 20 * DAY);
     let squash = h.commit("feat: the thing (#7)", T0 + 21 * DAY);
     h.tag("v1.0.0", squash);
+    // Pull request 8 is named too, and linked although it came before `started`.
+    let named = h.commit("fix: groundwork (#8)", T0 + 2 * DAY);
+    h.tag("v1.0.1", named);
     let started = valuestory::time::rfc3339(T0 + 10 * DAY)[..10].to_string();
     let last = h.change(
         "docs: value",
@@ -455,7 +458,7 @@ fn initiatives_link_only_work_inside_their_dates_and_pull_requests_by_number() {
             (
                 "value/initiatives/x.yaml",
                 &format!(
-                    "title: X\ngoal: g\nstatus: in-progress\nstarted: {started}\nmatch: {{ scopes: [api], pull_requests: [7] }}\n"
+                    "title: X\ngoal: g\nstatus: in-progress\nstarted: {started}\nmatch: {{ scopes: [api], pull_requests: [7, 8] }}\n"
                 ),
             ),
         ],
@@ -463,9 +466,9 @@ fn initiatives_link_only_work_inside_their_dates_and_pull_requests_by_number() {
     h.tag("v1.1.0", last);
     let data = h.build();
     let x = &data["initiative_metrics"][0];
-    // inside and the squash: 2 of the 3 that match a rule.
-    assert_eq!(x["commits"], 2, "{x}");
-    assert_eq!(x["shipped_commits"], 2);
+    // inside, the squash and pull request 8: 3 of the 4 that match a rule.
+    assert_eq!(x["commits"], 3, "{x}");
+    assert_eq!(x["shipped_commits"], 3);
     let _ = (before, inside);
     let out = valuestory(
         &["check", "--repo", h.repo.path().to_str().unwrap()],
