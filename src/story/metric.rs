@@ -30,6 +30,17 @@ pub enum Unit {
     Change,
 }
 
+/// Every unit but the counts.
+pub const UNCOUNTED: [Unit; 7] = [
+    Unit::Duration,
+    Unit::Share,
+    Unit::PerWeek,
+    Unit::Number,
+    Unit::Decimal,
+    Unit::Money,
+    Unit::Change,
+];
+
 /// Every unit with a count's noun that pages use, so that a page can name its unit
 /// (`data-unit="releases"`) and anyone can format the value again.
 pub const COUNTS: [Unit; 9] = [
@@ -111,18 +122,10 @@ impl Unit {
 
     /// The unit a page names, the inverse of [`Unit::name`].
     pub fn named(name: &str) -> Option<Unit> {
-        [
-            Unit::Duration,
-            Unit::Share,
-            Unit::PerWeek,
-            Unit::Number,
-            Unit::Decimal,
-            Unit::Money,
-            Unit::Change,
-        ]
-        .into_iter()
-        .chain(COUNTS)
-        .find(|u| u.name() == name)
+        UNCOUNTED
+            .into_iter()
+            .chain(COUNTS)
+            .find(|u| u.name() == name)
     }
 }
 
@@ -266,18 +269,7 @@ mod tests {
 
     #[test]
     fn every_unit_is_found_by_its_name() {
-        for u in [
-            Unit::Duration,
-            Unit::Share,
-            Unit::PerWeek,
-            Unit::Number,
-            Unit::Decimal,
-            Unit::Money,
-            Unit::Change,
-        ]
-        .into_iter()
-        .chain(COUNTS)
-        {
+        for u in UNCOUNTED.into_iter().chain(COUNTS) {
             assert_eq!(Unit::named(u.name()), Some(u));
         }
         assert_eq!(Unit::named("furlongs"), None);

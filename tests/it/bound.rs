@@ -18,7 +18,7 @@ use html5ever::tokenizer::{
 use regex::Regex;
 use valuestory::story::metric::Unit;
 
-use crate::support::{stderr, valuestory};
+use crate::support::demo_site_and_pack;
 
 const KINDS: [&str; 7] = ["tag", "id", "quote", "axis", "year", "rule", "page"];
 const VOID: [&str; 14] = [
@@ -202,26 +202,7 @@ fn crawl(page: &str, html: &str, data: &serde_json::Value, found: &RefCell<Found
 #[test]
 fn every_number_on_the_demo_site_and_pack_is_bound_to_data_json() {
     let dir = tempfile::TempDir::new().unwrap();
-    let repo = dir.path().join("sample");
-    valuestory::demo::create(&repo).unwrap();
-    let r = repo.to_str().unwrap();
-    let site = valuestory(&["build", "--repo", r, "--out", "site"], dir.path());
-    assert!(site.status.success(), "{}", stderr(&site));
-    let pack = valuestory(
-        &[
-            "pack",
-            "--repo",
-            r,
-            "--quarter",
-            "2026-Q3",
-            "--out",
-            "pack.html",
-        ],
-        dir.path(),
-    );
-    assert!(pack.status.success(), "{}", stderr(&pack));
-    let data: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("site/data.json")).unwrap()).unwrap();
+    let data = demo_site_and_pack(dir.path());
 
     let found = RefCell::new(Found::default());
     let mut pages = 0;

@@ -65,6 +65,21 @@ impl Hist {
         self.config = Some(f);
     }
 
+    /// `valuestory check` on the repository, with the configuration when there is one.
+    fn check(&self) -> std::process::Output {
+        let repo = self.repo.path();
+        let mut args = vec![
+            "check".to_string(),
+            "--repo".into(),
+            repo.to_str().unwrap().into(),
+        ];
+        if let Some(f) = &self.config {
+            args.extend(["--config".into(), f.path().to_str().unwrap().into()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        valuestory(&args, repo.as_path())
+    }
+
     fn build(&self) -> serde_json::Value {
         let config = self
             .config
@@ -344,10 +359,7 @@ fn check_locates_an_override_of_something_that_is_not_there() {
     let (h, _) = overridable(
         "- release: v9.9.9\n  failed: true\n  reason: x\n- release: v1.0.0\n  reason: nothing set\n",
     );
-    let out = valuestory(
-        &["check", "--repo", h.repo.path().to_str().unwrap()],
-        h.repo.path().as_path(),
-    );
+    let out = h.check();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
     assert!(
@@ -377,24 +389,7 @@ fn a_complete_incident_log_is_the_only_source_of_failures() {
         release(&data, "v1.0.0")["suspected_failures"][0]["reason"],
         "reverted_later"
     );
-    let config = h
-        .config
-        .as_ref()
-        .unwrap()
-        .path()
-        .to_str()
-        .unwrap()
-        .to_string();
-    let out = valuestory(
-        &[
-            "check",
-            "--repo",
-            h.repo.path().to_str().unwrap(),
-            "--config",
-            &config,
-        ],
-        h.repo.path().as_path(),
-    );
+    let out = h.check();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
     assert!(
@@ -442,8 +437,8 @@ fn initiatives_link_only_work_inside_their_dates_and_pull_requests_by_number() {
     // request 7 is squashed inside the dates without the scope; the value folder
     // lands last.
     let mut h = Hist::new();
-    let before = h.commit("feat(api): early", T0);
-    let inside = h.commit("feat(api): inside", T0 + 20 * DAY);
+    h.commit("feat(api): early", T0);
+    h.commit("feat(api): inside", T0 + 20 * DAY);
     let squash = h.commit("feat: the thing (#7)", T0 + 21 * DAY);
     h.tag("v1.0.0", squash);
     // Pull request 8 is named too, and linked although it came before `started`.
@@ -469,11 +464,7 @@ fn initiatives_link_only_work_inside_their_dates_and_pull_requests_by_number() {
     // inside, the squash and pull request 8: 3 of the 4 that match a rule.
     assert_eq!(x["commits"], 3, "{x}");
     assert_eq!(x["shipped_commits"], 3);
-    let _ = (before, inside);
-    let out = valuestory(
-        &["check", "--repo", h.repo.path().to_str().unwrap()],
-        h.repo.path().as_path(),
-    );
+    let out = h.check();
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
     let early = valuestory::time::rfc3339(T0)[..10].to_string();
     assert!(
@@ -721,24 +712,7 @@ fn a_complete_incident_log_warns_only_of_failures_it_does_not_explain() {
     h.configure("incidents_complete: true\n");
     let data = h.build();
     assert!(failed(&data, "v1.0.0"));
-    let config = h
-        .config
-        .as_ref()
-        .unwrap()
-        .path()
-        .to_str()
-        .unwrap()
-        .to_string();
-    let out = valuestory(
-        &[
-            "check",
-            "--repo",
-            h.repo.path().to_str().unwrap(),
-            "--config",
-            &config,
-        ],
-        h.repo.path().as_path(),
-    );
+    let out = h.check();
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
     assert!(!text.contains("unlogged suspected failure"), "{text}");
 }

@@ -153,26 +153,7 @@ fn a_latest_quarter_without_a_release_tells_the_last_one_that_had_one() {
 #[test]
 fn the_demos_overview_and_pack_open_with_the_same_headline_against_a_year_before() {
     let dir = tempfile::TempDir::new().unwrap();
-    let repo = dir.path().join("sample");
-    valuestory::demo::create(&repo).unwrap();
-    let r = repo.to_str().unwrap();
-    let site = valuestory(&["build", "--repo", r, "--out", "site"], dir.path());
-    assert!(site.status.success(), "{}", stderr(&site));
-    let pack = valuestory(
-        &[
-            "pack",
-            "--repo",
-            r,
-            "--quarter",
-            "2026-Q3",
-            "--out",
-            "pack.html",
-        ],
-        dir.path(),
-    );
-    assert!(pack.status.success(), "{}", stderr(&pack));
-    let data: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("site/data.json")).unwrap()).unwrap();
+    let data = demo_site_and_pack(dir.path());
     let story = &data["story"];
     assert_eq!(story["told"], "2026-Q3");
     let index_html = std::fs::read_to_string(dir.path().join("site/index.html")).unwrap();

@@ -268,3 +268,27 @@ pub fn tags_in_order(data: &serde_json::Value) -> Vec<String> {
         .map(|r| r["tag"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The demo's sample repository in `dir/sample`, its site in `dir/site` and its
+/// 2026-Q3 pack in `dir/pack.html`; returns the site's data.json.
+pub fn demo_site_and_pack(dir: &Path) -> serde_json::Value {
+    let repo = dir.join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let r = repo.to_str().unwrap();
+    let site = valuestory(&["build", "--repo", r, "--out", "site"], dir);
+    assert!(site.status.success(), "{}", stderr(&site));
+    let pack = valuestory(
+        &[
+            "pack",
+            "--repo",
+            r,
+            "--quarter",
+            "2026-Q3",
+            "--out",
+            "pack.html",
+        ],
+        dir,
+    );
+    assert!(pack.status.success(), "{}", stderr(&pack));
+    serde_json::from_slice(&std::fs::read(dir.join("site/data.json")).unwrap()).unwrap()
+}
