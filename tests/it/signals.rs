@@ -178,41 +178,34 @@ fn reverting_unshipped_work_is_rework_and_a_late_revert_a_removal() {
 
 #[test]
 fn reverting_a_ci_only_change_is_no_production_failure() {
-    let mut h = Hist::new();
-    let base = h.commit("feat: base", T0);
-    h.tag("v1.0.0", base);
-    let ci = h.change(
-        "ci: cache the toolchain",
-        T0 + DAY,
-        &[(".github/workflows/ci.yml", "on: push\n")],
-    );
-    h.tag("v1.1.0", ci);
-    let r = h.change(
-        &format!("Revert \"ci: cache the toolchain\"\n\nThis reverts commit {ci}.\n"),
-        T0 + 2 * DAY,
-        &[(".github/workflows/ci.yml", "")],
-    );
-    h.tag("v1.2.0", r);
-    let data = h.build();
-    assert!(!failed(&data, "v1.1.0"));
+    // v1.1.0 changes only the CI workflow; v1.2.0 reverts it.
+    let history = |config: Option<&str>| {
+        let mut h = Hist::new();
+        let base = h.commit("feat: base", T0);
+        h.tag("v1.0.0", base);
+        let ci = h.change(
+            "ci: cache the toolchain",
+            T0 + DAY,
+            &[(".github/workflows/ci.yml", "on: push\n")],
+        );
+        h.tag("v1.1.0", ci);
+        let r = h.change(
+            &format!("Revert \"ci: cache the toolchain\"\n\nThis reverts commit {ci}.\n"),
+            T0 + 2 * DAY,
+            &[(".github/workflows/ci.yml", "")],
+        );
+        h.tag("v1.2.0", r);
+        if let Some(c) = config {
+            h.configure(c);
+        }
+        h.build()
+    };
+    assert!(!failed(&history(None), "v1.1.0"));
     // With no path outside the product, the same revert fails it.
-    let mut h = Hist::new();
-    let base = h.commit("feat: base", T0);
-    h.tag("v1.0.0", base);
-    let ci = h.change(
-        "ci: cache the toolchain",
-        T0 + DAY,
-        &[(".github/workflows/ci.yml", "on: push\n")],
-    );
-    h.tag("v1.1.0", ci);
-    let r = h.change(
-        &format!("Revert \"ci: cache the toolchain\"\n\nThis reverts commit {ci}.\n"),
-        T0 + 2 * DAY,
-        &[(".github/workflows/ci.yml", "")],
-    );
-    h.tag("v1.2.0", r);
-    h.configure("releases:\n  non_product_paths: []\n");
-    assert!(failed(&h.build(), "v1.1.0"));
+    assert!(failed(
+        &history(Some("releases:\n  non_product_paths: []\n")),
+        "v1.1.0"
+    ));
 }
 
 #[test]
