@@ -422,6 +422,12 @@ fn the_demo_shows_logged_and_inferred_evidence_and_an_override() {
     let page = std::fs::read_to_string(dir.path().join("site/releases/v0.3.0.html")).unwrap();
     assert!(page.contains("Overridden: inferred: its commit"), "{page}");
     assert!(page.contains("set in <code>value/overrides.yaml</code>: <span data-kind=\"quote\">The revert is how INC-2 was fixed"));
+    // An incident that names a release's commit by id is listed on its page.
+    let page = std::fs::read_to_string(dir.path().join("site/releases/v1.23.0.html")).unwrap();
+    assert!(
+        page.contains("Incidents: <a href=\"../incidents.html#INC-5\" data-kind=\"id\">INC-5</a>"),
+        "{page}"
+    );
 }
 
 #[test]
