@@ -686,89 +686,87 @@ fn incident(
 /// `release` (with `failed` or `kind`) or a revert `commit` (with
 /// `not_a_revert_of_failure: true`), and always a `reason`.
 pub fn overrides(path: &str, text: &str) -> Parsed<Override> {
-    let mut problems = Problems::new(path);
-    let root = match document(path, text) {
-        Ok(n) => n,
-        Err(problems) => {
-            return Parsed {
-                items: Vec::new(),
-                problems,
-            };
-        }
-    };
-    let items = list_items(&root, "overrides", &mut problems)
-        .into_iter()
-        .filter_map(|n| {
-            let mut f = Fields::of(n, "an override", &mut problems)?;
-            let at = f.at;
-            let release = reference(&mut f, "release", &mut problems);
-            let commit = reference(&mut f, "commit", &mut problems);
-            let failed = f.boolean("failed", &mut problems);
-            let kind = f.choice("kind", &["planned", "hotfix"], &mut problems);
-            let not_a_revert_of_failure = f
-                .boolean("not_a_revert_of_failure", &mut problems)
-                .unwrap_or(false);
-            let reason = f.required_text("reason", &mut problems);
-            f.finish(&mut problems);
-            match (&release, &commit) {
-                (Some(_), Some(_)) | (None, None) => {
-                    problems.add(
-                        at,
-                        "an override names one `release` or one `commit`".to_string(),
-                    );
-                    return None;
-                }
-                (Some(_), None) if failed.is_none() && kind.is_none() => {
-                    problems.add(
-                        at,
-                        "an override of a release sets `failed` or `kind`".to_string(),
-                    );
-                    return None;
-                }
-                (None, Some(_)) if !not_a_revert_of_failure => {
-                    problems.add(
-                        at,
-                        "an override of a commit sets `not_a_revert_of_failure: true`".to_string(),
-                    );
-                    return None;
-                }
-                (Some(_), None) if not_a_revert_of_failure => {
-                    problems.add(
-                        at,
-                        "`not_a_revert_of_failure` names a revert `commit`, not a release"
-                            .to_string(),
-                    );
-                    return None;
-                }
-                (None, Some(_)) if failed.is_some() || kind.is_some() => {
-                    problems.add(
-                        at,
-                        "`failed` and `kind` set a `release`, not a commit".to_string(),
-                    );
-                    return None;
-                }
-                _ => {}
-            }
-            Some(Override {
-                release,
-                commit,
-                failed,
-                kind,
-                not_a_revert_of_failure,
-                reason: reason?,
+    list_file(path, text, "overrides", |n, problems| {
+        override_item(n, path, problems)
+    })
+}
+
+fn override_item(n: &Node, path: &str, problems: &mut Problems<'_>) -> Option<Override> {
+    let mut f = Fields::of(n, "an override", problems)?;
+    let at = f.at;
+    let release = reference(&mut f, "release", problems);
+    let commit = reference(&mut f, "commit", problems);
+    let failed = f.boolean("failed", problems);
+    let kind = f.choice("kind", &["planned", "hotfix"], problems);
+    let not_a_revert_of_failure = f
+        .boolean("not_a_revert_of_failure", problems)
+        .unwrap_or(false);
+    let reason = f.required_text("reason", problems);
+    f.finish(problems);
+    match (&release, &commit) {
+        (Some(_), Some(_)) | (None, None) => {
+            problems.add(
                 at,
-                path: path.to_string(),
-            })
-        })
-        .collect();
-    Parsed {
-        items,
-        problems: problems.list,
+                "an override names one `release` or one `commit`".to_string(),
+            );
+            return None;
+        }
+        (Some(_), None) if failed.is_none() && kind.is_none() => {
+            problems.add(
+                at,
+                "an override of a release sets `failed` or `kind`".to_string(),
+            );
+            return None;
+        }
+        (None, Some(_)) if !not_a_revert_of_failure => {
+            problems.add(
+                at,
+                "an override of a commit sets `not_a_revert_of_failure: true`".to_string(),
+            );
+            return None;
+        }
+        (Some(_), None) if not_a_revert_of_failure => {
+            problems.add(
+                at,
+                "`not_a_revert_of_failure` names a revert `commit`, not a release".to_string(),
+            );
+            return None;
+        }
+        (None, Some(_)) if failed.is_some() || kind.is_some() => {
+            problems.add(
+                at,
+                "`failed` and `kind` set a `release`, not a commit".to_string(),
+            );
+            return None;
+        }
+        _ => {}
     }
+    Some(Override {
+        release,
+        commit,
+        failed,
+        kind,
+        not_a_revert_of_failure,
+        reason: reason?,
+        at,
+        path: path.to_string(),
+    })
 }
 
 /// `value/incidents.yaml`: a list of incidents.
 pub fn incidents(path: &str, text: &str) -> Parsed<Incident> {
+    list_file(path, text, "incidents", |n, problems| {
+        incident(n, path, None, problems)
+    })
+}
+
+/// A YAML file holding a list: each item read by `item`, problems located in it.
+fn list_file<T>(
+    path: &str,
+    text: &str,
+    what: &str,
+    mut item: impl FnMut(&Node, &mut Problems<'_>) -> Option<T>,
+) -> Parsed<T> {
     let mut problems = Problems::new(path);
     let root = match document(path, text) {
         Ok(n) => n,
@@ -779,9 +777,9 @@ pub fn incidents(path: &str, text: &str) -> Parsed<Incident> {
             };
         }
     };
-    let items = list_items(&root, "incidents", &mut problems)
+    let items = list_items(&root, what, &mut problems)
         .into_iter()
-        .filter_map(|n| incident(n, path, None, &mut problems))
+        .filter_map(|n| item(n, &mut problems))
         .collect();
     Parsed {
         items,

@@ -99,6 +99,19 @@ fn failed(data: &serde_json::Value, tag: &str) -> bool {
     release(data, tag)["failed"].as_bool().unwrap()
 }
 
+/// `v1.0.0` ships `feat: a`; a day later `v1.1.0` ships its revert (returned).
+fn shipped_then_reverted() -> (Hist, CommitId) {
+    let mut h = Hist::new();
+    let a = h.commit("feat: a", T0);
+    h.tag("v1.0.0", a);
+    let r = h.commit(
+        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
+        T0 + DAY,
+    );
+    h.tag("v1.1.0", r);
+    (h, r)
+}
+
 /// `v1.0.0` ships `original`; two days later `v1.1.0` ships `revert`.
 fn reverted_by(original: &str, revert: impl Fn(CommitId) -> String) -> serde_json::Value {
     let mut h = Hist::new();
@@ -287,14 +300,7 @@ fn patch_releases_soon_after_are_hotfixes_and_one_episode_fails_once() {
 /// v1.0.0's commit is reverted in v1.1.0 (so it failed); v1.1.1 follows v1.1.0 by
 /// an hour (so v1.1.0 failed); v1.2.0 is quiet.
 fn overridable(overrides: &str) -> (Hist, CommitId) {
-    let mut h = Hist::new();
-    let a = h.commit("feat: a", T0);
-    h.tag("v1.0.0", a);
-    let r = h.commit(
-        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
-        T0 + DAY,
-    );
-    h.tag("v1.1.0", r);
+    let (mut h, r) = shipped_then_reverted();
     let p = h.commit("feat: b", T0 + DAY + HOUR);
     h.tag("v1.1.1", p);
     let q = h.change(
@@ -367,14 +373,7 @@ fn check_locates_an_override_of_something_that_is_not_there() {
 
 #[test]
 fn a_complete_incident_log_is_the_only_source_of_failures() {
-    let mut h = Hist::new();
-    let a = h.commit("feat: a", T0);
-    h.tag("v1.0.0", a);
-    let r = h.commit(
-        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
-        T0 + DAY,
-    );
-    h.tag("v1.1.0", r);
+    let (mut h, _) = shipped_then_reverted();
     h.configure("incidents_complete: true\n");
     let data = h.build();
     assert!(!failed(&data, "v1.0.0"));
@@ -638,14 +637,7 @@ fn every_band_names_the_set_it_was_judged_by() {
 
 #[test]
 fn reverting_a_revert_lands_the_work_again_and_fails_nothing_more() {
-    let mut h = Hist::new();
-    let a = h.commit("feat: a", T0);
-    h.tag("v1.0.0", a);
-    let r = h.commit(
-        &format!("Revert \"feat: a\"\n\nThis reverts commit {a}.\n"),
-        T0 + DAY,
-    );
-    h.tag("v1.1.0", r);
+    let (mut h, r) = shipped_then_reverted();
     let again = h.commit(
         &format!("Reapply \"feat: a\"\n\nThis reverts commit {r}.\n"),
         T0 + 2 * DAY,
