@@ -84,10 +84,12 @@ pub struct PackArgs {
     /// The quarter to review, such as 2026-Q3.
     #[arg(long, value_name = "YYYY-QN")]
     pub quarter: String,
-    /// Where to write the pack (default: valuestory-<quarter>.html).
+    /// Where to write the pack (default: valuestory-<quarter>.html); a name ending
+    /// in .pdf writes the PDF there and the HTML beside it.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Also print it to PDF (beside the HTML) with headless Chromium.
+    /// Also print it to PDF (beside the HTML) with headless Chromium: one landscape
+    /// page per slide, checked after printing.
     #[arg(long)]
     pub pdf: bool,
 }

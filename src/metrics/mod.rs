@@ -104,12 +104,44 @@ pub struct PeriodMetrics {
     pub flow_load: Load,
     pub incidents: usize,
     pub incident_cost: f64,
+    /// A quarter's releases week by week, the weeks cut at the quarter's edges.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weekly: Vec<WeekSlice>,
     #[serde(skip)]
     pub span: (i64, i64),
     /// The part of `span` the history covers: a first or a running period is
     /// only partly observed, and a rate over its whole span would understate it.
     #[serde(skip)]
     pub observed: (i64, i64),
+}
+
+/// The part of an ISO week inside a quarter, and the releases in that part.
+#[derive(Clone, Debug, Serialize)]
+pub struct WeekSlice {
+    pub week: String,
+    /// The first and last day of the week inside the quarter.
+    pub from: String,
+    pub to: String,
+    /// The week runs past the quarter's start or end.
+    pub partial: bool,
+    pub deployments: usize,
+}
+
+/// The weeks of `quarter` cut at its edges, with the releases (at `times`) in each.
+fn weekly(quarter: &Period, times: &[i64]) -> Vec<WeekSlice> {
+    periods::between(Kind::Week, quarter.start, quarter.end - 1)
+        .into_iter()
+        .map(|w| {
+            let (from, to) = (w.start.max(quarter.start), w.end.min(quarter.end));
+            WeekSlice {
+                week: w.label,
+                from: crate::time::rfc3339(from)[..10].to_string(),
+                to: crate::time::rfc3339(to - 1)[..10].to_string(),
+                partial: (from, to) != (w.start, w.end),
+                deployments: times.iter().filter(|&&t| t >= from && t < to).count(),
+            }
+        })
+        .collect()
 }
 
 impl PeriodMetrics {
@@ -553,6 +585,10 @@ fn all_periods(
             flow_load: loads[i].clone(),
             incidents: incidents.len(),
             incident_cost,
+            weekly: match p.kind {
+                Kind::Quarter => weekly(p, &rels.iter().map(|r| r.time).collect::<Vec<_>>()),
+                _ => Vec::new(),
+            },
             span: (p.start, p.end),
             observed: (p.start, p.end),
         });

@@ -121,9 +121,31 @@ fn parts_at(parts: &[Part], at: &str) -> String {
                 out.push_str(&f.html);
             }
             (None, Some(kind)) => out.push_str(&kind_span(kind, &p.text)),
-            (None, None) => out.push_str(&escape(&p.text)),
+            (None, None) => out.push_str(&with_human_days(&p.text)),
         }
     }
+    out
+}
+
+/// Words with the days in them written as people write them, each in a `<time>`
+/// that keeps its machine form ("by 2026-12-31" reads "by 31 Dec 2026").
+fn with_human_days(text: &str) -> String {
+    static DAY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\b\d{4}-\d{2}-\d{2}\b").expect("a valid pattern")
+    });
+    let mut out = String::new();
+    let mut from = 0;
+    for m in DAY.find_iter(text) {
+        out.push_str(&escape(&text[from..m.start()]));
+        match super::human_day(m.as_str()) {
+            Some(human) => {
+                out.push_str(&format!("<time datetime=\"{}\">{human}</time>", m.as_str()))
+            }
+            None => out.push_str(&escape(m.as_str())),
+        }
+        from = m.end();
+    }
+    out.push_str(&escape(&text[from..]));
     out
 }
 
@@ -163,6 +185,14 @@ mod tests {
         );
         assert_eq!(b.num("/q/0/none", Unit::Duration, "2026-Q3").text, "–");
         assert!(b.some("/q/0/none", Unit::Duration, "2026-Q3").is_none());
+    }
+
+    #[test]
+    fn days_in_words_are_written_as_people_write_them() {
+        assert_eq!(
+            with_human_days("by 2026-12-31, <not> 2026-13-01"),
+            "by <time datetime=\"2026-12-31\">31 Dec 2026</time>, &lt;not&gt; 2026-13-01"
+        );
     }
 
     #[test]

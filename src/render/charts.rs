@@ -1,11 +1,22 @@
 //! Charts as inline SVG, computed here with precomputed scales: no JavaScript, no
-//! network. Every mark has a `<title>` naming it; the numbers written on a chart are
-//! bound to data.json like every other number ([`Fig`]), and axis labels are marked
-//! as such. Colors come from CSS classes so the theme decides them (and they follow
-//! light and dark schemes). Each chart has a table fallback next to it in the page.
+//! network. Every chart is read without hovering: its axes carry their labels and
+//! units, its latest value is written beside it, and a sentence under it says what
+//! it shows. The numbers written on a chart are bound to data.json like every other
+//! number ([`Fig`]); axis ticks are marked as such. Charts are drawn at their own
+//! size, never stretched, so their text keeps its size on every screen; colors come
+//! from CSS classes so the theme decides them (light and dark). Each chart has a
+//! table fallback next to it in the page.
+//!
+//! Value-stream maps are not SVG but an HTML list (see [`stream_map`]), so that on a
+//! phone their stages stack.
+
+use std::hash::{Hash, Hasher};
 
 use super::bind::Fig;
 use super::escape;
+
+/// Trend charts show this many periods; the table beside them holds them all.
+pub const TREND_PERIODS: usize = 8;
 
 /// One value to draw: its label (a period, a bucket), its value, and the value as
 /// the page writes it.
@@ -13,6 +24,450 @@ pub struct Point {
     pub label: String,
     pub value: Option<f64>,
     pub fig: Option<Fig>,
+    /// The running period: only partly observed, drawn apart and labelled so.
+    pub so_far: bool,
+}
+
+impl Point {
+    pub fn new(label: impl Into<String>, value: Option<f64>, fig: Option<Fig>) -> Point {
+        Point {
+            label: label.into(),
+            value,
+            fig,
+            so_far: false,
+        }
+    }
+}
+
+/// How values map to height: from zero, or on a log scale (durations, which span
+/// minutes to months).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    Linear,
+    Duration,
+}
+
+/// A labelled value on the value axis.
+type Tick = (f64, String);
+
+/// Log-scale ticks for durations: seconds and their label.
+const DURATION_TICKS: [(f64, &str); 8] = [
+    (60.0, "1 minute"),
+    (600.0, "10 minutes"),
+    (3_600.0, "1 hour"),
+    (86_400.0, "1 day"),
+    (604_800.0, "1 week"),
+    (2_592_000.0, "30 days"),
+    (31_536_000.0, "1 year"),
+    (315_360_000.0, "10 years"),
+];
+
+/// A number written on a chart, bound like every other.
+fn value_label(x: f64, y: f64, anchor: &str, f: &Fig, suffix: &str) -> String {
+    format!(
+        "<text class=\"value\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\"><tspan{}>{}</tspan>{}</text>",
+        num(x),
+        num(y),
+        f.attrs,
+        escape(&f.text),
+        escape(suffix)
+    )
+}
+
+/// A label of an axis: a period, a bucket, a tick.
+fn axis_label(x: f64, y: f64, anchor: &str, text: &str, class: &str) -> String {
+    format!(
+        "<text class=\"axis{class}\" data-kind=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
+        num(x),
+        num(y),
+        escape(text)
+    )
+}
+
+fn num(v: f64) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// An id for the sentence that describes a chart, the same on every build.
+fn summary_id(name: &str, body: &str) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    body.hash(&mut h);
+    format!("chart-{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+/// The SVG with its title, and under it the sentence that says what it shows.
+fn figure(class: &str, w: f64, h: f64, name: &str, body: &str, summary: &str) -> String {
+    let id = summary_id(name, body);
+    format!(
+        "<div class=\"chart-box\"><svg class=\"chart {class}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-describedby=\"{id}\"><title>{}</title>{body}</svg></div><p class=\"chart-summary\" id=\"{id}\">{summary}</p>",
+        escape(name),
+        w = num(w),
+        h = num(h),
+    )
+}
+
+fn bound(f: &Option<Fig>) -> String {
+    f.as_ref().map_or("–".to_string(), |f| f.html.clone())
+}
+
+/// The last [`TREND_PERIODS`] of a series over time: a line on labelled axes, the
+/// running period dashed and hollow and labelled "so far", the latest value written
+/// beside its mark. Durations use a log scale with labelled ticks; everything else
+/// starts at zero.
+pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
+    let shown = &points[points.len().saturating_sub(TREND_PERIODS)..];
+    let values: Vec<f64> = shown.iter().filter_map(|p| p.value).collect();
+    if values.is_empty() {
+        return format!(
+            "<p class=\"chart-summary\">{}: no data in the periods shown.</p>",
+            escape(name)
+        );
+    }
+    // The value axis on the left, the latest value in a gutter on the right.
+    let (w, h) = (330.0, 158.0);
+    let (left, right, top, bottom) = (70.0, 246.0, 16.0, 120.0);
+    let max = values.iter().copied().fold(f64::MIN, f64::max);
+    let min = values.iter().copied().fold(f64::MAX, f64::min);
+    // Value to height, and the labelled ticks of the value axis.
+    let (y_of, ticks): (Box<dyn Fn(f64) -> f64>, Vec<Tick>) = match scale {
+        Scale::Duration => {
+            let lo_v = min.max(60.0);
+            let lo = DURATION_TICKS
+                .iter()
+                .rev()
+                .find(|t| t.0 <= lo_v)
+                .map_or(60.0, |t| t.0);
+            let hi = DURATION_TICKS
+                .iter()
+                .find(|t| t.0 >= max)
+                .map_or(max, |t| t.0)
+                .max(lo * 10.0);
+            let (l0, l1) = (lo.log10(), hi.log10());
+            let y = move |v: f64| bottom - (v.max(lo).log10() - l0) / (l1 - l0) * (bottom - top);
+            // Ticks at least a line apart, the lowest and highest always kept.
+            let mut ticks: Vec<Tick> = Vec::new();
+            let inside: Vec<_> = DURATION_TICKS
+                .iter()
+                .filter(|t| t.0 >= lo && t.0 <= hi)
+                .collect();
+            for (k, t) in inside.iter().enumerate() {
+                let last = k + 1 == inside.len();
+                while last
+                    && ticks.len() > 1
+                    && ticks.last().is_some_and(|p| y(p.0) - y(t.0) < 13.0)
+                {
+                    ticks.pop();
+                }
+                if last || ticks.last().is_none_or(|p| y(p.0) - y(t.0) >= 13.0) {
+                    ticks.push((t.0, t.1.to_string()));
+                }
+            }
+            (Box::new(y), ticks)
+        }
+        Scale::Linear => {
+            let hi = if max > 0.0 { max } else { 1.0 };
+            (
+                Box::new(move |v: f64| bottom - v / hi * (bottom - top)),
+                vec![(0.0, "0".to_string())],
+            )
+        }
+    };
+    let step = if shown.len() > 1 {
+        (right - left) / (shown.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let x_of = |i: usize| {
+        if shown.len() > 1 {
+            left + step * i as f64
+        } else {
+            (left + right) / 2.0
+        }
+    };
+    let mut body = String::new();
+    // The value axis: gridlines at the ticks, and for a linear scale the highest
+    // value's own figure at the top.
+    for (v, label) in &ticks {
+        let y = y_of(*v);
+        body.push_str(&format!(
+            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+            num(left - 4.0),
+            num(y),
+            num(right + 6.0),
+            num(y)
+        ));
+        body.push_str(&axis_label(left - 8.0, y + 4.0, "end", label, ""));
+    }
+    if scale == Scale::Linear
+        && let Some(top_point) = shown
+            .iter()
+            .filter(|p| p.value == Some(max))
+            .find(|p| p.fig.is_some())
+        && max > 0.0
+        && let Some(f) = &top_point.fig
+    {
+        let y = y_of(max);
+        body.push_str(&format!(
+            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+            num(left - 4.0),
+            num(y),
+            num(right + 6.0),
+            num(y)
+        ));
+        body.push_str(&value_label(left - 8.0, y + 4.0, "end", f, ""));
+    }
+    // The line: solid between ended periods, dashed into the running one.
+    let mut solid = String::new();
+    let mut last: Option<(f64, f64)> = None;
+    for (i, p) in shown.iter().enumerate() {
+        let Some(v) = p.value else { continue };
+        let (x, y) = (x_of(i), y_of(v));
+        if p.so_far {
+            if let Some((lx, ly)) = last {
+                body.push_str(&format!(
+                    "<path class=\"line so-far\" d=\"M{},{} L{},{}\" fill=\"none\"/>",
+                    num(lx),
+                    num(ly),
+                    num(x),
+                    num(y)
+                ));
+            }
+        } else {
+            solid.push_str(&format!(
+                "{}{},{} ",
+                if solid.is_empty() { "M" } else { "L" },
+                num(x),
+                num(y)
+            ));
+            last = Some((x, y));
+        }
+    }
+    if !solid.is_empty() {
+        body.push_str(&format!(
+            "<path class=\"line\" d=\"{}\" fill=\"none\"/>",
+            solid.trim_end()
+        ));
+    }
+    for (i, p) in shown.iter().enumerate() {
+        let Some(v) = p.value else { continue };
+        body.push_str(&format!(
+            "<circle class=\"mark{}\" cx=\"{}\" cy=\"{}\" r=\"3\"><title data-kind=\"axis\">{}</title></circle>",
+            if p.so_far { " so-far" } else { "" },
+            num(x_of(i)),
+            num(y_of(v)),
+            escape(&p.label)
+        ));
+    }
+    // The latest value, written in the gutter level with its mark.
+    if let Some(p) = shown.iter().rev().find(|p| p.value.is_some())
+        && let (Some(v), Some(f)) = (p.value, &p.fig)
+    {
+        let y = (y_of(v) + 4.0).clamp(top, bottom);
+        body.push_str(&value_label(right + 10.0, y, "start", f, ""));
+        if p.so_far {
+            body.push_str(&axis_label(
+                right + 10.0,
+                y + 13.0,
+                "start",
+                "so far",
+                " so-far",
+            ));
+        }
+    }
+    // The time axis: the first and the last period.
+    body.push_str(&format!(
+        "<line class=\"baseline\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+        num(left - 4.0),
+        num(bottom),
+        num(right + 6.0),
+        num(bottom)
+    ));
+    if let Some(first) = shown.first() {
+        body.push_str(&axis_label(left, bottom + 16.0, "start", &first.label, ""));
+    }
+    if shown.len() > 1
+        && let Some(lastp) = shown.last()
+    {
+        let label = if lastp.so_far {
+            format!("{} so far", lastp.label)
+        } else {
+            lastp.label.clone()
+        };
+        let class = if lastp.so_far { " so-far" } else { "" };
+        body.push_str(&axis_label(
+            right + 6.0,
+            bottom + 16.0,
+            "end",
+            &label,
+            class,
+        ));
+    }
+    let summary = trend_summary(name, points, shown);
+    figure("trend", w, h, name, &body, &summary)
+}
+
+/// "Median lead time by quarter, 2025-Q1 to 2026-Q4: 45.0 days in 2025-Q1, 10.0
+/// hours in 2026-Q3 and 4.2 hours so far in 2026-Q4."
+fn trend_summary(name: &str, all: &[Point], shown: &[Point]) -> String {
+    let (Some(first), Some(last)) = (shown.first(), shown.last()) else {
+        return String::new();
+    };
+    let ended = shown.iter().rev().find(|p| !p.so_far && p.value.is_some());
+    let start = shown.iter().find(|p| p.value.is_some());
+    let mut s = format!(
+        "{} by quarter, {} to {}",
+        escape(name),
+        escape(&first.label),
+        escape(&last.label)
+    );
+    if all.len() > shown.len() {
+        s.push_str(&format!(
+            " (the last {} of {}; the table has them all)",
+            shown.len(),
+            all.len()
+        ));
+    }
+    let mut said = Vec::new();
+    if let Some(p) = start {
+        said.push(format!("{} in {}", bound(&p.fig), escape(&p.label)));
+    }
+    if let Some(p) = ended
+        && start.is_some_and(|s| !std::ptr::eq(s, p))
+    {
+        said.push(format!("{} in {}", bound(&p.fig), escape(&p.label)));
+    }
+    if last.so_far && last.value.is_some() {
+        said.push(format!(
+            "{} so far in {}",
+            bound(&last.fig),
+            escape(&last.label)
+        ));
+    }
+    if !said.is_empty() {
+        s.push_str(": ");
+        s.push_str(&join(&said));
+    }
+    s.push('.');
+    s
+}
+
+fn join(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// Vertical bars from zero with their labels under them and their values above,
+/// and a value axis. Partial periods (a week cut by the quarter's edge) are drawn
+/// lighter and their label says so.
+pub fn bars(points: &[Point], name: &str, partial: &[bool]) -> String {
+    let n = points.len().max(1) as f64;
+    let widest = points
+        .iter()
+        .map(|p| p.label.chars().count())
+        .max()
+        .unwrap_or(1) as f64;
+    let slot = (widest * 6.8 + 10.0).clamp(34.0, 110.0);
+    let left = 30.0;
+    let (w, h, top, bottom) = (left + n * slot + 4.0, 170.0, 20.0, 128.0);
+    let max = points.iter().filter_map(|p| p.value).fold(0.0, f64::max);
+    let scale = if max > 0.0 { (bottom - top) / max } else { 0.0 };
+    let mut body = String::new();
+    body.push_str(&axis_label(left - 6.0, bottom + 4.0, "end", "0", ""));
+    if let Some(f) = points
+        .iter()
+        .filter(|p| max > 0.0 && p.value == Some(max))
+        .find_map(|p| p.fig.as_ref())
+    {
+        let y = bottom - max * scale;
+        body.push_str(&format!(
+            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+            num(left - 2.0),
+            num(y),
+            num(w),
+            num(y)
+        ));
+        body.push_str(&value_label(left - 6.0, y + 4.0, "end", f, ""));
+    }
+    let any_partial = partial.iter().any(|&p| p);
+    for (i, p) in points.iter().enumerate() {
+        let v = p.value.unwrap_or(0.0);
+        let bh = v * scale;
+        let part = partial.get(i).copied().unwrap_or(false);
+        let x0 = left + slot * i as f64;
+        body.push_str(&format!(
+            "<rect class=\"bar{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"axis\">{}{}</title></rect>",
+            if part { " partial" } else { "" },
+            num(x0 + slot * 0.15),
+            num(bottom - bh),
+            num(slot * 0.7),
+            num(bh),
+            escape(&p.label),
+            if part { " (part of the week)" } else { "" }
+        ));
+        if let Some(f) = &p.fig {
+            body.push_str(&value_label(
+                x0 + slot / 2.0,
+                bottom - bh - 4.0,
+                "middle",
+                f,
+                "",
+            ));
+        }
+        body.push_str(&axis_label(
+            x0 + slot / 2.0,
+            bottom + 16.0,
+            "middle",
+            &p.label,
+            "",
+        ));
+        if part {
+            body.push_str(&axis_label(
+                x0 + slot / 2.0,
+                bottom + 30.0,
+                "middle",
+                "part",
+                "",
+            ));
+        }
+    }
+    body.push_str(&format!(
+        "<line class=\"baseline\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+        num(left - 2.0),
+        num(bottom),
+        num(w),
+        num(bottom)
+    ));
+    let mut summary = escape(name);
+    if let Some((p, f)) = points
+        .iter()
+        .filter(|p| max > 0.0 && p.value == Some(max))
+        .find_map(|p| p.fig.as_ref().map(|f| (p, f)))
+    {
+        let first = if points.iter().filter(|p| p.value == Some(max)).count() > 1 {
+            "first "
+        } else {
+            ""
+        };
+        summary.push_str(&format!(
+            ": the most, {}, {first}in <span data-kind=\"axis\">{}</span>",
+            f.html,
+            escape(&p.label)
+        ));
+    } else {
+        summary.push_str(": none");
+    }
+    summary.push('.');
+    if any_partial {
+        summary.push_str(
+            " Weeks marked “part” lie partly outside the period and count only its days.",
+        );
+    }
+    figure("bars", w, h, name, &body, &summary)
 }
 
 /// A stage of a value-stream map: its name, and its process and wait times with
@@ -23,228 +478,100 @@ pub struct Stage {
     pub wait: Option<(i64, Fig)>,
 }
 
-/// A number written on a chart, bound like every other.
-fn label(x: f64, y: f64, anchor: &str, f: &Fig) -> String {
-    format!(
-        "<text class=\"value\" x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\"{}>{}</text>",
-        num(x),
-        num(y),
-        f.attrs,
-        escape(&f.text)
-    )
+/// A value-stream map as a list: each stage a box with its process and wait times
+/// as bars on one linear scale, `longest` seconds filling the bar's width, shared by
+/// every map of the stream (current and future) so they compare at a glance. The
+/// legend says which is which and what the full width is. The stages run left to
+/// right, and stack on a narrow screen.
+pub fn stream_map(stages: &[Stage], name: &str, longest: (i64, &Fig)) -> String {
+    let max = longest.0.max(1) as f64;
+    let bar = |class: &str, word: &str, stage: &str, v: &Option<(i64, Fig)>| match v {
+        Some((s, f)) => {
+            let id = summary_id(&format!("{name}/{stage}/{word}"), &f.text);
+            format!(
+                "<div class=\"vsm-row\"><span class=\"vsm-word\">{word}</span><svg class=\"vsm-track\" viewBox=\"0 0 100 6\" preserveAspectRatio=\"none\" role=\"img\" aria-describedby=\"{id}\"><title>{}: {word}</title><rect class=\"track\" width=\"100\" height=\"6\"/><rect class=\"{class}\" width=\"{}\" height=\"6\"/></svg><span class=\"vsm-value\" id=\"{id}\">{}</span></div>",
+                escape(stage),
+                num((*s as f64 / max * 100.0).clamp(0.5, 100.0)),
+                f.html
+            )
+        }
+        None => format!(
+            "<div class=\"vsm-row\"><span class=\"vsm-word\">{word}</span><span class=\"vsm-value muted\">not measured</span></div>"
+        ),
+    };
+    let mut out = format!(
+        "<div class=\"vsm\"><p class=\"vsm-legend\"><span class=\"swatch process\"></span> process (hands-on work) <span class=\"swatch wait\"></span> wait (queued) · one scale on every map of this stream: a full bar is {}</p><ol class=\"vsm-stages\" aria-label=\"{}\">",
+        longest.1.html,
+        escape(name)
+    );
+    for stage in stages {
+        out.push_str(&format!(
+            "<li class=\"vsm-stage\"><div class=\"vsm-name\" data-kind=\"quote\">{}</div>{}{}</li>",
+            escape(&stage.name),
+            bar("process", "process", &stage.name, &stage.process),
+            bar("wait", "wait", &stage.name, &stage.wait)
+        ));
+    }
+    out.push_str("</ol></div>");
+    out
 }
 
-fn num(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-}
-
-/// A small line over time; missing values break nothing, they are just not drawn.
-pub fn sparkline(points: &[Point], name: &str) -> String {
-    let (w, h, pad) = (240.0, 48.0, 5.0);
-    let values: Vec<f64> = points.iter().filter_map(|p| p.value).collect();
-    if values.is_empty() {
+/// A tile's small trend: the line alone, no text (the tile says the numbers).
+pub fn mini(points: &[Point], name: &str, scale: Scale, described_by: &str) -> String {
+    let shown = &points[points.len().saturating_sub(TREND_PERIODS)..];
+    let values: Vec<f64> = shown.iter().filter_map(|p| p.value).collect();
+    if values.len() < 2 {
         return String::new();
     }
-    let max = values.iter().copied().fold(f64::MIN, f64::max);
-    let min = values.iter().copied().fold(f64::MAX, f64::min);
+    let (w, h, pad) = (120.0, 32.0, 4.0);
+    let f = |v: f64| match scale {
+        Scale::Duration => v.max(60.0).log10(),
+        Scale::Linear => v,
+    };
+    let max = values.iter().copied().map(f).fold(f64::MIN, f64::max);
+    let min = match scale {
+        Scale::Linear => 0.0,
+        Scale::Duration => values.iter().copied().map(f).fold(f64::MAX, f64::min),
+    };
     let span = if (max - min).abs() < f64::EPSILON {
         1.0
     } else {
         max - min
     };
-    let step = if points.len() > 1 {
-        (w - 2.0 * pad) / (points.len() - 1) as f64
-    } else {
-        0.0
-    };
-    let xy = |i: usize, v: f64| {
-        (
-            pad + step * i as f64,
-            h - pad - (v - min) / span * (h - 2.0 * pad),
-        )
-    };
-    let mut path = String::new();
-    let mut marks = String::new();
-    for (i, p) in points.iter().enumerate() {
+    let step = (w - 2.0 * pad) / (shown.len().max(2) - 1) as f64;
+    let mut solid = String::new();
+    let mut dashed = String::new();
+    let mut last = None;
+    for (i, p) in shown.iter().enumerate() {
         let Some(v) = p.value else { continue };
-        let (x, y) = xy(i, v);
-        path.push_str(&format!(
-            "{}{},{} ",
-            if path.is_empty() { "M" } else { "L" },
-            num(x),
-            num(y)
-        ));
-        marks.push_str(&format!(
-            "<circle class=\"mark\" cx=\"{}\" cy=\"{}\" r=\"2.5\"><title data-kind=\"axis\">{}</title></circle>",
-            num(x),
-            num(y),
-            escape(&p.label)
-        ));
-    }
-    // The latest value is written beside its mark.
-    if let Some((i, p)) = points
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, p)| p.value.is_some())
-        && let (Some(v), Some(f)) = (p.value, &p.fig)
-    {
-        let (x, y) = xy(i, v);
-        marks.push_str(&label(x, (y - 6.0).max(10.0), "end", f));
-    }
-    format!(
-        "<svg class=\"chart sparkline\" viewBox=\"0 0 {w} {}\" width=\"{w}\" height=\"{}\" role=\"img\" aria-label=\"{}\"><path class=\"line\" d=\"{}\" fill=\"none\"/>{marks}</svg>",
-        h,
-        h,
-        escape(name),
-        path.trim_end()
-    )
-}
-
-/// Vertical bars with their labels under them.
-pub fn bars(points: &[Point], name: &str) -> String {
-    // Drawn at its own size (never stretched, so text keeps its size): a slot wide
-    // enough for its label, room above the bars for their values.
-    let n = points.len().max(1) as f64;
-    let widest = points
-        .iter()
-        .map(|p| p.label.chars().count())
-        .max()
-        .unwrap_or(1) as f64;
-    let slot = (widest * 6.5 + 12.0).clamp(28.0, 110.0);
-    let (w, h, top, bottom) = (n * slot, 150.0, 18.0, 28.0);
-    let max = points.iter().filter_map(|p| p.value).fold(0.0, f64::max);
-    let scale = if max > 0.0 {
-        (h - top - bottom) / max
-    } else {
-        0.0
-    };
-    let mut marks = String::new();
-    for (i, p) in points.iter().enumerate() {
-        let v = p.value.unwrap_or(0.0);
-        let bh = v * scale;
-        let x = slot * i as f64 + slot * 0.15;
-        marks.push_str(&format!(
-            "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"axis\">{}</title></rect>",
-            num(x),
-            num(h - bottom - bh),
-            num(slot * 0.7),
-            num(bh),
-            escape(&p.label)
-        ));
-        if let Some(f) = &p.fig {
-            marks.push_str(&label(
-                slot * i as f64 + slot / 2.0,
-                h - bottom - bh - 3.0,
-                "middle",
-                f,
+        let (x, y) = (
+            pad + step * i as f64,
+            h - pad - (f(v) - min) / span * (h - 2.0 * pad),
+        );
+        if p.so_far {
+            if let Some((lx, ly)) = last {
+                dashed = format!("M{},{} L{},{}", num(lx), num(ly), num(x), num(y));
+            }
+        } else {
+            solid.push_str(&format!(
+                "{}{},{} ",
+                if solid.is_empty() { "M" } else { "L" },
+                num(x),
+                num(y)
             ));
-        }
-        if points.len() <= 16 || i % (points.len() / 8).max(1) == 0 {
-            marks.push_str(&format!(
-                "<text class=\"axis\" data-kind=\"axis\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                num(slot * i as f64 + slot / 2.0),
-                num(h - bottom + 14.0),
-                escape(&p.label)
-            ));
+            last = Some((x, y));
         }
     }
     format!(
-        "<svg class=\"chart bars\" viewBox=\"0 0 {} {h}\" width=\"{}\" height=\"{h}\" role=\"img\" aria-label=\"{}\"><line class=\"baseline\" x1=\"0\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>{marks}</svg>",
-        num(w),
-        num(w),
+        "<svg class=\"chart mini\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-describedby=\"{}\"><title>{} over the last quarters</title><path class=\"line\" d=\"{}\" fill=\"none\"/>{}</svg>",
+        escape(described_by),
         escape(name),
-        num(h - bottom),
-        num(w),
-        num(h - bottom)
-    )
-}
-
-/// A value-stream map: one box per stage, and under it the timeline ladder of
-/// process (up) and wait (down) times, drawn on a square-root scale so short
-/// process steps stay visible beside long waits.
-pub fn stream_map(stages: &[Stage], name: &str) -> String {
-    let n = stages.len().max(1) as f64;
-    let (bw, gap, h) = (150.0, 24.0, 170.0);
-    let w = n * bw + (n - 1.0) * gap;
-    let max = stages
-        .iter()
-        .flat_map(|s| {
-            [
-                s.process.as_ref().map_or(0, |p| p.0),
-                s.wait.as_ref().map_or(0, |p| p.0),
-            ]
-        })
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let ladder = |v: i64| (v as f64 / max).sqrt() * 40.0;
-    let mut out = String::new();
-    for (i, stage) in stages.iter().enumerate() {
-        let x = i as f64 * (bw + gap);
-        out.push_str(&format!(
-            "<g><rect class=\"stage\" x=\"{}\" y=\"8\" width=\"{bw}\" height=\"44\" rx=\"6\"><title data-kind=\"axis\">{}</title></rect><text class=\"stage-name\" data-kind=\"quote\" x=\"{}\" y=\"35\" text-anchor=\"middle\">{}</text>",
-            num(x),
-            escape(&stage.name),
-            num(x + bw / 2.0),
-            escape(&stage.name)
-        ));
-        if i + 1 < stages.len() {
-            out.push_str(&format!(
-                "<path class=\"arrow\" d=\"M{},30 L{},30\"/>",
-                num(x + bw + 2.0),
-                num(x + bw + gap - 4.0)
-            ));
+        solid.trim_end(),
+        if dashed.is_empty() {
+            String::new()
+        } else {
+            format!("<path class=\"line so-far\" d=\"{dashed}\" fill=\"none\"/>")
         }
-        let mid = 110.0;
-        if let Some((p, _)) = &stage.process {
-            let ph = ladder(*p);
-            out.push_str(&format!(
-                "<rect class=\"process\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"quote\">{}: process</title></rect>",
-                num(x + 20.0),
-                num(mid - ph),
-                num(bw - 40.0),
-                num(ph.max(1.0)),
-                escape(&stage.name),
-            ));
-        }
-        if let Some((wt, _)) = &stage.wait {
-            let wh = ladder(*wt);
-            out.push_str(&format!(
-                "<rect class=\"wait\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"quote\">{}: wait</title></rect>",
-                num(x + 20.0),
-                num(mid),
-                num(bw - 40.0),
-                num(wh.max(1.0)),
-                escape(&stage.name),
-            ));
-        }
-        let y = num(h - 4.0);
-        let cx = num(x + bw / 2.0);
-        match (&stage.process, &stage.wait) {
-            (Some((_, p)), Some((_, wt))) => out.push_str(&format!(
-                "<text class=\"axis\" x=\"{cx}\" y=\"{y}\" text-anchor=\"middle\"><tspan{}>{}</tspan> / <tspan{}>{}</tspan></text></g>",
-                p.attrs,
-                escape(&p.text),
-                wt.attrs,
-                escape(&wt.text)
-            )),
-            (Some((_, p)), None) => out.push_str(&format!(
-                "<text class=\"axis\" x=\"{cx}\" y=\"{y}\" text-anchor=\"middle\"><tspan{}>{}</tspan></text></g>",
-                p.attrs,
-                escape(&p.text)
-            )),
-            _ => out.push_str(&format!(
-                "<text class=\"axis\" x=\"{cx}\" y=\"{y}\" text-anchor=\"middle\">not measured</text></g>"
-            )),
-        }
-    }
-    format!(
-        "<svg class=\"chart map\" viewBox=\"0 0 {} {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" aria-label=\"{}\"><line class=\"baseline\" x1=\"0\" y1=\"110\" x2=\"{}\" y2=\"110\"/>{out}</svg>",
-        num(w),
-        escape(name),
-        num(w)
     )
 }
 
@@ -252,31 +579,54 @@ pub fn stream_map(stages: &[Stage], name: &str) -> String {
 mod tests {
     use super::*;
 
+    fn p(label: &str, v: Option<f64>) -> Point {
+        Point::new(label, v, None)
+    }
+
     #[test]
     fn every_mark_has_a_title_and_text_is_escaped() {
-        let points = vec![
-            Point {
-                label: "<b>Q1</b>".into(),
-                value: Some(1.0),
-                fig: None,
-            },
-            Point {
-                label: "Q2".into(),
-                value: None,
-                fig: None,
-            },
-            Point {
-                label: "Q3".into(),
-                value: Some(3.0),
-                fig: None,
-            },
-        ];
-        let s = sparkline(&points, "x");
+        let points = vec![p("<b>Q1</b>", Some(1.0)), p("Q2", None), p("Q3", Some(3.0))];
+        let s = trend(&points, "x", Scale::Linear);
         assert_eq!(s.matches("<circle").count(), 2);
-        assert_eq!(s.matches("<title ").count(), 2);
+        assert_eq!(s.matches("<title data-kind").count(), 2);
         assert!(s.contains("&lt;b&gt;Q1&lt;/b&gt;"));
-        let b = bars(&points, "y");
+        assert!(s.contains("role=\"img\"") && s.contains("<title>x</title>"));
+        let b = bars(&points, "y", &[]);
         assert_eq!(b.matches("<rect").count(), 3);
-        assert_eq!(b.matches("<title ").count(), 3);
+        assert_eq!(b.matches("<title data-kind").count(), 3);
+    }
+
+    #[test]
+    fn a_trend_shows_the_last_eight_periods_and_marks_the_running_one() {
+        let mut points: Vec<Point> = (0..20)
+            .map(|i| p(&format!("P{i}"), Some(i as f64)))
+            .collect();
+        points.last_mut().unwrap().so_far = true;
+        let s = trend(&points, "x", Scale::Linear);
+        assert_eq!(s.matches("<circle").count(), TREND_PERIODS);
+        assert!(s.contains(">P12<") && !s.contains(">P11<"), "{s}");
+        assert_eq!(s.matches("class=\"mark so-far\"").count(), 1);
+        assert!(s.contains("class=\"line so-far\""));
+        assert!(s.contains(">P19 so far<"), "{s}");
+    }
+
+    #[test]
+    fn durations_are_drawn_on_a_log_scale_with_labelled_ticks() {
+        // 45 days and 10 hours: on a linear scale 10 hours sits at 1% of the height.
+        let points = vec![p("A", Some(45.0 * 86_400.0)), p("B", Some(36_000.0))];
+        let s = trend(&points, "x", Scale::Duration);
+        for tick in ["1 hour", "1 day", "1 week", "30 days"] {
+            assert!(s.contains(&format!(">{tick}<")), "{tick}: {s}");
+        }
+        let ys: Vec<f64> = s
+            .split("<circle")
+            .skip(1)
+            .map(|c| {
+                let at = c.find("cy=\"").unwrap() + 4;
+                c[at..at + c[at..].find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        // 10 hours lies well above the bottom of the plot (120).
+        assert!(ys[1] < 100.0, "{ys:?}");
     }
 }

@@ -15,6 +15,28 @@ pub use pages::{Options, RenderError, pack, site, theme_files, themes};
 /// Durations are written one way everywhere: the story's formatter.
 pub use crate::story::metric::duration as human_duration;
 
+/// A day as people write it: `2026-08-10` (or an RFC 3339 time on that day) is
+/// "10 Aug 2026"; `None` for anything that is not a day.
+pub fn human_day(s: &str) -> Option<String> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = s.get(..10)?;
+    let b = day.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' || s.len() > 10 && s.as_bytes()[10] != b'T' {
+        return None;
+    }
+    let (y, m, d) = (
+        &day[..4],
+        day[5..7].parse::<usize>().ok()?,
+        day[8..].parse::<u32>().ok()?,
+    );
+    if !y.bytes().all(|c| c.is_ascii_digit()) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(format!("{d} {} {y}", MONTHS[m - 1]))
+}
+
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

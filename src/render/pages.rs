@@ -70,12 +70,27 @@ fn engine(theme: &str, overrides: &[(String, String)]) -> Result<tera::Tera, Ren
         templates.insert(name.clone(), text.clone());
     }
     let mut tera = tera::Tera::default();
+    tera.register_filter("date", |s: &str, _: tera::Kwargs, _: &tera::State| {
+        tera::Value::safe_string(&human_date(s))
+    });
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| RenderError {
             template: "(loading)".into(),
             message: error_chain(&e),
         })?;
     Ok(tera)
+}
+
+/// A day as people write it, in a `<time>` that keeps the machine form:
+/// `2026-08-10T16:00:00Z` is "10 Aug 2026". Anything else is written as it is.
+fn human_date(s: &str) -> String {
+    match super::human_day(s) {
+        Some(human) => format!(
+            "<time datetime=\"{}\">{human}</time>",
+            super::escape(&s[..10])
+        ),
+        None => super::escape(s),
+    }
 }
 
 pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
@@ -281,30 +296,22 @@ pub fn pack(
     correlation: &Correlation,
     quarter: &str,
 ) -> Result<String, RenderError> {
-    let tera = engine("print", &[])?;
+    let tera = engine("default", &[])?;
     let s = Site::new(data, history, correlation);
     let i = s
         .quarters()
         .iter()
         .position(|q| q.period == quarter)
         .unwrap_or(0);
-    let mut view = s.pack(i);
-    let css = theme_file("print", "style.css").unwrap_or(b"");
-    let mut methodology_context = tera::Context::new();
-    methodology_context.insert("page", &s.methodology());
-    let methodology = tera
-        .render("methodology_body.html", &methodology_context)
-        .map_err(|e| RenderError {
-            template: "methodology_body.html".into(),
-            message: error_chain(&e),
-        })?;
+    let view = s.pack(i);
+    // The deck's own layout is in its template, over the default theme's colours.
+    let css = theme_file("default", "style.css").unwrap_or(b"");
     let mut context = tera::Context::new();
     context.insert(
         "site",
         &json!({"title": data.title, "generator": data.generator}),
     );
     context.insert("css", &String::from_utf8_lossy(css));
-    view["methodology"] = json!(methodology);
     context.insert("page", &view);
     let html = bounds::watched(|watch| watch.render(&tera, "pack.html", &context))?;
     Ok(policy::with_csp(&html, policy::PACK_CSP))

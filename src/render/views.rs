@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::bind::{Bind, Fig, kind_span};
-use super::charts::{self, Point, Stage};
+use super::charts::{self, Point, Scale, Stage};
 use super::{escape, markdown};
 use crate::history::History;
 use crate::metrics::PeriodMetrics;
@@ -31,6 +31,9 @@ const DAYS: Unit = Unit::Count {
     one: "day",
     many: "days",
 };
+
+/// A key's value in a quarter, when it has one.
+type Measure = fn(&PeriodMetrics) -> Option<f64>;
 
 /// What every page kind is built from.
 pub struct Site<'a> {
@@ -86,14 +89,6 @@ impl<'a> Site<'a> {
         self.data
             .periods
             .get("quarter")
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-    }
-
-    fn weeks(&self) -> &'a [PeriodMetrics] {
-        self.data
-            .periods
-            .get("week")
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -205,6 +200,42 @@ impl<'a> Site<'a> {
             {"name": "Recovery time", "value": dash(q.recovery_time.is_some(), "recovery_time/median_seconds", Unit::Duration),
              "detail": recovery_detail, "band": band(bands.map(|b| &b.recovery_time), "recovery_time")},
         ]);
+        // Each tile's change against the quarter before, as the story judged it,
+        // and its line over the last quarters.
+        let lines: [(&str, Unit, Measure); 4] = [
+            ("deployments", RELEASES, |q| Some(q.deployments as f64)),
+            ("lead_time/median_seconds", Unit::Duration, |q| {
+                q.lead_time.map(|l| l.median_seconds as f64)
+            }),
+            ("change_failure_rate", Unit::Share, |q| {
+                q.change_failure_rate
+            }),
+            ("recovery_time/median_seconds", Unit::Duration, |q| {
+                q.recovery_time.map(|r| r.median_seconds as f64)
+            }),
+        ];
+        if let Some(list) = keys.as_array_mut() {
+            for (k, (tile, (field, unit, value))) in list.iter_mut().zip(lines).enumerate() {
+                let id = format!("key-{}-{k}", quarter_slug(p));
+                let points: Vec<Point> = self.quarters()[..=i]
+                    .iter()
+                    .map(|q| Point {
+                        label: q.period.clone(),
+                        value: value(q),
+                        fig: None,
+                        so_far: self.so_far(&q.period),
+                    })
+                    .collect();
+                tile["id"] = json!(id);
+                tile["change"] = self.key_change(i, field, unit);
+                tile["trend"] = json!(charts::mini(
+                    &points,
+                    tile["name"].as_str().unwrap_or(""),
+                    scale(unit),
+                    &format!("{id}-change")
+                ));
+            }
+        }
         if let Some(root) = root {
             let quarter = format!("{root}quarters/{}.html", quarter_slug(p));
             let targets = [
@@ -220,6 +251,52 @@ impl<'a> Site<'a> {
             }
         }
         keys
+    }
+
+    /// How the key at `field` of quarter `i` changed against the quarter before,
+    /// in the story's words: the change and the earlier value when it is large
+    /// enough to tell, else that it held steady or could not be compared.
+    fn key_change(&self, i: usize, field: &str, unit: Unit) -> Value {
+        let story = &self.data.story;
+        let period = &self.quarters()[i].period;
+        let Some(qi) = story.quarters.iter().position(|q| &q.period == period) else {
+            return Value::Null;
+        };
+        let mine = format!("/periods/quarter/{i}/{field}");
+        let Some((k, s)) = story.quarters[qi]
+            .changes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.refs.iter().any(|r| r == &mine))
+        else {
+            return Value::Null;
+        };
+        let Some(before) = i.checked_sub(1).map(|j| &self.quarters()[j].period) else {
+            return Value::Null;
+        };
+        let earlier = self
+            .bind
+            .num(format!("/periods/quarter/{}/{field}", i - 1), unit, before);
+        use crate::story::Tone;
+        let html = match (s.tone, s.change) {
+            (Tone::Better | Tone::Worse, Some(c)) => format!(
+                "{} {} from {} in {}",
+                if c < 0.0 { "▼" } else { "▲" },
+                self.bind
+                    .num(
+                        format!("/story/quarters/{qi}/changes/{k}/change"),
+                        Unit::Change,
+                        period
+                    )
+                    .html,
+                earlier.html,
+                escape(before)
+            ),
+            (Tone::Steady, _) => format!("held steady from {} in {}", earlier.html, escape(before)),
+            (Tone::TooFew, _) => format!("too few to compare with {}", escape(before)),
+            _ => "not compared: the quarter is still running".to_string(),
+        };
+        json!({"html": html, "tone": s.tone})
     }
 
     /// A quarter's sentences (the story's headline for the quarter it tells, else
@@ -283,6 +360,7 @@ impl<'a> Site<'a> {
     /// A key's quarter-by-quarter line and its table, each value bound.
     fn trend(
         &self,
+        until: usize,
         name: &str,
         field: &str,
         unit: Unit,
@@ -290,55 +368,101 @@ impl<'a> Site<'a> {
     ) -> Value {
         let points: Vec<Point> = self
             .quarters()
+            .get(..=until)
+            .unwrap_or(&[])
             .iter()
             .enumerate()
             .map(|(i, q)| {
                 let value = present(q);
                 Point {
-                    label: if self.so_far(&q.period) {
-                        format!("{} so far", q.period)
-                    } else {
-                        q.period.clone()
-                    },
+                    label: q.period.clone(),
                     value,
                     fig: value.map(|_| {
                         self.bind
                             .num(format!("/periods/quarter/{i}/{field}"), unit, &q.period)
                     }),
+                    so_far: self.so_far(&q.period),
                 }
             })
             .collect();
         json!({
             "name": name,
-            "svg": charts::sparkline(&points, name),
+            "svg": charts::trend(&points, name, scale(unit)),
             "rows": rows(&points),
         })
     }
 
+    /// The story's sentence about the number at `pointer` in `period`: the
+    /// headline's or the quarter's comparison that rests on it, as markup.
+    fn sentence_about(&self, period: &str, pointer: &str) -> Option<String> {
+        let story = &self.data.story;
+        let qi = story.quarters.iter().position(|q| q.period == period)?;
+        let quarter = &story.quarters[qi];
+        let (opening, opening_at) = if story.told.as_deref() == Some(period) {
+            (&story.headline, "/story/headline".to_string())
+        } else {
+            (&quarter.summary, format!("/story/quarters/{qi}/summary"))
+        };
+        let changes_at = format!("/story/quarters/{qi}/changes");
+        opening
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (&opening_at, k, s))
+            .chain(
+                quarter
+                    .changes
+                    .iter()
+                    .enumerate()
+                    .map(|(k, s)| (&changes_at, k, s)),
+            )
+            // The sentence about this key: it names this quarter's value, and its
+            // first number is of the same key (the summary line names them all).
+            .find(|(_, _, s)| {
+                let field = pointer.splitn(5, '/').nth(4).unwrap_or("");
+                s.refs.iter().any(|r| r == pointer)
+                    && s.refs
+                        .first()
+                        .is_some_and(|r| r.splitn(5, '/').nth(4) == Some(field))
+                    && !s.refs.iter().any(|r| {
+                        r.ends_with("/lead_time/median_seconds")
+                            && !pointer.ends_with("/lead_time/median_seconds")
+                    })
+            })
+            .map(|(at, k, s)| self.bind.sentence(s, &format!("{at}/{k}")))
+    }
+
     fn trends(&self) -> Value {
-        json!([
-            self.trend("Releases", "deployments", Unit::Number, |q| Some(
-                q.deployments as f64
-            )),
+        json!(self.trends_until(self.quarters().len().saturating_sub(1)))
+    }
+
+    /// The keys' lines up to quarter `i` (the pack's quarter, or the last).
+    fn trends_until(&self, i: usize) -> Vec<Value> {
+        vec![
+            self.trend(i, "Releases", "deployments", Unit::Number, |q| {
+                Some(q.deployments as f64)
+            }),
             self.trend(
+                i,
                 "Median lead time",
                 "lead_time/median_seconds",
                 Unit::Duration,
-                |q| q.lead_time.map(|l| l.median_seconds as f64)
+                |q| q.lead_time.map(|l| l.median_seconds as f64),
             ),
             self.trend(
+                i,
                 "Change failure rate",
                 "change_failure_rate",
                 Unit::Share,
-                |q| q.change_failure_rate
+                |q| q.change_failure_rate,
             ),
             self.trend(
+                i,
                 "Median recovery time",
                 "recovery_time/median_seconds",
                 Unit::Duration,
-                |q| q.recovery_time.map(|r| r.median_seconds as f64)
+                |q| q.recovery_time.map(|r| r.median_seconds as f64),
             ),
-        ])
+        ]
     }
 
     /// A goal's targets with their measured status, as the story worded them: as
@@ -531,17 +655,19 @@ impl<'a> Site<'a> {
         let points: Vec<Point> = crate::stats::BUCKETS
             .iter()
             .enumerate()
-            .map(|(b, (_, name))| Point {
-                label: name.to_string(),
-                value: buckets.map(|c| c[b] as f64),
-                fig: buckets.map(|_| {
-                    self.bind
-                        .num(format!("{pointer}/{b}"), Unit::Number, period)
-                }),
+            .map(|(b, (_, name))| {
+                Point::new(
+                    *name,
+                    buckets.map(|c| c[b] as f64),
+                    buckets.map(|_| {
+                        self.bind
+                            .num(format!("{pointer}/{b}"), Unit::Number, period)
+                    }),
+                )
             })
             .collect();
         (
-            charts::bars(&points, "Commits by lead time"),
+            charts::bars(&points, "Commits by lead time", &[]),
             json!(rows(&points)),
         )
     }
@@ -553,21 +679,23 @@ impl<'a> Site<'a> {
         let q = &quarters[i];
         let p = q.period.as_str();
         let at = |f: &str| format!("/periods/quarter/{i}/{f}");
-        let weeks: Vec<Point> = self
-            .weeks()
+        // The quarter's weeks, cut at its edges so that they sum to its releases.
+        let weeks: Vec<Point> = q
+            .weekly
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.span.0 >= q.span.0 && w.span.0 < q.span.1)
-            .map(|(j, w)| Point {
-                label: w.period[5..].to_string(),
-                value: Some(w.deployments as f64),
-                fig: Some(self.bind.num(
-                    format!("/periods/week/{j}/deployments"),
-                    Unit::Number,
-                    &w.period,
-                )),
+            .map(|(j, w)| {
+                Point::new(
+                    w.week.get(5..).unwrap_or(&w.week),
+                    Some(w.deployments as f64),
+                    Some(
+                        self.bind
+                            .num(at(&format!("weekly/{j}/deployments")), Unit::Number, p),
+                    ),
+                )
             })
             .collect();
+        let partial: Vec<bool> = q.weekly.iter().map(|w| w.partial).collect();
         let released = self.released_in(q.span);
         let (distribution, distribution_rows) =
             self.distribution(&at("lead_time/buckets"), q.lead_time.map(|l| l.buckets), p);
@@ -599,7 +727,7 @@ impl<'a> Site<'a> {
                     "lessons": inc.lessons})).collect::<Vec<_>>(),
             "distribution": distribution, "distribution_rows": distribution_rows,
             "story": story,
-            "weekly": charts::bars(&weeks, "Releases per week"),
+            "weekly": charts::bars(&weeks, "Releases per week", &partial),
             "weekly_rows": rows(&weeks),
             "flow": flow,
             "flow_time": q.flow_time.map(|_| self.bind.num(at("flow_time/median_seconds"), Unit::Duration, p)),
@@ -716,6 +844,19 @@ impl<'a> Site<'a> {
             .filter_map(|(k, m)| {
                 let st = data.streams.iter().find(|x| x.id == m.id)?;
                 let window = m.window.clone().unwrap_or_else(|| self.as_of_period());
+                // One scale for every map of the stream: its longest time fills a bar.
+                let longest = [("current", Some(&m.current)), ("future", m.future.as_ref())]
+                    .into_iter()
+                    .filter_map(|(which, mm)| Some((which, mm?)))
+                    .flat_map(|(which, mm)| {
+                        mm.stages.iter().enumerate().flat_map(move |(j, x)| {
+                            [("process_seconds", x.process_seconds), ("wait_seconds", x.wait_seconds)]
+                                .into_iter()
+                                .filter_map(move |(f, v)| Some((v?, format!("/stream_metrics/{k}/{which}/stages/{j}/{f}"))))
+                        })
+                    })
+                    .max_by_key(|(v, _)| *v)
+                    .map(|(v, at)| (v, self.bind.num(at, Unit::Duration, &window)));
                 let map = |mm: &crate::metrics::streams::MapMetrics, which: &str, label: &str| {
                     let at = |f: &str| format!("/stream_metrics/{k}/{which}/{f}");
                     let stages: Vec<Stage> = mm
@@ -729,7 +870,7 @@ impl<'a> Site<'a> {
                         })
                         .collect();
                     json!({
-                        "svg": charts::stream_map(&stages, label),
+                        "svg": longest.as_ref().map(|(v, f)| charts::stream_map(&stages, label, (*v, f))),
                         "stages": mm.stages.iter().enumerate().map(|(j, x)| json!({
                             "name": x.name,
                             "source": match (x.measure, x.pull_requests) {
@@ -754,17 +895,18 @@ impl<'a> Site<'a> {
                     .enumerate()
                     .map(|(j, v)| Point {
                         label: v.quarter.clone(),
-                        value: v.metrics.flow_efficiency.map(|e| e * 100.0),
+                        value: v.metrics.flow_efficiency,
                         fig: v.metrics.flow_efficiency.map(|_| {
                             self.bind.num(format!("/stream_metrics/{k}/over_time/{j}/metrics/flow_efficiency"), Unit::Share, &v.quarter)
                         }),
+                        so_far: self.so_far(&v.quarter),
                     })
                     .collect();
                 Some(json!({
                     "id": m.id, "name": st.name, "customer": st.customer, "mode": st.mode.name(),
                     "window": m.window, "current": map(&m.current, "current", "Current state"),
                     "future": m.future.as_ref().map(|f| map(f, "future", "Future state")),
-                    "over_time": charts::sparkline(&over, "Flow efficiency over time"),
+                    "over_time": charts::trend(&over, "Flow efficiency", Scale::Linear),
                     "over_rows": rows(&over),
                     "guardrails": m.guardrails.iter().enumerate().map(|(j, g)| {
                         let unit = metric::guardrail_unit(g.metric);
@@ -899,9 +1041,10 @@ impl<'a> Site<'a> {
                         label: k.period.clone(),
                         value: value(k),
                         fig: value(k).map(|_| self.bind.num(at(j, field), unit, &k.period)),
+                        so_far: self.so_far(&k.period),
                     })
                     .collect();
-                json!({"name": name, "svg": charts::sparkline(&points, name)})
+                json!({"name": name, "svg": charts::trend(&points, name, scale(unit)), "rows": self::rows(&points)})
             };
         json!({
             "rows": rows,
@@ -1107,7 +1250,7 @@ impl<'a> Site<'a> {
                 let t = c.date.start_seconds();
                 t >= q.span.0 && t < q.span.1
             })
-            .map(|c| json!({"title": c.title, "summary": c.summary, "body": self.figures(&c.body, None)}))
+            .map(|c| json!({"title": c.title, "summary": c.summary, "evidence": self.case_study(c)["evidence"]}))
             .collect();
         let streams: Vec<Value> = data
             .stream_metrics
@@ -1147,6 +1290,71 @@ impl<'a> Site<'a> {
                             .map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
                 }).collect::<Vec<_>>()}))
             .collect();
+        // The summary table: each key a year ago, the quarter before and now.
+        let keys = [
+            ("Releases", "deployments", RELEASES),
+            (
+                "Median lead time",
+                "lead_time/median_seconds",
+                Unit::Duration,
+            ),
+            ("Change failure rate", "change_failure_rate", Unit::Share),
+            (
+                "Median recovery time",
+                "recovery_time/median_seconds",
+                Unit::Duration,
+            ),
+        ];
+        let cell = |j: Option<usize>, field: &str, unit: Unit| {
+            j.map(|j| {
+                self.bind
+                    .num(
+                        format!("/periods/quarter/{j}/{field}"),
+                        unit,
+                        &quarters[j].period,
+                    )
+                    .html
+            })
+        };
+        let table: Vec<Value> = keys
+            .iter()
+            .map(|(name, field, unit)| {
+                json!({"name": name, "year_before": cell(year_before, field, *unit),
+                    "previous": cell(i.checked_sub(1), field, *unit), "now": cell(Some(i), field, *unit),
+                    "change": self.key_change(i, field, *unit)})
+            })
+            .collect();
+        // One slide per key: the story's sentence about it as the title, its line.
+        let trends = self.trends_until(i);
+        let tiles = self.keys(i, None);
+        let key_slides: Vec<Value> = keys
+            .iter()
+            .zip(trends)
+            .enumerate()
+            .map(|(k, ((name, field, _), t))| {
+                json!({"name": name, "title": self.sentence_about(quarter, &format!("/periods/quarter/{i}/{field}")),
+                    "svg": t["svg"], "tile": [tiles[k]]})
+            })
+            .collect();
+        // Where the work went over the last four quarters.
+        let flow: Vec<Value> = (i.saturating_sub(3)..=i)
+            .map(|j| {
+                let p = &quarters[j].period;
+                let kinds: Vec<String> = ["feature", "defect", "debt", "risk", "other"]
+                    .iter()
+                    .map(|k| {
+                        self.bind
+                            .num(
+                                format!("/periods/quarter/{j}/flow_distribution/{k}"),
+                                Unit::Number,
+                                p,
+                            )
+                            .html
+                    })
+                    .collect();
+                json!({"period": p, "kinds": kinds})
+            })
+            .collect();
         // The quarter's incidents have their own page in the pack.
         let mut pack_story = self.story(quarter, None);
         pack_story["incidents"] = json!([]);
@@ -1154,6 +1362,9 @@ impl<'a> Site<'a> {
             "quarter": quarter, "keys": self.keys(i, None),
             "previous": compare("The quarter before", i.checked_sub(1)),
             "year_before": compare("A year before", year_before),
+            "table": table, "key_slides": key_slides, "flow": flow,
+            "year_before_period": year_before.map(|j| &quarters[j].period),
+            "previous_period": i.checked_sub(1).map(|j| &quarters[j].period),
             "story": pack_story, "goals": goals, "streams": streams, "incidents": incidents,
             "case_studies": studies,
             "cost": {"failure": self.money(format!("/periods/quarter/{i}/incident_cost"), quarter),
@@ -1171,8 +1382,21 @@ impl<'a> Site<'a> {
 fn rows(points: &[Point]) -> Vec<Value> {
     points
         .iter()
-        .map(|p| json!({"label": p.label, "value": p.fig.as_ref().map_or("–".to_string(), |f| f.html.clone())}))
+        .map(|p| {
+            json!({
+                "label": if p.so_far { format!("{} (so far)", p.label) } else { p.label.clone() },
+                "value": p.fig.as_ref().map_or("–".to_string(), |f| f.html.clone()),
+            })
+        })
         .collect()
+}
+
+/// Durations are drawn on a log scale, everything else from zero.
+fn scale(unit: Unit) -> Scale {
+    match unit {
+        Unit::Duration => Scale::Duration,
+        _ => Scale::Linear,
+    }
 }
 
 /// Why a release counts as a hotfix or a failure, as markup. What is read from the

@@ -139,7 +139,7 @@ fn demo_site_has_every_page_with_real_data_and_no_broken_links() {
         "{}",
         subject.trim()
     );
-    assert!(text("streams/checkout.html").contains("<svg class=\"chart map\""));
+    assert!(text("streams/checkout.html").contains("<ol class=\"vsm-stages\""));
     assert!(text("incidents.html").contains("INC-7"));
     // Built at the root: the 404 page links from there.
     assert!(
