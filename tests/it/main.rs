@@ -3,9 +3,11 @@
 //! binary runs on them with a scrubbed environment.
 
 mod bound;
+mod browser;
 mod changes;
 mod cli;
 mod correlation;
+mod design;
 mod hardening;
 mod hostile;
 mod metrics;

@@ -64,39 +64,76 @@ fn pack_is_one_file_that_references_nothing_outside_it() {
     );
 }
 
-/// With Chromium the pack prints to a PDF of several pages; without it the test says
-/// it skipped, loudly.
+/// With Chromium the pack prints to a PDF of one page per slide, whether `--out`
+/// names the HTML (`--pdf` then writes the PDF beside it) or the PDF (the HTML
+/// then goes beside it); pages are counted with poppler's `pdfinfo` as well as
+/// from the file. An HTML file valuestory did not write is never replaced.
 #[test]
 fn pack_prints_to_pdf_with_chromium() {
-    if valuestory::browser::find().is_none() {
-        eprintln!(
-            "\n*** SKIPPED pack_prints_to_pdf_with_chromium: Chromium is not installed. ***\n"
-        );
+    if crate::support::chromium("pack_prints_to_pdf_with_chromium").is_none() {
         return;
     }
     let dir = tempfile::TempDir::new().unwrap();
     let repo = dir.path().join("sample");
     valuestory::demo::create(&repo).unwrap();
-    let out = valuestory(
-        &[
-            "pack",
-            "--repo",
-            repo.to_str().unwrap(),
-            "--quarter",
-            "2026-Q3",
-            "--out",
-            "pack.html",
-            "--pdf",
-        ],
-        dir.path(),
+    let r = repo.to_str().unwrap();
+    let pack = |out: &str, pdf: bool| {
+        let mut args = vec!["pack", "--repo", r, "--quarter", "2026-Q3", "--out", out];
+        if pdf {
+            args.push("--pdf");
+        }
+        valuestory(&args, dir.path())
+    };
+    for (out, pdf, html_at, pdf_at) in [
+        ("a.html", true, "a.html", "a.pdf"),
+        ("b.pdf", false, "b.html", "b.pdf"),
+        ("c.pdf", true, "c.html", "c.pdf"),
+    ] {
+        let o = pack(out, pdf);
+        assert!(o.status.success(), "{out}: {}", stderr(&o));
+        let html = std::fs::read_to_string(dir.path().join(html_at)).unwrap();
+        let slides = html.matches("<section class=\"slide").count();
+        assert!(slides >= 10, "{slides} slides");
+        let bytes = std::fs::read(dir.path().join(pdf_at)).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "{pdf_at}");
+        assert_eq!(valuestory::cmd::pack::pdf_pages(&bytes), slides, "{out}");
+        if let Some(pages) = pdfinfo_pages(&dir.path().join(pdf_at)) {
+            assert_eq!(pages, slides, "{out}: pdfinfo");
+        }
+    }
+    // A page that is not ours stays as it is, and nothing is printed over it.
+    std::fs::write(dir.path().join("mine.html"), "<p>my notes</p>").unwrap();
+    let o = pack("mine.pdf", false);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not a pack valuestory wrote"),
+        "{}",
+        stderr(&o)
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let pdf = std::fs::read(dir.path().join("pack.pdf")).unwrap();
-    assert!(pdf.starts_with(b"%PDF-"));
-    // Page objects: "/Type /Page" but not "/Type /Pages".
-    let text = String::from_utf8_lossy(&pdf);
-    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
-    assert!(pages >= 4, "{pages} pages");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("mine.html")).unwrap(),
+        "<p>my notes</p>"
+    );
+    assert!(!dir.path().join("mine.pdf").exists());
+}
+
+/// The page count poppler's `pdfinfo` reads; `None` without poppler outside CI.
+fn pdfinfo_pages(pdf: &Path) -> Option<usize> {
+    match std::process::Command::new("pdfinfo").arg(pdf).output() {
+        Ok(o) => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("Pages:"))
+            .and_then(|n| n.trim().parse().ok()),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("pdfinfo (poppler-utils) is missing, and CI must count the pages with it")
+        }
+        Err(_) => {
+            eprintln!(
+                "\n*** pdfinfo (poppler-utils) is not installed: pages counted from the file only ***\n"
+            );
+            None
+        }
+    }
 }
 
 fn read_yaml(path: &Path) -> serde_json::Value {

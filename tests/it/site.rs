@@ -273,10 +273,7 @@ fn a_failed_build_leaves_the_previous_site_as_it_was() {
 /// there. Skipped, loudly, when Chromium is not installed.
 #[test]
 fn pages_render_in_a_browser() {
-    let Some(chromium) = valuestory::browser::find() else {
-        eprintln!(
-            "\n*** SKIPPED pages_render_in_a_browser: Chromium is not installed (`.ci/run` installs Debian's chromium). ***\n"
-        );
+    let Some(chromium) = crate::support::chromium("pages_render_in_a_browser") else {
         return;
     };
     let dir = tempfile::TempDir::new().unwrap();

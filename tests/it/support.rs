@@ -292,3 +292,21 @@ pub fn demo_site_and_pack(dir: &Path) -> serde_json::Value {
     assert!(pack.status.success(), "{}", stderr(&pack));
     serde_json::from_slice(&std::fs::read(dir.join("site/data.json")).unwrap()).unwrap()
 }
+
+/// Headless Chromium for a test that needs it. Without it the test says so, loudly,
+/// and passes on a developer's machine; in CI (`CI` set) it fails, since CI that
+/// cannot run the browser tests must not pass.
+pub fn chromium(test: &str) -> Option<&'static str> {
+    if let Some(found) = valuestory::browser::find() {
+        return Some(found);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{test}: Chromium is not installed, and CI must run this test (`.ci/run` installs Debian's chromium)"
+        );
+    }
+    eprintln!(
+        "\n*** SKIPPED {test}: Chromium is not installed (`.ci/run` installs Debian's chromium). ***\n"
+    );
+    None
+}
