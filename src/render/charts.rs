@@ -98,10 +98,20 @@ fn summary_id(name: &str, body: &str) -> String {
 }
 
 /// The SVG with its title, and under it the sentence that says what it shows.
-fn figure(class: &str, w: f64, h: f64, name: &str, body: &str, summary: &str) -> String {
+/// `last` names the last period drawn (`data-last`), for whoever checks the chart.
+fn figure(
+    class: &str,
+    last: &str,
+    w: f64,
+    h: f64,
+    name: &str,
+    body: &str,
+    summary: &str,
+) -> String {
     let id = summary_id(name, body);
     format!(
-        "<div class=\"chart-box\"><svg class=\"chart {class}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-describedby=\"{id}\"><title>{}</title>{body}</svg></div><p class=\"chart-summary\" id=\"{id}\">{summary}</p>",
+        "<div class=\"chart-box\"><svg class=\"chart {class}\" data-last=\"{}\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-describedby=\"{id}\"><title>{}</title>{body}</svg></div><p class=\"chart-summary\" id=\"{id}\">{summary}</p>",
+        escape(last),
         escape(name),
         w = num(w),
         h = num(h),
@@ -126,8 +136,8 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
         );
     }
     // The value axis on the left, the latest value in a gutter on the right.
-    let (w, h) = (330.0, 158.0);
-    let (left, right, top, bottom) = (70.0, 246.0, 16.0, 120.0);
+    let (w, h) = (340.0, 172.0);
+    let (left, right, top, bottom) = (74.0, 252.0, 16.0, 120.0);
     let max = values.iter().copied().fold(f64::MIN, f64::max);
     let min = values.iter().copied().fold(f64::MAX, f64::min);
     // Value to height, and the labelled ticks of the value axis.
@@ -218,30 +228,18 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
         ));
         body.push_str(&value_label(left - 8.0, y + 4.0, "end", f, ""));
     }
-    // The line: solid between ended periods, dashed into the running one.
+    // The line joins ended periods; the running one stands apart, hollow, since
+    // part of a quarter is not comparable with a whole one.
     let mut solid = String::new();
-    let mut last: Option<(f64, f64)> = None;
     for (i, p) in shown.iter().enumerate() {
         let Some(v) = p.value else { continue };
-        let (x, y) = (x_of(i), y_of(v));
-        if p.so_far {
-            if let Some((lx, ly)) = last {
-                body.push_str(&format!(
-                    "<path class=\"line so-far\" d=\"M{},{} L{},{}\" fill=\"none\"/>",
-                    num(lx),
-                    num(ly),
-                    num(x),
-                    num(y)
-                ));
-            }
-        } else {
+        if !p.so_far {
             solid.push_str(&format!(
                 "{}{},{} ",
                 if solid.is_empty() { "M" } else { "L" },
-                num(x),
-                num(y)
+                num(x_of(i)),
+                num(y_of(v))
             ));
-            last = Some((x, y));
         }
     }
     if !solid.is_empty() {
@@ -276,7 +274,8 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
             ));
         }
     }
-    // The time axis: the first and the last period.
+    // The time axis: every quarter by its number, the year under the first and
+    // under each Q1, and the running quarter marked "so far".
     body.push_str(&format!(
         "<line class=\"baseline\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
         num(left - 4.0),
@@ -284,28 +283,34 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
         num(right + 6.0),
         num(bottom)
     ));
-    if let Some(first) = shown.first() {
-        body.push_str(&axis_label(left, bottom + 16.0, "start", &first.label, ""));
-    }
-    if shown.len() > 1
-        && let Some(lastp) = shown.last()
-    {
-        let label = if lastp.so_far {
-            format!("{} so far", lastp.label)
-        } else {
-            lastp.label.clone()
-        };
-        let class = if lastp.so_far { " so-far" } else { "" };
-        body.push_str(&axis_label(
-            right + 6.0,
-            bottom + 16.0,
-            "end",
-            &label,
-            class,
-        ));
+    for (i, p) in shown.iter().enumerate() {
+        let x = x_of(i);
+        match p.label.split_once("-Q") {
+            Some((year, q)) if year.len() == 4 && q.len() == 1 => {
+                body.push_str(&axis_label(
+                    x,
+                    bottom + 15.0,
+                    "middle",
+                    &format!("Q{q}"),
+                    "",
+                ));
+                if i == 0 || q == "1" {
+                    body.push_str(&axis_label(x, bottom + 29.0, "middle", year, ""));
+                }
+            }
+            _ if i == 0 || i + 1 == shown.len() => {
+                let anchor = if i == 0 { "start" } else { "end" };
+                body.push_str(&axis_label(x, bottom + 15.0, anchor, &p.label, ""));
+            }
+            _ => {}
+        }
+        if p.so_far {
+            body.push_str(&axis_label(x, bottom + 43.0, "middle", "so far", " so-far"));
+        }
     }
     let summary = trend_summary(name, points, shown);
-    figure("trend", w, h, name, &body, &summary)
+    let last = shown.last().map_or("", |p| p.label.as_str());
+    figure("trend", last, w, h, name, &body, &summary)
 }
 
 /// "Median lead time by quarter, 2025-Q1 to 2026-Q4: 45.0 days in 2025-Q1, 10.0
@@ -371,7 +376,7 @@ pub fn bars(points: &[Point], name: &str, partial: &[bool]) -> String {
         .map(|p| p.label.chars().count())
         .max()
         .unwrap_or(1) as f64;
-    let slot = (widest * 6.8 + 10.0).clamp(34.0, 110.0);
+    let slot = (widest * 6.6 + 8.0).clamp(30.0, 110.0);
     let left = 30.0;
     let (w, h, top, bottom) = (left + n * slot + 4.0, 170.0, 20.0, 128.0);
     let max = points.iter().filter_map(|p| p.value).fold(0.0, f64::max);
@@ -407,9 +412,10 @@ pub fn bars(points: &[Point], name: &str, partial: &[bool]) -> String {
             num(slot * 0.7),
             num(bh),
             escape(&p.label),
-            if part { " (part of the week)" } else { "" }
+            if part { " (the quarter's part of the week)" } else { "" }
         ));
-        if let Some(f) = &p.fig {
+        // Empty bars carry no label: the axis says where zero is.
+        if let Some(f) = p.fig.as_ref().filter(|_| v > 0.0) {
             body.push_str(&value_label(
                 x0 + slot / 2.0,
                 bottom - bh - 4.0,
@@ -464,10 +470,11 @@ pub fn bars(points: &[Point], name: &str, partial: &[bool]) -> String {
     summary.push('.');
     if any_partial {
         summary.push_str(
-            " Weeks marked “part” lie partly outside the period and count only its days.",
+            " Each week is named by its first day in the quarter; weeks marked “part” lie partly outside it and count only its days.",
         );
     }
-    figure("bars", w, h, name, &body, &summary)
+    let last = points.last().map_or("", |p| p.label.as_str());
+    figure("bars", last, w, h, name, &body, &summary)
 }
 
 /// A stage of a value-stream map: its name, and its process and wait times with
@@ -599,15 +606,25 @@ mod tests {
     #[test]
     fn a_trend_shows_the_last_eight_periods_and_marks_the_running_one() {
         let mut points: Vec<Point> = (0..20)
-            .map(|i| p(&format!("P{i}"), Some(i as f64)))
+            .map(|i| p(&format!("{}-Q{}", 2020 + i / 4, i % 4 + 1), Some(i as f64)))
             .collect();
         points.last_mut().unwrap().so_far = true;
         let s = trend(&points, "x", Scale::Linear);
         assert_eq!(s.matches("<circle").count(), TREND_PERIODS);
-        assert!(s.contains(">P12<") && !s.contains(">P11<"), "{s}");
+        // 2023-Q1 to 2024-Q4: every quarter by its number, the years under the
+        // first and under each Q1.
+        assert!(
+            s.contains(">2023-Q1</title>") && !s.contains(">2022-Q4</title>"),
+            "{s}"
+        );
+        assert_eq!(s.matches(">Q4</text>").count(), 2);
+        assert!(s.contains(">2023</text>") && s.contains(">2024</text>"));
+        assert!(s.contains("data-last=\"2024-Q4\""));
+        // The running quarter stands apart from the line, hollow and labelled.
         assert_eq!(s.matches("class=\"mark so-far\"").count(), 1);
-        assert!(s.contains("class=\"line so-far\""));
-        assert!(s.contains(">P19 so far<"), "{s}");
+        assert_eq!(s.matches("<path class=\"line\"").count(), 1);
+        assert!(s.contains("class=\"axis so-far\" data-kind=\"axis\""));
+        assert!(s.contains(">so far</text>"));
     }
 
     #[test]

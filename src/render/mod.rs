@@ -37,6 +37,15 @@ pub fn human_day(s: &str) -> Option<String> {
     Some(format!("{d} {} {y}", MONTHS[m - 1]))
 }
 
+/// A day as people write it, in a `<time>` that keeps the machine form:
+/// `2026-08-10T16:00:00Z` is "10 Aug 2026". Anything else is written as it is.
+pub(crate) fn day_html(s: &str) -> String {
+    match human_day(s) {
+        Some(human) => format!("<time datetime=\"{}\">{human}</time>", escape(&s[..10])),
+        None => escape(s),
+    }
+}
+
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -71,7 +71,7 @@ fn engine(theme: &str, overrides: &[(String, String)]) -> Result<tera::Tera, Ren
     }
     let mut tera = tera::Tera::default();
     tera.register_filter("date", |s: &str, _: tera::Kwargs, _: &tera::State| {
-        tera::Value::safe_string(&human_date(s))
+        tera::Value::safe_string(&super::day_html(s))
     });
     tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str())))
         .map_err(|e| RenderError {
@@ -79,18 +79,6 @@ fn engine(theme: &str, overrides: &[(String, String)]) -> Result<tera::Tera, Ren
             message: error_chain(&e),
         })?;
     Ok(tera)
-}
-
-/// A day as people write it, in a `<time>` that keeps the machine form:
-/// `2026-08-10T16:00:00Z` is "10 Aug 2026". Anything else is written as it is.
-fn human_date(s: &str) -> String {
-    match super::human_day(s) {
-        Some(human) => format!(
-            "<time datetime=\"{}\">{human}</time>",
-            super::escape(&s[..10])
-        ),
-        None => super::escape(s),
-    }
 }
 
 pub(super) fn error_chain(e: &dyn std::error::Error) -> String {

@@ -27,6 +27,14 @@ const PULL_REQUESTS: Unit = Unit::Count {
     one: "pull request",
     many: "pull requests",
 };
+const PEOPLE: Unit = Unit::Count {
+    one: "person",
+    many: "people",
+};
+const MEMBERS: Unit = Unit::Count {
+    one: "member",
+    many: "members",
+};
 const DAYS: Unit = Unit::Count {
     one: "day",
     many: "days",
@@ -394,7 +402,7 @@ impl<'a> Site<'a> {
 
     /// The story's sentence about the number at `pointer` in `period`: the
     /// headline's or the quarter's comparison that rests on it, as markup.
-    fn sentence_about(&self, period: &str, pointer: &str) -> Option<String> {
+    fn sentence_about(&self, period: &str, pointer: &str) -> Option<(String, crate::story::Tone)> {
         let story = &self.data.story;
         let qi = story.quarters.iter().position(|q| q.period == period)?;
         let quarter = &story.quarters[qi];
@@ -428,7 +436,7 @@ impl<'a> Site<'a> {
                             && !pointer.ends_with("/lead_time/median_seconds")
                     })
             })
-            .map(|(at, k, s)| self.bind.sentence(s, &format!("{at}/{k}")))
+            .map(|(at, k, s)| (self.bind.sentence(s, &format!("{at}/{k}")), s.tone))
     }
 
     fn trends(&self) -> Value {
@@ -571,7 +579,8 @@ impl<'a> Site<'a> {
                     self.bind.num(format!("/initiative_metrics/{m}/quarters/{i}/{f}"), unit, &on)
                 };
                 Some(json!({
-                    "id": initiative.id, "title": initiative.title, "status": status(initiative.status),
+                    "id": initiative.id, "title": initiative.title,
+                    "status": status_at(initiative, self.quarters()[i].span.1),
                     "commits": n("commits", Unit::Number), "shipped": n("shipped_commits", Unit::Number),
                     "unreleased": (at.unreleased_commits > 0).then(|| n("unreleased_commits", COMMITS)),
                     "cost_of_delay": at.cost_of_delay.filter(|c| *c > 0.0).map(|_| n("cost_of_delay", Unit::Money)),
@@ -679,14 +688,21 @@ impl<'a> Site<'a> {
         let q = &quarters[i];
         let p = q.period.as_str();
         let at = |f: &str| format!("/periods/quarter/{i}/{f}");
-        // The quarter's weeks, cut at its edges so that they sum to its releases.
-        let weeks: Vec<Point> = q
+        // The quarter's weeks, cut at its edges so that they sum to its releases,
+        // each named by its first day in the quarter; none after the last event.
+        let as_of = self.as_of();
+        let shown: Vec<(usize, &crate::metrics::WeekSlice)> = q
             .weekly
             .iter()
             .enumerate()
-            .map(|(j, w)| {
+            .filter(|(_, w)| w.from <= as_of)
+            .collect();
+        let weeks: Vec<Point> = shown
+            .iter()
+            .map(|&(j, w)| {
+                let day = super::human_day(&w.from).unwrap_or_else(|| w.week.clone());
                 Point::new(
-                    w.week.get(5..).unwrap_or(&w.week),
+                    day.rsplit_once(' ').map_or(day.as_str(), |(d, _)| d),
                     Some(w.deployments as f64),
                     Some(
                         self.bind
@@ -695,7 +711,7 @@ impl<'a> Site<'a> {
                 )
             })
             .collect();
-        let partial: Vec<bool> = q.weekly.iter().map(|w| w.partial).collect();
+        let partial: Vec<bool> = shown.iter().map(|(_, w)| w.partial).collect();
         let released = self.released_in(q.span);
         let (distribution, distribution_rows) =
             self.distribution(&at("lead_time/buckets"), q.lead_time.map(|l| l.buckets), p);
@@ -758,7 +774,8 @@ impl<'a> Site<'a> {
             }
             let kind = crate::metrics::flow::kind_of(commit).name();
             groups.entry(kind).or_default().push(json!({
-                "subject": commit.subject,
+                // What it did, as a sentence: without its conventional-commit type.
+                "subject": sentence_case(&crate::message::description(&commit.subject)),
                 "id": commit.id.to_hex()[..10].to_string(),
                 "url": data.repository.forge.as_ref().map(|f| f.commit_url(&commit.id.to_hex())),
                 "author": self.history.person(commit.author).name,
@@ -819,7 +836,7 @@ impl<'a> Site<'a> {
             .collect();
         json!({
             "tag": r.tag, "date": format!("{} {} UTC", day(&r.time), r.time.get(11..16).unwrap_or_default()), "datetime": r.time,
-            "commit": r.commit.to_hex(), "previous": r.previous,
+            "commit": r.commit.to_hex()[..12].to_string(), "previous": r.previous,
             "commit_url": data.repository.forge.as_ref().map(|f| f.commit_url(&r.commit.to_hex())),
             "previous_slug": r.previous.as_ref().and_then(|p| data.releases.iter().find(|x| &x.tag == p)).map(|x| x.slug.clone()),
             "commits": self.bind.num(at("commit_count"), COMMITS, &period),
@@ -911,7 +928,7 @@ impl<'a> Site<'a> {
                     "guardrails": m.guardrails.iter().enumerate().map(|(j, g)| {
                         let unit = metric::guardrail_unit(g.metric);
                         let at = |f: &str| format!("/stream_metrics/{k}/guardrails/{j}/{f}");
-                        json!({"metric": g.metric.replace('_', " "), "within": g.within,
+                        json!({"metric": sentence_case(&g.metric.replace('_', " ")), "within": g.within,
                             "limit": self.bind.num(at("limit"), unit, "limit"),
                             "actual": g.actual.map(|_| self.bind.num(at("actual"), unit, &window))})
                     }).collect::<Vec<_>>(),
@@ -943,6 +960,7 @@ impl<'a> Site<'a> {
                     "id": i.id, "title": i.title, "goal": i.goal.value,
                     "goal_title": data.goals.iter().find(|g| g.id.value == i.goal.value).map(|g| g.title.clone()),
                     "stream": i.stream.as_ref().map(|x| x.value.clone()),
+                    "stream_name": i.stream.as_ref().and_then(|x| data.streams.iter().find(|s| s.id == x.value)).map(|s| s.name.clone()),
                     "status": status(i.status), "hypothesis": i.hypothesis,
                     "started": i.started.map(|d| d.to_string()), "finished": i.finished.map(|d| d.to_string()),
                     "value": value,
@@ -1067,8 +1085,8 @@ impl<'a> Site<'a> {
                 let metrics = m.map(|m| &data.team_metrics[m]);
                 json!({
                     "id": t.id.value, "name": t.name, "paths": t.paths,
-                    "commits": tm("commits", Unit::Number), "people": tm("people", Unit::Number),
-                    "members": tm("declared_members", Unit::Number),
+                    "commits": tm("commits", COMMITS), "people": tm("people", PEOPLE),
+                    "members": tm("declared_members", MEMBERS),
                     "co_authored": metrics.and_then(|x| x.co_authored_share).and_then(|_| tm("co_authored_share", Unit::Share)),
                     "multi_author": metrics.and_then(|x| x.multi_author_pull_requests).and_then(|_| tm("multi_author_pull_requests", Unit::Share)),
                     "foreign": metrics.and_then(|x| x.commits_in_other_teams_paths).filter(|n| *n > 0).and_then(|_| tm("commits_in_other_teams_paths", COMMITS)),
@@ -1101,7 +1119,7 @@ impl<'a> Site<'a> {
             .map(|e| {
                 let value = |q: &crate::content::units::Quarter| self.evidence_value(e, &q.to_string());
                 json!({
-                    "label": e.label.clone().unwrap_or_else(|| e.metric.replace('_', " ")),
+                    "label": e.label.clone().unwrap_or_else(|| sentence_case(&e.metric.replace('_', " "))),
                     "scope": e.scope.value,
                     "before": e.before.to_string(), "after": e.after.to_string(),
                     "before_slug": quarter_slug(&e.before.to_string()), "after_slug": quarter_slug(&e.after.to_string()),
@@ -1285,7 +1303,7 @@ impl<'a> Site<'a> {
                     json!({"title": x.title, "status": status_at(x, q.span.1),
                         "progress": m.filter(|&m| data.initiative_metrics[m].quarters.get(i).is_some_and(|a| a.commits > 0))
                             .map(|m| format!("{} of {} linked commits shipped by {}", at(m, "shipped_commits"), at(m, "commits"),
-                                escape(on.trim_start_matches("asof:")))),
+                                super::day_html(on.trim_start_matches("asof:")))),
                         "latest_outcome": x.outcomes.iter().rfind(|o| o.date.start_seconds() < q.span.1)
                             .map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
                 }).collect::<Vec<_>>()}))
@@ -1331,9 +1349,19 @@ impl<'a> Site<'a> {
             .iter()
             .zip(trends)
             .enumerate()
-            .map(|(k, ((name, field, _), t))| {
-                json!({"name": name, "title": self.sentence_about(quarter, &format!("/periods/quarter/{i}/{field}")),
-                    "svg": t["svg"], "tile": [tiles[k]]})
+            .map(|(k, ((name, field, unit), t))| {
+                use crate::story::Tone;
+                let at = format!("/periods/quarter/{i}/{field}");
+                // A change worth telling is the slide's title; else the value is,
+                // and what the story says about it stands under the chart.
+                let (title, note) = match self.sentence_about(quarter, &at) {
+                    Some((said, Tone::Better | Tone::Worse | Tone::Steady)) => (said, None),
+                    said => (
+                        format!("{name}: {} in {}", self.bind.num(at.as_str(), *unit, quarter).html, escape(quarter)),
+                        said.map(|s| s.0),
+                    ),
+                };
+                json!({"name": name, "title": title, "note": note, "svg": t["svg"], "tile": [tiles[k]]})
             })
             .collect();
         // Where the work went over the last four quarters.
@@ -1389,6 +1417,15 @@ fn rows(points: &[Point]) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// Words as a sentence or a label starts: their first letter a capital.
+fn sentence_case(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Durations are drawn on a log scale, everything else from zero.

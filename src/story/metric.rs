@@ -43,8 +43,12 @@ pub const UNCOUNTED: [Unit; 7] = [
 
 /// Every unit with a count's noun that pages use, so that a page can name its unit
 /// (`data-unit="releases"`) and anyone can format the value again.
-pub const COUNTS: [Unit; 9] = [
+pub const COUNTS: [Unit; 10] = [
     RELEASES,
+    Unit::Count {
+        one: "member",
+        many: "members",
+    },
     Unit::Count {
         one: "commit",
         many: "commits",
@@ -142,11 +146,17 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
-/// Money: `120,000`, fractions with two decimals; with the currency when there is
+/// Money: `120,000`, whole units from a hundred up, two decimals below (`62.47`); with the currency when there is
 /// one (`USD 120,000`).
 pub fn money(v: f64, currency: Option<&str>) -> String {
+    // Estimates of a hundred or more are written in whole units: cents of an
+    // estimate are noise. Smaller amounts (an average order value) keep theirs.
     // Whole cents first, so 80.996 is 81, not 80 and a hundred cents.
-    let cents = (v.abs() * 100.0).round();
+    let cents = if v.abs() >= 100.0 {
+        v.abs().round() * 100.0
+    } else {
+        (v.abs() * 100.0).round()
+    };
     let v = v.signum() * cents / 100.0;
     let whole = v.trunc() as i64;
     let digits = whole.abs().to_string();
@@ -264,7 +274,9 @@ mod tests {
         assert_eq!(Unit::Money.format_in(80400.0, Some("USD")), "USD 80,400");
         assert_eq!(money(80.996, None), "81");
         assert_eq!(money(80.86, None), "80.86");
-        assert_eq!(money(-1234.5, Some("EUR")), "EUR -1,234.50");
+        assert_eq!(money(-1234.5, Some("EUR")), "EUR -1,235");
+        assert_eq!(money(8715.75, Some("USD")), "USD 8,716");
+        assert_eq!(money(99.5, None), "99.50");
     }
 
     #[test]

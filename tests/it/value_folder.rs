@@ -367,7 +367,7 @@ fn evidence_that_cannot_be_computed_is_a_warning_strict_fails_and_the_row_is_lef
     assert!(stderr(&built).contains("warning: value/case-studies/t.md:6:35:"));
     let page = std::fs::read_to_string(site.join("case-studies/t.html")).unwrap();
     assert!(!page.contains("rework"), "{page}");
-    assert!(page.contains("lead time"), "{page}");
+    assert!(page.contains("Lead time"), "{page}");
 }
 
 #[test]
