@@ -135,11 +135,20 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
             escape(name)
         );
     }
-    // The value axis on the left, the latest value in a gutter on the right.
-    let (w, h) = (340.0, 172.0);
-    let (left, right, top, bottom) = (74.0, 252.0, 16.0, 120.0);
     let max = values.iter().copied().fold(f64::MIN, f64::max);
     let min = values.iter().copied().fold(f64::MAX, f64::min);
+    // The value axis on the left, with room for its widest label (money can be
+    // long); the latest value in a gutter on the right, as wide as it needs.
+    let chars = |p: Option<&Point>| {
+        p.and_then(|p| p.fig.as_ref())
+            .map_or(0, |f| f.text.chars().count()) as f64
+    };
+    let widest = chars(shown.iter().find(|p| p.value == Some(max)));
+    let latest = chars(shown.iter().rev().find(|p| p.value.is_some()));
+    let h = 172.0;
+    let left = (widest * 7.2 + 14.0).max(74.0);
+    let (right, top, bottom) = (left + 178.0, 16.0, 120.0);
+    let w = right + (latest * 7.2 + 18.0).max(60.0);
     // Value to height, and the labelled ticks of the value axis.
     let (y_of, ticks): (Box<dyn Fn(f64) -> f64>, Vec<Tick>) = match scale {
         Scale::Duration => {
@@ -475,6 +484,68 @@ pub fn bars(points: &[Point], name: &str, partial: &[bool]) -> String {
     }
     let last = points.last().map_or("", |p| p.label.as_str());
     figure("bars", last, w, h, name, &body, &summary)
+}
+
+/// One horizontal bar per period, split by kind: each period's total is the full
+/// width, so the bars compare shares. `kinds` names the parts, in order; a
+/// period's parts are its values with their figures. The legend names the kinds;
+/// the summary gives the last period's counts.
+pub fn stacked(rows: &[(String, Vec<(f64, Fig)>)], kinds: &[&str], name: &str) -> String {
+    let (label_w, bar_w, row_h, top) = (64.0, 560.0, 30.0, 30.0);
+    let w = label_w + bar_w + 8.0;
+    let h = top + rows.len() as f64 * row_h + 4.0;
+    let mut body = String::new();
+    // The legend, across the top.
+    let mut x = label_w;
+    for (k, kind) in kinds.iter().enumerate() {
+        body.push_str(&format!(
+            "<rect class=\"part part-{k}\" x=\"{}\" y=\"6\" width=\"12\" height=\"12\"/>",
+            num(x)
+        ));
+        body.push_str(&axis_label(x + 16.0, 16.0, "start", kind, ""));
+        x += 30.0 + kind.chars().count() as f64 * 7.0;
+    }
+    for (r, (label, parts)) in rows.iter().enumerate() {
+        let y = top + r as f64 * row_h;
+        body.push_str(&axis_label(
+            label_w - 8.0,
+            y + row_h / 2.0 + 4.0,
+            "end",
+            label,
+            "",
+        ));
+        let total: f64 = parts.iter().map(|p| p.0).sum();
+        let mut x = label_w;
+        for (k, (v, f)) in parts.iter().enumerate() {
+            if total <= 0.0 || *v <= 0.0 {
+                continue;
+            }
+            let pw = v / total * bar_w;
+            body.push_str(&format!(
+                "<rect class=\"part part-{k}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"axis\">{} {}: {}</title></rect>",
+                num(x),
+                num(y + 4.0),
+                num(pw),
+                num(row_h - 8.0),
+                escape(label),
+                escape(kinds.get(k).copied().unwrap_or("")),
+                escape(&f.text)
+            ));
+            x += pw;
+        }
+    }
+    let mut summary = format!("{}: each bar is one quarter's whole", escape(name));
+    if let Some((label, parts)) = rows.last() {
+        let said: Vec<String> = kinds
+            .iter()
+            .zip(parts)
+            .map(|(k, (_, f))| format!("{} {}", escape(k), f.html))
+            .collect();
+        summary.push_str(&format!("; in {}, {}", escape(label), join(&said)));
+    }
+    summary.push('.');
+    let last = rows.last().map_or("", |r| r.0.as_str());
+    figure("stacked", last, w, h, name, &body, &summary)
 }
 
 /// A stage of a value-stream map: its name, and its process and wait times with

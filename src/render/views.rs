@@ -1283,7 +1283,20 @@ impl<'a> Site<'a> {
                     Some(self.bind.num(format!("/stream_metrics/{k}/over_time/{j}/metrics/flow_efficiency"), Unit::Share, label))
                 };
                 let j = m.over_time.iter().position(|v| v.quarter == quarter);
+                // Its flow efficiency quarter by quarter, up to this one.
+                let over: Vec<Point> = m
+                    .over_time
+                    .iter()
+                    .enumerate()
+                    .take_while(|(_, v)| v.quarter.as_str() <= quarter)
+                    .map(|(j, v)| Point::new(
+                        v.quarter.clone(),
+                        v.metrics.flow_efficiency,
+                        v.metrics.flow_efficiency.map(|_| self.bind.num(format!("/stream_metrics/{k}/over_time/{j}/metrics/flow_efficiency"), Unit::Share, &v.quarter)),
+                    ))
+                    .collect();
                 Some(json!({"name": st.name,
+                    "trend": charts::trend(&over, &format!("{}: flow efficiency", st.name), Scale::Linear),
                     "efficiency": efficiency(Some(quarter)),
                     "before": efficiency(i.checked_sub(1).map(|j| quarters[j].period.as_str())),
                     "lead": j.map(|j| self.bind.num(format!("/stream_metrics/{k}/over_time/{j}/metrics/lead_time_seconds"), Unit::Duration, quarter)),
@@ -1383,6 +1396,49 @@ impl<'a> Site<'a> {
                 json!({"period": p, "kinds": kinds})
             })
             .collect();
+        // The same as a chart: each quarter's shipped commits split by kind.
+        let kinds = [
+            ("feature", crate::metrics::flow::FlowKind::Feature),
+            ("defect", crate::metrics::flow::FlowKind::Defect),
+            ("debt", crate::metrics::flow::FlowKind::Debt),
+            ("risk", crate::metrics::flow::FlowKind::Risk),
+            ("other", crate::metrics::flow::FlowKind::Other),
+        ];
+        let rows: Vec<(String, Vec<(f64, Fig)>)> = (i.saturating_sub(3)..=i)
+            .map(|j| {
+                let q = &quarters[j];
+                let parts = kinds
+                    .iter()
+                    .map(|(k, kind)| {
+                        let f = self.bind.num(
+                            format!("/periods/quarter/{j}/flow_distribution/{k}"),
+                            Unit::Number,
+                            &q.period,
+                        );
+                        (q.flow_distribution.get(*kind) as f64, f)
+                    })
+                    .collect();
+                (q.period.clone(), parts)
+            })
+            .collect();
+        let flow_chart = charts::stacked(
+            &rows,
+            &["features", "defects", "debt", "risk", "other"],
+            "Shipped commits by kind",
+        );
+        // The cost of failure quarter by quarter, up to this one.
+        let cost_points: Vec<Point> = quarters[..=i]
+            .iter()
+            .enumerate()
+            .map(|(j, q)| {
+                Point::new(
+                    q.period.clone(),
+                    Some(q.incident_cost),
+                    Some(self.money(format!("/periods/quarter/{j}/incident_cost"), &q.period)),
+                )
+            })
+            .collect();
+        let cost_trend = charts::trend(&cost_points, "Cost of failure", Scale::Linear);
         // The quarter's incidents have their own page in the pack.
         let mut pack_story = self.story(quarter, None);
         pack_story["incidents"] = json!([]);
@@ -1390,7 +1446,8 @@ impl<'a> Site<'a> {
             "quarter": quarter, "keys": self.keys(i, None),
             "previous": compare("The quarter before", i.checked_sub(1)),
             "year_before": compare("A year before", year_before),
-            "table": table, "key_slides": key_slides, "flow": flow,
+            "table": table, "key_slides": key_slides, "flow": flow, "flow_chart": flow_chart,
+            "cost_trend": cost_trend,
             "year_before_period": year_before.map(|j| &quarters[j].period),
             "previous_period": i.checked_sub(1).map(|j| &quarters[j].period),
             "story": pack_story, "goals": goals, "streams": streams, "incidents": incidents,
