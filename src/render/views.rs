@@ -1227,6 +1227,10 @@ impl<'a> Site<'a> {
                     "duration": i.duration_seconds.map(|_| self.bind.num(format!("/incidents/{k}/duration_seconds"), Unit::Duration, &period)),
                     "caused_by": i.caused_by.as_ref().map(|x| x.value.clone()),
                     "caused_slug": i.caused_by.as_ref().and_then(|x| data.releases.iter().find(|r| r.tag == x.value)).map(|r| r.slug.clone()),
+                    // A commit named instead of a release: the release that shipped it.
+                    "caused_in": i.caused_by.as_ref().filter(|x| x.value.len() >= 7 && x.value.bytes().all(|b| b.is_ascii_hexdigit()))
+                        .and_then(|x| data.releases.iter().find(|r| r.commits.iter().any(|c| c.to_hex().starts_with(&x.value.to_ascii_lowercase()))))
+                        .map(|r| json!({"tag": r.tag, "slug": r.slug})),
                     "fixed_by": i.fixed_by.as_ref().map(|x| x.value.clone()),
                     "fixed_slug": i.fixed_by.as_ref().and_then(|x| data.releases.iter().find(|r| r.tag == x.value)).map(|r| r.slug.clone()),
                     "cost": i.cost.map(|_| self.money(format!("/incidents/{k}/cost"), &period)),
