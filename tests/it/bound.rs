@@ -18,7 +18,7 @@ use html5ever::tokenizer::{
 use regex::Regex;
 use valuestory::story::metric::Unit;
 
-use crate::support::demo_site_and_pack;
+use crate::support::{demo_site_and_pack, files};
 
 const KINDS: [&str; 7] = ["tag", "id", "quote", "axis", "year", "rule", "page"];
 const VOID: [&str; 14] = [
@@ -206,18 +206,11 @@ fn every_number_on_the_demo_site_and_pack_is_bound_to_data_json() {
 
     let found = RefCell::new(Found::default());
     let mut pages = 0;
-    let mut stack = vec![dir.path().join("site")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|x| x == "html") {
-                let html = std::fs::read_to_string(&path).unwrap();
-                let name = path.strip_prefix(dir.path()).unwrap().display().to_string();
-                crawl(&name, &html, &data, &found);
-                pages += 1;
-            }
+    for (name, bytes) in files(&dir.path().join("site")) {
+        if name.ends_with(".html") {
+            let html = String::from_utf8(bytes).unwrap();
+            crawl(&format!("site/{name}"), &html, &data, &found);
+            pages += 1;
         }
     }
     let html = std::fs::read_to_string(dir.path().join("pack.html")).unwrap();

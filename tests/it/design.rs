@@ -7,24 +7,15 @@ use std::path::Path;
 
 use regex::Regex;
 
-use crate::support::demo_site_and_pack;
+use crate::support::{demo_site_and_pack, files};
 
 /// Every page of the site and the pack, by path.
 fn pages(dir: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let site = dir.join("site");
-    let mut stack = vec![site.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "html") {
-                let name = p.strip_prefix(&site).unwrap().display().to_string();
-                out.insert(name, std::fs::read_to_string(&p).unwrap());
-            }
-        }
-    }
+    let mut out: BTreeMap<String, String> = files(&dir.join("site"))
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".html"))
+        .map(|(name, bytes)| (name, String::from_utf8(bytes).unwrap()))
+        .collect();
     out.insert(
         "pack.html".into(),
         std::fs::read_to_string(dir.join("pack.html")).unwrap(),

@@ -26,27 +26,6 @@ fn sample_site(dir: &Path, extra: &[&str]) -> (PathBuf, PathBuf) {
     (repo, out)
 }
 
-fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 /// Every `href` and `src` of every page, resolved the way a browser would for a
 /// site served under `base`: relative to the page, or absolute under `base`.
 fn broken_links(site: &BTreeMap<String, Vec<u8>>, base: &str) -> Vec<String> {
