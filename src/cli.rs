@@ -381,6 +381,9 @@ fn report_built(cli: &Cli, built: &cmd::build::Built) {
     for w in &built.warnings {
         eprintln!("warning: {w}");
     }
+    for n in &built.notes {
+        eprintln!("note: {n}");
+    }
     if cli.verbose {
         eprintln!(
             "{} commits, {} releases, {} unreleased commits",

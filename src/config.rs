@@ -151,6 +151,8 @@ pub enum LeadTimeFrom {
 pub struct Settings {
     pub title: Option<String>,
     pub base_url: String,
+    /// `https://host` when the base URL names its host: where the site is served.
+    pub site_origin: Option<String>,
     pub tag_pattern: Regex,
     pub hotfix_tag_pattern: Option<Regex>,
     /// Commits authored before this moment (seconds since the epoch) carry no lead time.
@@ -248,6 +250,7 @@ impl Default for Settings {
         Settings {
             title: None,
             base_url: "/".to_string(),
+            site_origin: None,
             tag_pattern: Regex::new(DEFAULT_TAG_PATTERN).expect("the default pattern compiles"),
             hotfix_tag_pattern: None,
             baseline: None,
@@ -371,6 +374,7 @@ impl ConfigFile {
             None => defaults.exclude_authors,
         };
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or("/"));
+        let origin = self.base_url.as_deref().and_then(site_origin);
         let check_path = |p: &String| {
             crate::content::parse::check_repo_path(p).map_err(|message| Located {
                 path: path.to_string(),
@@ -477,6 +481,7 @@ impl ConfigFile {
             bands,
             title: self.title,
             base_url,
+            site_origin: origin,
             tag_pattern,
             hotfix_tag_pattern,
             baseline,
@@ -504,6 +509,16 @@ fn spanned<T>(path: &str, s: &Spanned<T>, message: String) -> Located {
 }
 
 /// `repo`, `/repo`, `https://x.github.io/repo` all become `/repo/`.
+/// The scheme and host of a base URL that names them (`https://example.org` of
+/// `https://example.org/docs/`), for absolute links such as the sitemap's.
+pub fn site_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split('/').next().unwrap_or("");
+    let valid = |c: char| c.is_ascii_alphanumeric() || ".-:[]".contains(c);
+    (matches!(scheme, "http" | "https") && !host.is_empty() && host.chars().all(valid))
+        .then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
 pub fn normalize_base_url(url: &str) -> String {
     let path = match url.find("://") {
         Some(i) => url[i + 3..].find('/').map_or("/", |j| &url[i + 3 + j..]),
@@ -670,6 +685,22 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(e.message.contains("invalid regular expression"), "{e}");
+    }
+
+    #[test]
+    fn a_base_url_with_its_host_gives_the_sites_origin() {
+        assert_eq!(
+            site_origin("https://Example.org/docs/").as_deref(),
+            Some("https://example.org")
+        );
+        assert_eq!(
+            site_origin("http://localhost:8080").as_deref(),
+            Some("http://localhost:8080")
+        );
+        assert_eq!(site_origin("/repo/"), None);
+        assert_eq!(site_origin("ftp://example.org/"), None);
+        assert_eq!(site_origin("https://exa mple.org/"), None);
+        assert_eq!(site_origin("https:///path"), None);
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Data {
     pub generator: String,
     pub title: String,
     pub base_url: String,
+    /// The site's address with its host (`https://example.org/docs/`), when the
+    /// base URL or the CNAME gives one; the sitemap needs it.
+    pub site_url: Option<String>,
     pub repository: RepositoryInfo,
     /// Set when the build covers one component or some paths only.
     pub scope: Option<Scope>,
@@ -135,6 +138,7 @@ pub struct Unreleased {
 pub struct Source<'a> {
     pub title: String,
     pub base_url: String,
+    pub site_url: Option<String>,
     pub head: CommitId,
     pub rev: String,
     pub history: &'a History,
@@ -183,6 +187,7 @@ pub fn data(source: Source<'_>) -> Data {
     let Source {
         title,
         base_url,
+        site_url,
         head,
         rev,
         history,
@@ -234,6 +239,7 @@ pub fn data(source: Source<'_>) -> Data {
         generator: format!("valuestory {}", env!("CARGO_PKG_VERSION")),
         title,
         base_url,
+        site_url,
         repository: RepositoryInfo {
             head,
             rev,

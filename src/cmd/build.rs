@@ -37,6 +37,8 @@ pub struct Built {
     pub diff_stats: Option<crate::changes::Stats>,
     /// Everything to warn about, those in data.json and those about this machine.
     pub warnings: Vec<String>,
+    /// What the build left out by design, and how to have it.
+    pub notes: Vec<String>,
 }
 
 pub fn run(options: &BuildOptions) -> Result<Built> {
@@ -82,7 +84,14 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         input_warnings.append(&mut warnings);
     }
     lap("write");
+    let mut notes = Vec::new();
+    if !options.json_only && data.site_url.is_none() {
+        notes.push(
+            "no sitemap.xml: a sitemap needs absolute addresses; give the base URL with its host (--base-url https://example.org/docs/, or base_url in valuestory.yaml) or a cname".to_string(),
+        );
+    }
     Ok(Built {
+        notes,
         timings,
         data,
         out: options.out.clone(),
@@ -130,6 +139,9 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
     let mut settings = input.settings.clone();
     if let Some(url) = base_url {
         settings.base_url = config::normalize_base_url(url);
+        if let Some(origin) = config::site_origin(url) {
+            settings.site_origin = Some(origin);
+        }
     }
     let metrics = crate::metrics::compute(
         &input.history,
@@ -180,6 +192,12 @@ pub fn data_of(input: &input::Input, rev: &str, base_url: Option<&str>) -> Data 
     report::data(report::Source {
         title,
         base_url: settings.base_url.clone(),
+        // Where the site is served, when the base URL or the CNAME says.
+        site_url: settings
+            .site_origin
+            .clone()
+            .or_else(|| settings.cname.as_ref().map(|c| format!("https://{c}")))
+            .map(|origin| format!("{origin}{}", settings.base_url)),
         head: input.head,
         rev: rev.to_string(),
         history: &input.history,

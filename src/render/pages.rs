@@ -239,21 +239,24 @@ pub fn site(
     if let Some(cname) = cname {
         files.insert("CNAME".into(), format!("{cname}\n").into_bytes());
     }
-    let mut sitemap = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    for path in files
-        .keys()
-        .filter(|p| p.ends_with(".html") && p.as_str() != "404.html")
-    {
-        sitemap.push_str(&format!(
-            "  <url><loc>{}{}</loc></url>\n",
-            escape(&base),
-            escape(path)
-        ));
+    // The sitemap protocol wants absolute addresses: without a host, none.
+    if let Some(site_url) = &data.site_url {
+        let mut sitemap = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for path in files
+            .keys()
+            .filter(|p| p.ends_with(".html") && p.as_str() != "404.html")
+        {
+            sitemap.push_str(&format!(
+                "  <url><loc>{}{}</loc></url>\n",
+                escape(site_url),
+                escape(path)
+            ));
+        }
+        sitemap.push_str("</urlset>\n");
+        files.insert("sitemap.xml".into(), sitemap.into_bytes());
     }
-    sitemap.push_str("</urlset>\n");
-    files.insert("sitemap.xml".into(), sitemap.into_bytes());
     Ok(files)
 }
 

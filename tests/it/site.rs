@@ -101,7 +101,6 @@ fn demo_site_has_every_page_with_real_data_and_no_broken_links() {
         "incidents.html",
         "methodology.html",
         "404.html",
-        "sitemap.xml",
         ".nojekyll",
         "assets/style.css",
         "data.json",
@@ -130,7 +129,8 @@ fn demo_site_has_every_page_with_real_data_and_no_broken_links() {
         "{:?}",
         broken_links(&site, "/")
     );
-    assert!(text("sitemap.xml").contains("<loc>/releases/v2.0.0.html</loc>"));
+    // Without a host, no sitemap: its addresses must be absolute.
+    assert!(!site.contains_key("sitemap.xml"));
     // Every page forbids scripts.
     assert!(
         site.iter()
@@ -296,4 +296,53 @@ fn pages_render_in_a_browser() {
     // No broken images or styles: every src and href of the site resolves.
     let site = files(&out);
     assert!(broken_links(&site, "/").is_empty());
+}
+
+/// With the base URL's host known, the sitemap lists every page (not the 404) by
+/// its absolute address; without one there is none, and the build says why.
+#[test]
+fn the_sitemap_has_absolute_addresses_or_is_left_out() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (_, out) = sample_site(dir.path(), &["--base-url", "https://example.org/checkout/"]);
+    let site = files(&out);
+    let sitemap = String::from_utf8(site["sitemap.xml"].clone()).unwrap();
+    assert!(sitemap.contains("<loc>https://example.org/checkout/releases/v2.0.0.html</loc>"));
+    let locs: Vec<&str> = sitemap
+        .split("<loc>")
+        .skip(1)
+        .map(|l| &l[..l.find("</loc>").unwrap()])
+        .collect();
+    let pages = site
+        .keys()
+        .filter(|p| p.ends_with(".html") && p.as_str() != "404.html")
+        .count();
+    assert_eq!(locs.len(), pages);
+    assert!(
+        locs.iter()
+            .all(|l| l.starts_with("https://example.org/checkout/"))
+    );
+    let data: serde_json::Value = serde_json::from_slice(&site["data.json"]).unwrap();
+    assert_eq!(data["site_url"], "https://example.org/checkout/");
+    assert_eq!(data["base_url"], "/checkout/");
+    // No host: no sitemap, and a note saying how to have one.
+    let repo = dir.path().join("sample");
+    let o = valuestory(
+        &[
+            "build",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--out",
+            "plain",
+            "--base-url",
+            "/x/",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!dir.path().join("plain/sitemap.xml").exists());
+    assert!(
+        stderr(&o).contains("note: no sitemap.xml"),
+        "{}",
+        stderr(&o)
+    );
 }
