@@ -278,6 +278,20 @@ fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
             eprintln!("kept  {} (it exists; not overwritten)", p.display());
         }
         eprintln!(
+            "the site is titled {:?} (title: in valuestory.yaml); the workflows run on the branch {:?}",
+            done.title, done.branch
+        );
+        if let Some(why) = &done.pages_in_use {
+            eprintln!(
+                "not written: .github/workflows/valuestory-pages.yml, since this repository already publishes GitHub Pages ({why}) and a second Pages workflow would replace that site. To publish the value story beside it, build it into a folder of that site in the workflow that publishes it: `valuestory build --out <site>/value-story --base-url <its base URL>value-story/`"
+            );
+        }
+        if !done.written.is_empty() {
+            eprintln!(
+                "these files are not committed yet: `valuestory check` and `valuestory build` read the committed revision (HEAD), so try them now with --worktree, and commit the files for the workflows to see them"
+            );
+        }
+        eprintln!(
             "next: edit value/ to describe your goals, teams and value streams, commit it, then run `valuestory check` and `valuestory build`"
         );
     }

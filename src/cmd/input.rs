@@ -119,6 +119,21 @@ pub fn read(source: &Source) -> Result<Input> {
         None => Mailmap::empty(),
     };
     let mut value = content::load(&files)?;
+    // Files written (by `init`, say) but not committed: this run reads the
+    // revision, which does not have them.
+    let mut uncommitted = Vec::new();
+    if !source.worktree
+        && source.config.is_none()
+        && let Some(workdir) = repo.workdir()
+    {
+        if config_text.is_none() && workdir.join("valuestory.yaml").is_file() {
+            uncommitted.push("valuestory.yaml");
+        }
+        if !value.sources.keys().any(|p| p.starts_with("value/")) && workdir.join("value").is_dir()
+        {
+            uncommitted.push("value/");
+        }
+    }
     if let Some((path, text)) = config_text {
         value.sources.insert(path, text);
     }
@@ -505,6 +520,15 @@ pub fn read(source: &Source) -> Result<Input> {
             ),
         });
     }
+    cautions.extend(uncommitted.iter().map(|f| crate::error::Located {
+        path: f.to_string(),
+        line: 1,
+        column: 1,
+        message: format!(
+            "in the working tree but not in {}, which this run reads: commit it, or pass --worktree",
+            source.rev
+        ),
+    }));
     content::sort_problems(&mut cautions);
     if !value.folder.streams.is_empty() {
         content::map_history(

@@ -163,6 +163,79 @@ fn serde_saphyr_value(text: &str) -> serde_json::Value {
     convert(&valuestory::content::yaml::parse("workflow.yml", text).unwrap())
 }
 
+/// On a repository whose default branch is `master`, with an `origin`, the
+/// workflows run on `master` and the site is titled after the repository; where a
+/// workflow already deploys Pages, `init` writes no Pages workflow and says why.
+#[test]
+fn init_follows_the_repository_and_leaves_an_existing_pages_site_alone() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("work");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "master"]);
+    git(
+        &repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/acme/shop-front.git",
+        ],
+    );
+    std::fs::write(repo.join("README"), "shop\n").unwrap();
+    commit_all(&repo, "first");
+    let out = valuestory(&["init", "--repo", repo.to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    // `check` reads HEAD, which has none of it yet, and says so.
+    let check = valuestory(&["check", "--repo", repo.to_str().unwrap()], dir.path());
+    let said = String::from_utf8_lossy(&check.stdout);
+    for f in ["valuestory.yaml", "value/"] {
+        assert!(
+            said.contains(&format!(
+                "{f}:1:1: warning: in the working tree but not in HEAD"
+            )),
+            "{said}"
+        );
+    }
+    let check = valuestory(
+        &["check", "--worktree", "--repo", repo.to_str().unwrap()],
+        dir.path(),
+    );
+    assert!(!String::from_utf8_lossy(&check.stdout).contains("not in HEAD"));
+    let pages =
+        std::fs::read_to_string(repo.join(".github/workflows/valuestory-pages.yml")).unwrap();
+    assert!(pages.contains("branches: [\"master\"]"), "{pages}");
+    for f in ["valuestory-pages.yml", "valuestory-pr.yml"] {
+        let text = std::fs::read_to_string(repo.join(".github/workflows").join(f)).unwrap();
+        assert!(
+            !text.contains("[main]") && !text.contains("@BRANCH@"),
+            "{f}"
+        );
+    }
+    let config = std::fs::read_to_string(repo.join("valuestory.yaml")).unwrap();
+    assert!(config.contains("title: \"shop-front\""), "{config}");
+
+    // A repository that already publishes Pages through its own workflow.
+    let site = dir.path().join("site-repo");
+    std::fs::create_dir_all(site.join(".github/workflows")).unwrap();
+    git(&site, &["init", "-q", "-b", "main"]);
+    let docs = "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/deploy-pages@v4\n";
+    std::fs::write(site.join(".github/workflows/docs.yml"), docs).unwrap();
+    let out = valuestory(&["init", "--repo", site.to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!site.join(".github/workflows/valuestory-pages.yml").exists());
+    assert!(site.join(".github/workflows/valuestory-pr.yml").is_file());
+    assert_eq!(
+        std::fs::read_to_string(site.join(".github/workflows/docs.yml")).unwrap(),
+        docs
+    );
+    let said = stderr(&out);
+    assert!(
+        said.contains("not written: .github/workflows/valuestory-pages.yml")
+            && said.contains("docs.yml deploys Pages"),
+        "{said}"
+    );
+}
+
 #[test]
 fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
     let dir = tempfile::TempDir::new().unwrap();
@@ -178,9 +251,22 @@ fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
         "value/streams/delivery.yaml",
         ".github/workflows/valuestory-pages.yml",
         ".github/workflows/valuestory-pr.yml",
+        "value/case-studies/example.md",
     ] {
         assert!(repo.join(f).is_file(), "{f} not written");
     }
+    // Titled after the repository, running on its branch, and saying the files
+    // are not committed yet.
+    let config = std::fs::read_to_string(repo.join("valuestory.yaml")).unwrap();
+    assert!(config.contains("title: \"repo\""), "{config}");
+    let pages =
+        std::fs::read_to_string(repo.join(".github/workflows/valuestory-pages.yml")).unwrap();
+    assert!(pages.contains("branches: [\"main\"]"), "{pages}");
+    assert!(
+        stderr(&out).contains("not committed yet"),
+        "{}",
+        stderr(&out)
+    );
     // It never overwrites.
     std::fs::write(repo.join("valuestory.yaml"), "title: Mine\n").unwrap();
     let again = valuestory(&["init", "--repo", repo.to_str().unwrap()], dir.path());
