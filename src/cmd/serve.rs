@@ -25,6 +25,9 @@ struct State {
     error: Mutex<Option<String>>,
 }
 
+/// The build-error banner: white on dark red (7.1:1), wrapping, above the page.
+const SERVE_CSS: &str = ".serve-error{background:#8c1d18;color:#fff;font:14px/1.45 ui-monospace,monospace;padding:1rem 1.25rem;margin:0;white-space:pre-wrap;overflow-wrap:anywhere;border-bottom:4px solid #5c120f}\n";
+
 const RELOAD_JS: &str = "(function(){var v=null;function poll(){fetch('/__valuestory/version').then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}v=t}).catch(function(){}).finally(function(){setTimeout(poll,700)})}poll()})();\n";
 
 /// Set by SIGINT and SIGTERM: the server stops and removes its folder.
@@ -211,6 +214,9 @@ fn respond(path: &str, site: &Path, state: &State) -> http::Response {
     if path == "/__valuestory/version" {
         return http::Response::text(200, &state.version.load(Ordering::SeqCst).to_string());
     }
+    if path == "/__valuestory/serve.css" {
+        return http::Response::new(200, "text/css", SERVE_CSS.as_bytes().to_vec());
+    }
     if path == "/__valuestory/reload.js" {
         return http::Response::new(200, "text/javascript", RELOAD_JS.as_bytes().to_vec());
     }
@@ -254,8 +260,15 @@ fn respond(path: &str, site: &Path, state: &State) -> http::Response {
 /// Under `serve` only: the page may run the reload script, and shows the last
 /// build error if there is one.
 fn live(html: &str, state: &State) -> String {
+    // The banner's style is a stylesheet of the server's own, which the page's
+    // policy allows (same origin), not an inline style, which it forbids.
     let mut html = html
         .replacen("script-src 'none'", "script-src 'self'", 1)
+        .replacen(
+            "</head>",
+            "<link rel=\"stylesheet\" href=\"/__valuestory/serve.css\">\n</head>",
+            1,
+        )
         .replacen(
             "</body>",
             "<script src=\"/__valuestory/reload.js\"></script>\n</body>",
@@ -267,9 +280,11 @@ fn live(html: &str, state: &State) -> String {
         .unwrap_or_else(|e| e.into_inner())
         .as_ref()
     {
+        // serve builds the working tree: so must the check it points to.
+        let error = error.replace("`valuestory check`", "`valuestory check --worktree`");
         let banner = format!(
-            "<pre class=\"serve-error\" style=\"background:#b3261e;color:#fff;padding:1rem;margin:0;white-space:pre-wrap\">The last build failed; this is the previous site.\n{}</pre>",
-            crate::render::escape(error)
+            "<pre class=\"serve-error\" role=\"alert\">The last build failed; this is the previous site.\n{}</pre>",
+            crate::render::escape(&error)
         );
         html = html.replacen("<body>", &format!("<body>\n{banner}"), 1);
     }

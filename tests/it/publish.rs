@@ -487,6 +487,16 @@ fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
         wait_for("/index.html", "The last build failed"),
         "the error never showed"
     );
+    // Styled by the server's own stylesheet, which the page's policy allows (no
+    // inline style, which it forbids), and pointing to the check that reads the
+    // working tree, as serve does.
+    let page = http_get(port, "/index.html").unwrap();
+    assert!(page.contains("<link rel=\"stylesheet\" href=\"/__valuestory/serve.css\">"));
+    assert!(!page.contains(" style=\""), "an inline style");
+    assert!(page.contains("`valuestory check --worktree`"), "{page}");
+    assert!(
+        http_get(port, "/__valuestory/serve.css").is_some_and(|css| css.contains(".serve-error{"))
+    );
     assert!(
         http_get(port, "/streams/checkout.html")
             .unwrap()
