@@ -38,10 +38,16 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
-    let root = crate::git::Repository::discover(repo.as_deref())?
+    let discovered = crate::git::Repository::discover(repo.as_deref())?;
+    let root = discovered
         .workdir()
         .map(Path::to_path_buf)
         .ok_or_else(|| Error::Refused("serve needs a repository with a working tree".into()))?;
+    // A commit, a new tag or a moved branch changes what a build reads too.
+    let git_dirs = vec![
+        discovered.git_dir().to_path_buf(),
+        discovered.common_dir().to_path_buf(),
+    ];
     // Listening first: a port in use fails before anything is written.
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| Error::Refused(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
@@ -84,10 +90,10 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
     let watcher_state = Arc::clone(&state);
     let building = Arc::clone(&build.child);
     let watcher = std::thread::spawn(move || {
-        let mut seen = snapshot(&build.root);
+        let mut seen = snapshot(&build.root, &git_dirs);
         while !STOP.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(400));
-            let now = snapshot(&build.root);
+            let now = snapshot(&build.root, &git_dirs);
             if now != seen {
                 seen = now;
                 build.run(&watcher_state);
@@ -181,18 +187,36 @@ impl Build {
     }
 }
 
-/// Modification times of everything a build reads from the working tree.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, SystemTime> {
+/// Modification times of everything a build reads: the configuration, the mailmap
+/// and the value folder in the working tree, and the git files that move when a
+/// commit is made or a tag or branch is added or moved (`HEAD`, `packed-refs`,
+/// `refs/`).
+fn snapshot(root: &Path, git_dirs: &[PathBuf]) -> BTreeMap<PathBuf, SystemTime> {
     let mut out = BTreeMap::new();
-    for file in ["valuestory.yaml", ".mailmap"] {
-        if let Ok(m) = std::fs::metadata(root.join(file)).and_then(|m| m.modified()) {
-            out.insert(root.join(file), m);
+    let mut files: Vec<PathBuf> = vec![root.join("valuestory.yaml"), root.join(".mailmap")];
+    for git in git_dirs {
+        files.push(git.join("HEAD"));
+        files.push(git.join("packed-refs"));
+    }
+    for file in files {
+        if let Ok(m) = std::fs::metadata(&file).and_then(|m| m.modified()) {
+            out.insert(file, m);
         }
     }
-    let mut stack = vec![root.join("value")];
     let mut folders = 0;
+    walk(&root.join("value"), &mut out, &mut folders);
+    for git in git_dirs {
+        walk(&git.join("refs"), &mut out, &mut folders);
+    }
+    out
+}
+
+/// The files under `dir` with their modification times, at most 10,000 folders
+/// deep in all (shared through `folders`).
+fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, SystemTime>, folders: &mut usize) {
+    let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        folders += 1;
+        *folders += 1;
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -200,14 +224,13 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, SystemTime> {
             let p = e.path();
             // Linked folders are not walked into: a link loop would never end.
             let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-            if is_dir && folders < 10_000 {
+            if is_dir && *folders < 10_000 {
                 stack.push(p);
             } else if let Ok(m) = std::fs::metadata(&p).and_then(|m| m.modified()) {
                 out.insert(p, m);
             }
         }
     }
-    out
 }
 
 fn respond(path: &str, site: &Path, state: &State) -> http::Response {

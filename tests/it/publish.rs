@@ -503,3 +503,54 @@ fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
             .contains("data-unit=\"duration\">3.0 hours<")
     );
 }
+
+/// A commit and a new tag are seen like an edit: serve rebuilds within two
+/// seconds and the new release is on the page.
+#[test]
+fn serve_rebuilds_after_a_commit_and_a_tag() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a.txt"), "a\n").unwrap();
+    commit_all(&repo, "feat: a");
+    git(&repo, &["tag", "v1.0.0"]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_valuestory"))
+        .args([
+            "serve",
+            "--port",
+            &port.to_string(),
+            "--repo",
+            repo.to_str().unwrap(),
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Killed(child);
+    let wait_for = |needle: &str, limit: std::time::Duration| -> Option<std::time::Duration> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if http_get(port, "/releases/index.html").is_some_and(|b| b.contains(needle)) {
+                return Some(start.elapsed());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    };
+    assert!(wait_for("v1.0.0", std::time::Duration::from_secs(30)).is_some());
+    std::fs::write(repo.join("b.txt"), "b\n").unwrap();
+    commit_all(&repo, "feat: b");
+    git(&repo, &["tag", "v1.1.0"]);
+    let took = wait_for("v1.1.0", std::time::Duration::from_secs(10));
+    assert!(
+        took.is_some_and(|t| t <= std::time::Duration::from_secs(2)),
+        "the new release showed after {took:?}"
+    );
+}
