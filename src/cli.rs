@@ -75,6 +75,10 @@ pub struct InitArgs {
     /// The repository to set up (default: the current folder).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
+    /// The valuestory GitHub action the workflows install with, pinned to a commit:
+    /// OWNER/REPO@<40-hex commit> (default: the one this binary was released from).
+    #[arg(long, value_name = "OWNER/REPO@COMMIT")]
+    pub action: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -269,7 +273,7 @@ fn diff(args: &DiffArgs) -> crate::error::Result<()> {
 }
 
 fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
-    let done = cmd::init::run(&args.repo)?;
+    let done = cmd::init::run(&args.repo, args.action.as_deref())?;
     if !cli.quiet {
         for p in &done.written {
             eprintln!("wrote {}", p.display());
@@ -283,7 +287,17 @@ fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
         );
         if let Some(why) = &done.pages_in_use {
             eprintln!(
-                "not written: .github/workflows/valuestory-pages.yml, since this repository already publishes GitHub Pages ({why}) and a second Pages workflow would replace that site. To publish the value story beside it, build it into a folder of that site in the workflow that publishes it: `valuestory build --out <site>/value-story --base-url <its base URL>value-story/`"
+                "not written: the Pages and preview workflows, since this repository already publishes GitHub Pages ({why}) and they would replace that site. To publish the value story beside it, build it into a folder of that site in the workflow that publishes it: `valuestory build --out <site>/value-story --base-url <its base URL>value-story/`"
+            );
+        }
+        if done.action.is_none() {
+            eprintln!(
+                "not written: the workflows, since they install valuestory with its GitHub action and this build does not know where that is; run `valuestory init --action OWNER/REPO@COMMIT` (the valuestory repository and the commit to pin)"
+            );
+        } else if done.pages_in_use.is_none() {
+            eprintln!(
+                "publishing: in the repository's settings, set Pages to deploy from the branch gh-pages (folder /); the first push to {} creates it",
+                done.branch
             );
         }
         if !done.written.is_empty() {

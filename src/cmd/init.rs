@@ -11,8 +11,16 @@ use std::path::{Path, PathBuf};
 use crate::embedded;
 use crate::error::{Error, Result};
 
-/// The workflow that publishes to Pages, left out where Pages is already in use.
-const PAGES_WORKFLOW: &str = ".github/workflows/valuestory-pages.yml";
+/// The workflows that write the Pages branch, left out where Pages is already in
+/// use.
+const PAGES_WORKFLOWS: [&str; 2] = [
+    ".github/workflows/valuestory-pages.yml",
+    ".github/workflows/valuestory-preview.yml",
+];
+
+/// The action the workflows install with, as the release workflow recorded it
+/// when it built this binary (`OWNER/REPO@COMMIT`).
+const RELEASED_FROM: Option<&str> = option_env!("VALUESTORY_ACTION");
 
 /// What `init` wrote and what it left alone because it existed.
 pub struct Initialized {
@@ -24,9 +32,15 @@ pub struct Initialized {
     pub branch: String,
     /// Why the Pages workflow was not written: what already publishes Pages.
     pub pages_in_use: Option<String>,
+    /// The action the workflows use; without one they are not written.
+    pub action: Option<String>,
 }
 
-pub fn run(root: &Path) -> Result<Initialized> {
+pub fn run(root: &Path, action: Option<&str>) -> Result<Initialized> {
+    let action = match action.or(RELEASED_FROM) {
+        Some(a) => Some(pinned(a)?),
+        None => None,
+    };
     let repo = git2::Repository::open(root).ok();
     let title = repo
         .as_ref()
@@ -43,9 +57,13 @@ pub fn run(root: &Path) -> Result<Initialized> {
         title,
         branch,
         pages_in_use,
+        action,
     };
     for (path, bytes) in embedded::SCAFFOLD {
-        if *path == PAGES_WORKFLOW && done.pages_in_use.is_some() {
+        let workflow = path.starts_with(".github/workflows/");
+        if workflow && done.action.is_none()
+            || PAGES_WORKFLOWS.contains(path) && done.pages_in_use.is_some()
+        {
             continue;
         }
         let full = root.join(path);
@@ -56,7 +74,7 @@ pub fn run(root: &Path) -> Result<Initialized> {
         if let Some(dir) = full.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
         }
-        let bytes = fill(bytes, &done.title, &done.branch);
+        let bytes = fill(bytes, &done.title, &done.branch, done.action.as_deref());
         // create_new: a file that appeared since the check is still not overwritten.
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -71,13 +89,41 @@ pub fn run(root: &Path) -> Result<Initialized> {
 }
 
 /// The scaffold's markers filled in: `@TITLE@` and `@BRANCH@`, each written as a
-/// quoted YAML string so that no name can change the file's structure.
-fn fill(bytes: &[u8], title: &str, branch: &str) -> Vec<u8> {
+/// quoted YAML string so that no name can change the file's structure, and
+/// `@ACTION@`, already checked to be `OWNER/REPO@COMMIT`.
+fn fill(bytes: &[u8], title: &str, branch: &str, action: Option<&str>) -> Vec<u8> {
     let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let version = env!("CARGO_PKG_VERSION");
     String::from_utf8_lossy(bytes)
         .replace("@TITLE@", &quote(title))
         .replace("@BRANCH@", &quote(branch))
+        .replace(
+            "@ACTION@",
+            &format!("{} # valuestory {version}", action.unwrap_or("")),
+        )
         .into_bytes()
+}
+
+/// `OWNER/REPO@COMMIT`, the commit a full id: a workflow pins what it runs.
+fn pinned(action: &str) -> Result<String> {
+    let name = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    let ok = action.split_once('@').is_some_and(|(repo, commit)| {
+        repo.split_once('/')
+            .is_some_and(|(owner, repo)| name(owner) && name(repo))
+            && commit.len() == 40
+            && commit.bytes().all(|b| b.is_ascii_hexdigit())
+    });
+    if ok {
+        Ok(action.to_string())
+    } else {
+        Err(Error::Refused(format!(
+            "--action {action:?}: give the valuestory action as OWNER/REPO@COMMIT, the commit a full 40-character id"
+        )))
+    }
 }
 
 /// The repository's name from its `origin` remote (`…/acme/checkout.git` is
@@ -165,6 +211,7 @@ mod tests {
             b"title: @TITLE@\nbranches: [@BRANCH@]\n",
             "a: \"b\"",
             "main",
+            None,
         );
         assert_eq!(
             String::from_utf8(out).unwrap(),

