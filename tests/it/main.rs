@@ -20,3 +20,4 @@ mod site;
 mod story;
 mod support;
 mod value_folder;
+mod workflows;

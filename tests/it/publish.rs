@@ -138,12 +138,12 @@ fn pdfinfo_pages(pdf: &Path) -> Option<usize> {
 
 fn read_yaml(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap();
-    let node: serde_json::Value = serde_saphyr_value(&text);
+    let node: serde_json::Value = yaml_value(&text);
     node
 }
 
 /// YAML to JSON through the same parser valuestory uses.
-fn serde_saphyr_value(text: &str) -> serde_json::Value {
+pub(crate) fn yaml_value(text: &str) -> serde_json::Value {
     fn convert(node: &valuestory::content::yaml::Node) -> serde_json::Value {
         use valuestory::content::yaml::Value as V;
         match &node.value {

@@ -28,7 +28,7 @@ fn sample_site(dir: &Path, extra: &[&str]) -> (PathBuf, PathBuf) {
 
 /// Every `href` and `src` of every page, resolved the way a browser would for a
 /// site served under `base`: relative to the page, or absolute under `base`.
-fn broken_links(site: &BTreeMap<String, Vec<u8>>, base: &str) -> Vec<String> {
+pub(crate) fn broken_links(site: &BTreeMap<String, Vec<u8>>, base: &str) -> Vec<String> {
     let attr = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
     let mut broken = Vec::new();
     for (page, bytes) in site.iter().filter(|(p, _)| p.ends_with(".html")) {
