@@ -93,8 +93,20 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
         let mut seen = snapshot(&build.root, &git_dirs);
         while !STOP.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(400));
-            let now = snapshot(&build.root, &git_dirs);
+            let mut now = snapshot(&build.root, &git_dirs);
             if now != seen {
+                // One build per burst of changes (an editor's save, a commit and
+                // its tag): wait until nothing has moved for 150 ms, at most 2 s.
+                let burst = std::time::Instant::now();
+                loop {
+                    std::thread::sleep(Duration::from_millis(150));
+                    let later = snapshot(&build.root, &git_dirs);
+                    if later == now || burst.elapsed() > Duration::from_secs(2) {
+                        now = later;
+                        break;
+                    }
+                    now = later;
+                }
                 seen = now;
                 build.run(&watcher_state);
             }

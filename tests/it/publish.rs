@@ -597,6 +597,12 @@ fn serve_rebuilds_after_a_commit_and_a_tag() {
         None
     };
     assert!(wait_for("v1.0.0", std::time::Duration::from_secs(30)).is_some());
+    // The build number, from the response's body.
+    let version = || {
+        let response = http_get(port, "/__valuestory/version").unwrap();
+        response.split("\r\n\r\n").nth(1).unwrap().to_string()
+    };
+    let before: u64 = version().trim().parse().unwrap();
     std::fs::write(repo.join("b.txt"), "b\n").unwrap();
     commit_all(&repo, "feat: b");
     git(&repo, &["tag", "v1.1.0"]);
@@ -605,6 +611,9 @@ fn serve_rebuilds_after_a_commit_and_a_tag() {
         took.is_some_and(|t| t <= std::time::Duration::from_secs(2)),
         "the new release showed after {took:?}"
     );
+    // The commit and its tag were one burst: one build.
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(version().trim().parse::<u64>().unwrap(), before + 1);
 }
 
 /// The action the generated workflows are pinned to, in the tests.

@@ -2,7 +2,8 @@
 //! repository: their `run:` steps as GitHub runs them (`bash -eo pipefail`), the
 //! parts GitHub provides stood in for. Checkout is a clone, the valuestory action
 //! is the binary under test on `PATH`, artifacts are folders, `gh` is a script
-//! that answers from files and keeps the pull request's comments as files, and
+//! that answers from files (merged pull requests, the head of one) and keeps the
+//! pull request's comments as files, and
 //! the Pages branch lives in a local bare repository.
 //!
 //! What must hold: the main build lands on `gh-pages`; a pull request's preview
@@ -23,6 +24,7 @@ const ACTION: &str = "acme/valuestory@0123456789abcdef0123456789abcdef01234567";
 /// The stand-in for GitHub's `gh`, answering what the preview workflow asks.
 const GH: &str = r#"#!/usr/bin/env bash
 set -euo pipefail
+if [ "$1 $2" = "pr list" ]; then cat "$STUB/merged.json"; exit 0; fi
 [ "$1" = api ] || { echo "gh stub: $*" >&2; exit 2; }
 shift
 method=GET
@@ -103,6 +105,7 @@ impl Scratch {
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_valuestory"), &exe).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(stub.join("merged.json"), "[]\n").unwrap();
         let artifacts = dir.path().join("artifacts");
         Scratch {
             dir,
