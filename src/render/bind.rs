@@ -189,6 +189,8 @@ mod tests {
 
     #[test]
     fn days_in_words_are_written_as_people_write_them() {
+        // Digits of other scripts are left as they are, whole.
+        assert_eq!(with_human_days("٢٠٢٦-١٢-٣١"), "٢٠٢٦-١٢-٣١");
         assert_eq!(
             with_human_days("by 2026-12-31, <not> 2026-13-01"),
             "by <time datetime=\"2026-12-31\">31 Dec 2026</time>, &lt;not&gt; 2026-13-01"

@@ -21,7 +21,7 @@ pub fn human_day(s: &str) -> Option<String> {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let day = s.get(..10)?;
+    let day = s.get(..10).filter(|d| d.is_ascii())?;
     let b = day.as_bytes();
     if b[4] != b'-' || b[7] != b'-' || s.len() > 10 && s.as_bytes()[10] != b'T' {
         return None;
