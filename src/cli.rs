@@ -285,7 +285,15 @@ fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
             "the site is titled {:?} (title: in valuestory.yaml); the workflows run on the branch {:?}",
             done.title, done.branch
         );
-        if let Some(why) = &done.pages_in_use {
+        if let Some(pages) = done.pages_in_use.as_ref().filter(|p| p.from_branch) {
+            eprintln!(
+                "this repository already publishes GitHub Pages ({}): the value story goes into its folder {} (previews under {}pr-preview/), and the rest of that site is never touched",
+                pages.why,
+                cmd::init::SUBFOLDER,
+                cmd::init::SUBFOLDER
+            );
+        } else if let Some(pages) = &done.pages_in_use {
+            let why = &pages.why;
             eprintln!(
                 "not written: the Pages and preview workflows, since this repository already publishes GitHub Pages ({why}) and they would replace that site. To publish the value story beside it, build it into a folder of that site in the workflow that publishes it: `valuestory build --out <site>/value-story --base-url <its base URL>value-story/`"
             );
@@ -294,7 +302,7 @@ fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
             eprintln!(
                 "not written: the workflows, since they install valuestory with its GitHub action and this build does not know where that is; run `valuestory init --action OWNER/REPO@COMMIT` (the valuestory repository and the commit to pin)"
             );
-        } else if done.pages_in_use.is_none() {
+        } else if done.pages_in_use.as_ref().is_none_or(|p| p.from_branch) {
             eprintln!(
                 "publishing: in the repository's settings, set Pages to deploy from the branch gh-pages (folder /); the first push to {} creates it",
                 done.branch

@@ -18,6 +18,20 @@ const PAGES_WORKFLOWS: [&str; 2] = [
     ".github/workflows/valuestory-preview.yml",
 ];
 
+/// A Pages site that is already there.
+pub struct Pages {
+    /// What shows it: "the workflow … deploys Pages", "a gh-pages branch …".
+    pub why: String,
+    /// Served from the `gh-pages` branch: the value story goes into its
+    /// [`SUBFOLDER`], beside the site, which it never touches. Otherwise (a
+    /// workflow deploys it, or only a CNAME says it exists) nothing can be added
+    /// to it safely, and no Pages workflow is written.
+    pub from_branch: bool,
+}
+
+/// Where the value story goes in a `gh-pages` site that is already there.
+pub const SUBFOLDER: &str = "value-story/";
+
 /// The action the workflows install with, as the release workflow recorded it
 /// when it built this binary (`OWNER/REPO@COMMIT`).
 const RELEASED_FROM: Option<&str> = option_env!("VALUESTORY_ACTION");
@@ -30,8 +44,9 @@ pub struct Initialized {
     pub title: String,
     /// The branch the workflows run on.
     pub branch: String,
-    /// Why the Pages workflow was not written: what already publishes Pages.
-    pub pages_in_use: Option<String>,
+    /// What already publishes Pages here, and whether the value story can live in
+    /// a folder of that site.
+    pub pages_in_use: Option<Pages>,
     /// The action the workflows use; without one they are not written.
     pub action: Option<String>,
 }
@@ -62,7 +77,8 @@ pub fn run(root: &Path, action: Option<&str>) -> Result<Initialized> {
     for (path, bytes) in embedded::SCAFFOLD {
         let workflow = path.starts_with(".github/workflows/");
         if workflow && done.action.is_none()
-            || PAGES_WORKFLOWS.contains(path) && done.pages_in_use.is_some()
+            || PAGES_WORKFLOWS.contains(path)
+                && done.pages_in_use.as_ref().is_some_and(|p| !p.from_branch)
         {
             continue;
         }
@@ -74,7 +90,13 @@ pub fn run(root: &Path, action: Option<&str>) -> Result<Initialized> {
         if let Some(dir) = full.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
         }
-        let bytes = fill(bytes, &done.title, &done.branch, done.action.as_deref());
+        let subfolder = match &done.pages_in_use {
+            Some(p) if p.from_branch => SUBFOLDER,
+            _ => "",
+        };
+        let bytes = fill(bytes, &done.title, &done.branch, done.action.as_deref())
+            .replace("@SUBFOLDER@", subfolder)
+            .into_bytes();
         // create_new: a file that appeared since the check is still not overwritten.
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -91,7 +113,7 @@ pub fn run(root: &Path, action: Option<&str>) -> Result<Initialized> {
 /// The scaffold's markers filled in: `@TITLE@` and `@BRANCH@`, each written as a
 /// quoted YAML string so that no name can change the file's structure, and
 /// `@ACTION@`, already checked to be `OWNER/REPO@COMMIT`.
-fn fill(bytes: &[u8], title: &str, branch: &str, action: Option<&str>) -> Vec<u8> {
+fn fill(bytes: &[u8], title: &str, branch: &str, action: Option<&str>) -> String {
     let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
     let version = env!("CARGO_PKG_VERSION");
     String::from_utf8_lossy(bytes)
@@ -101,7 +123,6 @@ fn fill(bytes: &[u8], title: &str, branch: &str, action: Option<&str>) -> Vec<u8
             "@ACTION@",
             &format!("{} # valuestory {version}", action.unwrap_or("")),
         )
-        .into_bytes()
 }
 
 /// `OWNER/REPO@COMMIT`, the commit a full id: a workflow pins what it runs.
@@ -162,7 +183,11 @@ fn default_branch(repo: &git2::Repository) -> Option<String> {
 
 /// What already publishes a Pages site here, if anything: a workflow that deploys
 /// Pages, a CNAME, or a `gh-pages` branch.
-fn pages_in_use(root: &Path, repo: Option<&git2::Repository>) -> Option<String> {
+fn pages_in_use(root: &Path, repo: Option<&git2::Repository>) -> Option<Pages> {
+    let other = |why: String| Pages {
+        why,
+        from_branch: false,
+    };
     let workflows = root.join(".github/workflows");
     if let Ok(entries) = std::fs::read_dir(&workflows) {
         let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
@@ -183,22 +208,25 @@ fn pages_in_use(root: &Path, repo: Option<&git2::Repository>) -> Option<String> 
             .iter()
             .any(|a| text.contains(a))
             {
-                return Some(format!(
+                return Some(other(format!(
                     "the workflow .github/workflows/{name} deploys Pages"
-                ));
+                )));
             }
         }
     }
     for cname in ["CNAME", "docs/CNAME"] {
         if root.join(cname).is_file() {
-            return Some(format!("{cname} names the Pages site's domain"));
+            return Some(other(format!("{cname} names the Pages site's domain")));
         }
     }
     let repo = repo?;
     ["refs/heads/gh-pages", "refs/remotes/origin/gh-pages"]
         .iter()
         .find(|r| repo.find_reference(r).is_ok())
-        .map(|_| "a gh-pages branch holds a Pages site".to_string())
+        .map(|_| Pages {
+            why: "a gh-pages branch holds a Pages site".to_string(),
+            from_branch: true,
+        })
 }
 
 #[cfg(test)]
@@ -213,9 +241,6 @@ mod tests {
             "main",
             None,
         );
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "title: \"a: \\\"b\\\"\"\nbranches: [\"main\"]\n"
-        );
+        assert_eq!(out, "title: \"a: \\\"b\\\"\"\nbranches: [\"main\"]\n");
     }
 }

@@ -72,11 +72,29 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new() -> Scratch {
+    /// A repository set up with `valuestory init`; with `site`, one that already
+    /// serves that page from its `gh-pages` branch.
+    fn new(site: Option<&str>) -> Scratch {
         let dir = tempfile::TempDir::new().unwrap();
         let repo = dir.path().join("shop");
         std::fs::create_dir(&repo).unwrap();
+        let server = dir.path().join("server");
+        std::fs::create_dir_all(server.join("acme")).unwrap();
+        let bare = server.join("acme/shop.git");
+        git(
+            dir.path(),
+            &["init", "-q", "--bare", bare.to_str().unwrap()],
+        );
         git(&repo, &["init", "-q", "-b", "main"]);
+        if let Some(page) = site {
+            git(&repo, &["checkout", "-q", "--orphan", "gh-pages"]);
+            std::fs::write(repo.join("index.html"), page).unwrap();
+            commit_all(&repo, "our site");
+            git(&repo, &["push", "-q", bare.to_str().unwrap(), "gh-pages"]);
+            git(&repo, &["checkout", "-q", "-f", "--orphan", "main"]);
+            git(&repo, &["rm", "-q", "-rf", "--cached", "."]);
+            std::fs::remove_file(repo.join("index.html")).unwrap();
+        }
         std::fs::write(repo.join("a.txt"), "a\n").unwrap();
         commit_all(&repo, "feat: a");
         git(&repo, &["tag", "v1.0.0"]);
@@ -86,17 +104,6 @@ impl Scratch {
         );
         assert!(out.status.success(), "{}", stderr(&out));
         commit_all(&repo, "chore: valuestory init");
-        let server = dir.path().join("server");
-        std::fs::create_dir_all(server.join("acme")).unwrap();
-        git(
-            dir.path(),
-            &[
-                "init",
-                "-q",
-                "--bare",
-                server.join("acme/shop.git").to_str().unwrap(),
-            ],
-        );
         let stub = dir.path().join("stub");
         std::fs::create_dir_all(stub.join("bin")).unwrap();
         let gh = stub.join("bin/gh");
@@ -301,7 +308,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn the_generated_workflows_publish_the_site_and_previews_and_clean_up() {
-    let s = Scratch::new();
+    let s = Scratch::new(None);
     let main = git(&s.repo, &["rev-parse", "HEAD"]).trim().to_string();
     // The default branch's build lands on gh-pages.
     fn publish(commit: &str) -> Run<'_> {
@@ -396,4 +403,53 @@ fn the_generated_workflows_publish_the_site_and_previews_and_clean_up() {
         pages.keys()
     );
     assert!(pages.contains_key("index.html"));
+}
+
+/// A repository that already serves a site from `gh-pages`: the value story and
+/// its previews go into `value-story/`, and the site's own files stay as they are.
+#[test]
+fn beside_an_existing_gh_pages_site_the_value_story_takes_a_folder() {
+    let ours = "<p>Our product site</p>\n";
+    let s = Scratch::new(Some(ours));
+    let main = git(&s.repo, &["rev-parse", "main"]).trim().to_string();
+    s.run(Run {
+        workflow: "valuestory-pages.yml",
+        job: "publish",
+        action: "",
+        number: "",
+        commit: &main,
+    })
+    .unwrap();
+    let pages = s.pages();
+    assert_eq!(pages["index.html"], ours.as_bytes());
+    assert!(
+        pages.contains_key("value-story/index.html"),
+        "{:?}",
+        pages.keys()
+    );
+    let site: BTreeMap<String, Vec<u8>> = pages
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("value-story/")?.to_string(), v.clone())))
+        .collect();
+    assert!(crate::site::broken_links(&site, "/shop/value-story/").is_empty());
+    std::fs::write(s.stub.join("head"), format!("{main}\n")).unwrap();
+    let run = |workflow, job, action| Run {
+        workflow,
+        job,
+        action,
+        number: "3",
+        commit: &main,
+    };
+    s.run(run("valuestory-pr.yml", "check", "opened")).unwrap();
+    s.run(run("valuestory-preview.yml", "preview", "")).unwrap();
+    let pages = s.pages();
+    assert!(pages.contains_key("value-story/pr-preview/pr-3/index.html"));
+    assert_eq!(pages["index.html"], ours.as_bytes());
+    assert!(s.comments()[0].contains("https://acme.github.io/shop/value-story/pr-preview/pr-3/"));
+    s.run(run("valuestory-pr.yml", "check", "closed")).unwrap();
+    s.run(run("valuestory-preview.yml", "preview", "")).unwrap();
+    let pages = s.pages();
+    assert!(!pages.keys().any(|k| k.contains("pr-preview/pr-3/")));
+    assert_eq!(pages["index.html"], ours.as_bytes());
+    assert!(pages.contains_key("value-story/index.html"));
 }
