@@ -471,11 +471,8 @@ impl Drop for Killed {
     }
 }
 
-#[test]
-fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let repo = dir.path().join("sample");
-    valuestory::demo::create(&repo).unwrap();
+/// `valuestory serve` of `repo` on a free port, stopped when dropped.
+fn serve(repo: &Path, cwd: &Path) -> (u16, Killed) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -489,12 +486,20 @@ fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
             "--repo",
             repo.to_str().unwrap(),
         ])
-        .current_dir(dir.path())
+        .current_dir(cwd)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let _server = Killed(child);
+    (port, Killed(child))
+}
+
+#[test]
+fn serve_rebuilds_when_a_map_changes_and_shows_errors_on_the_page() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let repo = dir.path().join("sample");
+    valuestory::demo::create(&repo).unwrap();
+    let (port, _server) = serve(&repo, dir.path());
     let wait_for = |path: &str, needle: &str| -> bool {
         for _ in 0..60 {
             if http_get(port, path).is_some_and(|b| b.contains(needle)) {
@@ -567,25 +572,7 @@ fn serve_rebuilds_after_a_commit_and_a_tag() {
     std::fs::write(repo.join("a.txt"), "a\n").unwrap();
     commit_all(&repo, "feat: a");
     git(&repo, &["tag", "v1.0.0"]);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_valuestory"))
-        .args([
-            "serve",
-            "--port",
-            &port.to_string(),
-            "--repo",
-            repo.to_str().unwrap(),
-        ])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let _server = Killed(child);
+    let (port, _server) = serve(&repo, dir.path());
     let wait_for = |needle: &str, limit: std::time::Duration| -> Option<std::time::Duration> {
         let start = std::time::Instant::now();
         while start.elapsed() < limit {
