@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use crate::changes::Changes;
-use crate::cmd::input::Scope;
 use crate::content;
 use crate::history::{CommitId, History};
 use crate::releases::{Correlation, Evidence, LeadTime, ReleaseKind};
@@ -52,6 +51,13 @@ pub struct Data {
     /// How failures and hotfixes were read from the history.
     pub signals: SignalRules,
     pub warnings: Vec<String>,
+}
+
+/// What a scoped build covers: one component, or some paths only.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scope {
+    pub component: Option<String>,
+    pub paths: Vec<String>,
 }
 
 #[derive(Serialize)]

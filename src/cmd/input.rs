@@ -58,12 +58,7 @@ impl Default for Source {
     }
 }
 
-/// What a scoped build covers.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Scope {
-    pub component: Option<String>,
-    pub paths: Vec<String>,
-}
+pub use crate::report::Scope;
 
 pub struct Input {
     pub repo: Repository,

@@ -10,6 +10,7 @@ mod correlation;
 mod design;
 mod hardening;
 mod hostile;
+mod layers;
 mod metrics;
 mod odd_histories;
 mod odd_repos;
