@@ -340,43 +340,18 @@ fn pack(cli: &Cli, args: &PackArgs) -> crate::error::Result<()> {
 }
 
 fn theme(command: &ThemeCommand) -> crate::error::Result<()> {
-    use crate::error::Error;
     match command {
         ThemeCommand::List => {
-            for t in crate::render::themes() {
+            for t in cmd::theme::list() {
                 println!("{t}");
             }
-            Ok(())
         }
         ThemeCommand::Export { name, dir } => {
-            let files = crate::render::theme_files(name).ok_or_else(|| {
-                Error::Refused(format!(
-                    "no theme `{name}`; the themes are: {}",
-                    crate::render::themes().join(", ")
-                ))
-            })?;
-            if dir
-                .read_dir()
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(false)
-            {
-                return Err(Error::Refused(format!(
-                    "{}: this folder is not empty; export into a new folder",
-                    dir.display()
-                )));
-            }
-            for (path, bytes) in files {
-                let full = dir.join(&path);
-                if let Some(parent) = full.parent() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| Error::io("cannot create", parent, e))?;
-                }
-                std::fs::write(&full, bytes).map_err(|e| Error::io("cannot write", &full, e))?;
-            }
+            cmd::theme::export(name, dir)?;
             println!("{}", display_abs(dir));
-            Ok(())
         }
     }
+    Ok(())
 }
 
 fn report_error(e: &crate::error::Error) -> ExitCode {

@@ -8,3 +8,4 @@ pub mod init;
 pub mod input;
 pub mod pack;
 pub mod serve;
+pub mod theme;
