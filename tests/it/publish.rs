@@ -713,3 +713,25 @@ fn workflows_and_the_action_pass_zizmor_and_actionlint() {
         "{said}"
     );
 }
+
+/// `theme list` names the built-in themes; `theme export` writes one into a new
+/// folder, and refuses a folder with something in it or a theme that is not there.
+#[test]
+fn a_theme_exports_into_a_new_folder_only() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let list = valuestory(&["theme", "list"], dir.path());
+    assert!(list.status.success());
+    let names = String::from_utf8_lossy(&list.stdout).to_string();
+    assert_eq!(names.lines().collect::<Vec<_>>(), ["default", "print"]);
+    let out = valuestory(&["theme", "export", "default", "mine"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("mine/style.css").is_file());
+    assert!(dir.path().join("mine/base.html").is_file());
+    let again = valuestory(&["theme", "export", "print", "mine"], dir.path());
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("not empty"), "{}", stderr(&again));
+    let css = std::fs::read_to_string(dir.path().join("mine/style.css")).unwrap();
+    assert!(css.contains("valuestory default theme"), "left as it was");
+    let unknown = valuestory(&["theme", "export", "neon", "other"], dir.path());
+    assert!(stderr(&unknown).contains("no theme `neon`; the themes are: default, print"));
+}
