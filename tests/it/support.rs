@@ -293,22 +293,26 @@ pub fn demo_site_and_pack(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("site/data.json")).unwrap()).unwrap()
 }
 
-/// Headless Chromium for a test that needs it. Without it the test says so, loudly,
-/// and passes on a developer's machine; in CI (`CI` set) it fails, since CI that
-/// cannot run the browser tests must not pass.
-pub fn chromium(test: &str) -> Option<&'static str> {
-    if let Some(found) = valuestory::browser::find() {
-        return Some(found);
+/// Whether a tool a test needs (`what`, which `.ci/run` installs) `works`.
+/// Without it the test says so, loudly, and passes on a developer's machine; in
+/// CI (`CI` set) it fails, since CI that cannot run the test must not pass.
+pub fn ci_tool(test: &str, what: &str, works: bool) -> bool {
+    if works {
+        return true;
     }
     if std::env::var_os("CI").is_some() {
-        panic!(
-            "{test}: Chromium is not installed, and CI must run this test (`.ci/run` installs Debian's chromium)"
-        );
+        panic!("{test}: {what} is missing, and CI must run this test (`.ci/run` installs it)");
     }
-    eprintln!(
-        "\n*** SKIPPED {test}: Chromium is not installed (`.ci/run` installs Debian's chromium). ***\n"
-    );
-    None
+    eprintln!("\n*** SKIPPED {test}: {what} is not installed (`.ci/run` installs it). ***\n");
+    false
+}
+
+/// Headless Chromium for a test that needs it, as [`ci_tool`] says.
+pub fn chromium(test: &str) -> Option<&'static str> {
+    let found = valuestory::browser::find();
+    ci_tool(test, "Debian's chromium", found.is_some())
+        .then_some(found)
+        .flatten()
 }
 
 /// Every file under `root`, by its path from there with `/` between folders.
