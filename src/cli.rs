@@ -147,9 +147,9 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    fn source(&self, cli: &Cli) -> cmd::input::Source {
+    fn source(&self, cli: &Cli) -> crate::pipeline::Options {
         use std::io::IsTerminal;
-        cmd::input::Source {
+        crate::pipeline::Options {
             repo: self.repo.clone(),
             rev: self.rev.clone(),
             worktree: self.worktree,
@@ -227,7 +227,7 @@ pub fn main() -> ExitCode {
 }
 
 fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
-    match cmd::check::run(&cmd::input::Source {
+    match cmd::check::run(&crate::pipeline::Options {
         changes_wanted: false,
         ..args.source.source(cli)
     }) {
@@ -262,10 +262,10 @@ fn check(cli: &Cli, args: &CheckArgs) -> ExitCode {
 }
 
 fn diff(args: &DiffArgs) -> crate::error::Result<()> {
-    let source = cmd::input::Source {
+    let source = crate::pipeline::Options {
         repo: args.repo.clone(),
         untrusted: args.untrusted,
-        ..cmd::input::Source::default()
+        ..crate::pipeline::Options::default()
     };
     let diff = cmd::diff::run(&source, &args.range)?;
     print!("{}", diff.render(args.format));

@@ -21,6 +21,7 @@ pub mod history;
 pub mod memory;
 pub mod message;
 pub mod metrics;
+pub mod pipeline;
 pub mod pull_requests;
 pub mod releases;
 pub mod render;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::cmd::input::{self, Source};
 use crate::error::{Located, Result};
+use crate::pipeline::{self, Input, Options};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -31,8 +31,8 @@ pub enum Severity {
     Warning,
 }
 
-pub fn run(source: &Source) -> Result<Checked> {
-    let input = input::read(source)?;
+pub fn run(source: &Options) -> Result<Checked> {
+    let input = pipeline::read(source)?;
     let mut problems = input.problems.clone();
     problems.extend(template_problems(&input, source));
     Ok(Checked {
@@ -45,12 +45,12 @@ pub fn run(source: &Source) -> Result<Checked> {
 /// A repository's own templates rendered as a build would render them, so that
 /// their errors (a missing or looping include, markup `--untrusted` refuses) show
 /// before a build; nothing when the value folder has problems of its own.
-pub fn template_problems(input: &input::Input, source: &Source) -> Option<Located> {
+pub fn template_problems(input: &Input, source: &Options) -> Option<Located> {
     if !input.problems.is_empty() || input.value.templates.is_empty() {
         return None;
     }
-    let data = crate::cmd::build::data_of(input, &source.rev, None);
-    crate::cmd::build::render_site(input, &data, source.untrusted)
+    let data = pipeline::report(input, &source.rev, None);
+    pipeline::render(input, &data, source.untrusted)
         .err()
         .map(|e| template_problem(&e, &input.value.templates))
 }

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::cmd::build::{self, BuildOptions, Built};
-use crate::cmd::input::Source;
 use crate::demo;
 use crate::error::{Error, Result};
+use crate::pipeline::Options;
 
 /// Returns the sample repository's folder and the build.
 pub fn run(repo: &Path, out: &Path) -> Result<(PathBuf, Built)> {
@@ -21,9 +21,9 @@ pub fn run(repo: &Path, out: &Path) -> Result<(PathBuf, Built)> {
         .map_err(|e| Error::io("cannot write", &marker, e))?;
     }
     let built = build::run(&BuildOptions {
-        source: Source {
+        source: Options {
             repo: Some(repo.clone()),
-            ..Source::default()
+            ..Options::default()
         },
         out: out.to_path_buf(),
         ..BuildOptions::default()

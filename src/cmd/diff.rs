@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cmd::build::data_of;
-use crate::cmd::input::{self, Source};
 use crate::content::yaml::{self, Node, Value};
 use crate::error::{Located, Result};
 use crate::git::Repository;
+use crate::pipeline::{self, Input, Options};
 use crate::source::Files;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -191,7 +190,7 @@ fn compare(path: &str, before: &str, after: &str) -> Vec<FieldChange> {
         .collect()
 }
 
-pub fn run(source: &Source, range: &str) -> Result<StoryDiff> {
+pub fn run(source: &Options, range: &str) -> Result<StoryDiff> {
     let (base, head) = match range.split_once("..") {
         Some((b, h)) => (
             b.to_string(),
@@ -239,19 +238,18 @@ pub fn run(source: &Source, range: &str) -> Result<StoryDiff> {
         files.push(change);
     }
 
-    let at = |rev: &str, value_rev: Option<&str>| Source {
+    let at = |rev: &str, value_rev: Option<&str>| Options {
         rev: rev.to_string(),
         worktree: false,
         value_rev: value_rev.map(str::to_string),
         changes_wanted: true,
         ..source.clone()
     };
-    let mut head_input = input::read(&at(&head, None))?;
-    let base_input = input::read(&at(&base, None))?;
+    let mut head_input = pipeline::read(&at(&head, None))?;
+    let base_input = pipeline::read(&at(&base, None))?;
     // The repository's templates count too, held to `--untrusted` when it is given.
-    let templates = |input: &input::Input, rev: &str| {
-        crate::cmd::check::template_problems(input, &at(rev, None))
-    };
+    let templates =
+        |input: &Input, rev: &str| crate::cmd::check::template_problems(input, &at(rev, None));
     let mut base_problems = base_input.problems.clone();
     base_problems.extend(templates(&base_input, &base));
     if let Some(p) = templates(&head_input, &head) {
@@ -278,7 +276,7 @@ pub fn run(source: &Source, range: &str) -> Result<StoryDiff> {
         metrics: Vec::new(),
         metrics_note: None,
     };
-    let old_value = input::read(&at(&head, Some(&diff.base)))?;
+    let old_value = pipeline::read(&at(&head, Some(&diff.base)))?;
     if !head_input.problems.is_empty() {
         diff.metrics_note =
             Some("the head's value folder has problems, so its numbers cannot be computed".into());
@@ -291,8 +289,8 @@ pub fn run(source: &Source, range: &str) -> Result<StoryDiff> {
         return Ok(diff);
     }
     let (new_data, old_data) = (
-        data_of(&head_input, &head, None),
-        data_of(&old_value, &head, None),
+        pipeline::report(&head_input, &head, None),
+        pipeline::report(&old_value, &head, None),
     );
     let Some(quarter) = new_data.narrative.latest.clone() else {
         diff.metrics_note = Some("the history has no quarter yet".into());

@@ -5,7 +5,6 @@ pub mod check;
 pub mod demo;
 pub mod diff;
 pub mod init;
-pub mod input;
 pub mod pack;
 pub mod serve;
 pub mod theme;

@@ -3,10 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cmd::build::data_of;
-use crate::cmd::input::{self, Source};
 use crate::content::units::Quarter;
 use crate::error::{Error, Result};
+use crate::pipeline::{self, Options};
 
 pub struct Packed {
     pub html: PathBuf,
@@ -14,13 +13,13 @@ pub struct Packed {
     pub warnings: Vec<String>,
 }
 
-pub fn run(source: &Source, quarter: &str, out: Option<&Path>, pdf: bool) -> Result<Packed> {
+pub fn run(source: &Options, quarter: &str, out: Option<&Path>, pdf: bool) -> Result<Packed> {
     let quarter = Quarter::parse(quarter).map_err(Error::Refused)?;
-    let input = input::read(source)?;
+    let input = pipeline::read(source)?;
     if !input.problems.is_empty() {
         return Err(Error::Invalid(input.problems));
     }
-    let data = data_of(&input, &source.rev, None);
+    let data = pipeline::report(&input, &source.rev, None);
     let label = quarter.to_string();
     if !data
         .periods

@@ -11,13 +11,11 @@ pub mod units;
 pub mod yaml;
 
 mod refs;
-mod streams_history;
 
 use std::collections::BTreeMap;
 
 pub use model::*;
 pub use refs::{CommitMatch, check_history_refs, check_refs};
-pub use streams_history::map_history;
 
 use crate::error::{Located, Result};
 use crate::source::Files;

@@ -27,6 +27,7 @@ const LAYERS: &[&[&str]] = &[
     &["report", "csv"],
     &["render"],
     &["site", "demo"],
+    &["pipeline"],
     &["cmd"],
     &["cli", "lib", "main"],
 ];

@@ -2,8 +2,8 @@
 //! version in the tree of the last first-parent commit of the built revision at that
 //! time, so pages can show a map improving.
 
-use super::model::{MapVersion, Stream};
-use super::units::Quarter;
+use crate::content::model::{MapVersion, Stream};
+use crate::content::units::Quarter;
 use crate::git::Repository;
 use crate::history::{CommitId, History};
 use crate::releases::Graph;
@@ -52,7 +52,8 @@ pub fn map_history(
         let mut versions: Vec<MapVersion> = Vec::new();
         let mut previous_text: Option<String> = None;
         for (quarter, commit) in &ends {
-            let Ok(Some(bytes)) = repo.read_file(*commit, &stream.path, super::MAX_FILE_BYTES)
+            let Ok(Some(bytes)) =
+                repo.read_file(*commit, &stream.path, crate::content::MAX_FILE_BYTES)
             else {
                 previous_text = None;
                 continue;
@@ -64,7 +65,7 @@ pub fn map_history(
                 v.quarters.push(*quarter);
                 continue;
             }
-            let parsed = super::parse::stream(&stream.path, &stream.id, &text);
+            let parsed = crate::content::parse::stream(&stream.path, &stream.id, &text);
             previous_text = Some(text);
             if let Some(old) = parsed.items.into_iter().next() {
                 // Same stages under a changed file (a comment, another field): same version.
@@ -85,6 +86,6 @@ pub fn map_history(
     }
 }
 
-fn same_stages(a: &[super::model::Stage], b: &[super::model::Stage]) -> bool {
+fn same_stages(a: &[crate::content::model::Stage], b: &[crate::content::model::Stage]) -> bool {
     serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
 }
