@@ -3,7 +3,7 @@
 //! resolved), kept apart as ripgrep keeps its low and high arguments.
 
 use regex::Regex;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::error::Located;
@@ -160,7 +160,7 @@ pub struct Settings {
     pub lead_time_from: LeadTimeFrom,
     pub exclude_authors: Vec<Regex>,
     /// Band thresholds: the DORA 2023 report's unless the config says otherwise.
-    pub bands: crate::metrics::bands::Thresholds,
+    pub bands: Thresholds,
     /// Only commits touching these path prefixes count (monorepo scoping).
     pub paths: Vec<String>,
     /// The currency of money amounts, when `money` is configured.
@@ -169,7 +169,7 @@ pub struct Settings {
     pub cname: Option<String>,
     pub components: Vec<Component>,
     /// The story's significance rules.
-    pub story: crate::story::Rules,
+    pub story: StoryRules,
     /// `repository_url` and `forge`, checked.
     pub forge: Option<crate::forge::Forge>,
     /// How failures and hotfixes are read from the history.
@@ -256,13 +256,13 @@ impl Default for Settings {
             baseline: None,
             lead_time_from: LeadTimeFrom::Author,
             exclude_authors: vec![Regex::new(r"\[bot\]$").expect("the default pattern compiles")],
-            bands: crate::metrics::bands::Thresholds::default(),
+            bands: Thresholds::default(),
             paths: Vec::new(),
             currency: None,
             theme: None,
             cname: None,
             components: Vec::new(),
-            story: crate::story::Rules::default(),
+            story: StoryRules::default(),
             forge: None,
             signals: Signals::default(),
             incidents_complete: false,
@@ -276,56 +276,7 @@ pub fn parse(path: &str, text: &str) -> Result<ConfigFile, Located> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
-    serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e))
-}
-
-/// Turns a serde-saphyr error into `path:line:col: message`.
-pub fn yaml_error(path: &str, error: &serde_saphyr::Error) -> Located {
-    let (line, column) = error
-        .location()
-        .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
-    let rendered = error.without_snippet().to_string();
-    // The rendered text may add its own location; keep the first sentence.
-    let mut message = rendered
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_string();
-    // Advice about parser options is for programmers, not for the user.
-    if let Some(at) = message.find(", set DuplicateKeyPolicy") {
-        message.truncate(at);
-    }
-    // The location is given separately; drop serde's own copy of it.
-    if let Some(at) = message.rfind(" at line ") {
-        message.truncate(at);
-    }
-    Located {
-        path: path.to_string(),
-        line,
-        column,
-        message: with_hint(message),
-    }
-}
-
-/// Adds "did you mean" to serde's `unknown field `x`, expected one of `a`, `b``.
-fn with_hint(message: String) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else {
-        return message;
-    };
-    let Some((field, expected)) = rest.split_once("`, expected one of ") else {
-        return message;
-    };
-    let known: Vec<&str> = expected
-        .split(", ")
-        .map(|k| k.trim().trim_matches('`'))
-        .collect();
-    let hint = crate::content::yaml::hint(field, &known);
-    let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-    format!(
-        "unknown field `{field}`{hint}; expected one of {}",
-        listed.join(", ")
-    )
+    serde_saphyr::from_str(text).map_err(|e| crate::content::yaml::serde_error(path, &e))
 }
 
 impl ConfigFile {
@@ -432,7 +383,7 @@ impl ConfigFile {
             })?),
             None => None,
         };
-        let mut story = crate::story::Rules::default();
+        let mut story = StoryRules::default();
         if let Some(c) = &self.story.min_change {
             if !(c.value.is_finite() && (0.0..=10.0).contains(&c.value)) {
                 return Err(spanned(
@@ -542,9 +493,9 @@ fn first_line(s: &str) -> String {
 
 impl DoraFile {
     /// The thresholds in force, each limit parsed and checked to be in order.
-    fn resolve(&self, path: &str) -> Result<crate::metrics::bands::Thresholds, Located> {
+    fn resolve(&self, path: &str) -> Result<Thresholds, Located> {
         use crate::content::units::{Duration, Percent};
-        let mut t = crate::metrics::bands::Thresholds::default();
+        let mut t = Thresholds::default();
         let custom = match &self.bands {
             None => false,
             Some(s) if s.value == "dora-2023" => false,
@@ -647,6 +598,64 @@ fn at_node(path: &str, node: &crate::content::yaml::Node, message: String) -> Lo
         line: node.at.line.max(1),
         column: node.at.column.max(1),
         message,
+    }
+}
+
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+
+/// A band set: the limits of the elite, high and medium bands of each metric
+/// (anything beyond medium is low), with its name and where its limits come from.
+/// The default is the DORA 2023 report's. Other report years are added only with
+/// their limits cited from the report's published table; the 2024 report's
+/// clusters are not monotonic in change failure rate, and the 2025 report has no
+/// bands at all, only team profiles.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// `dora-2023` or `custom`.
+    pub id: String,
+    /// As pages name it beside each band: `DORA 2023`, `custom`.
+    pub name: String,
+    pub source: String,
+    /// Lead time under each limit, in seconds.
+    pub lead_time: [i64; 3],
+    /// Change failure rate at most each limit (a fraction).
+    pub change_failure_rate: [f64; 3],
+    /// Recovery time under each limit, in seconds.
+    pub recovery_time: [i64; 3],
+    /// Median deploy-days per week for elite and high, per month for medium.
+    pub deployment_frequency: [f64; 3],
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            id: "dora-2023".into(),
+            name: "DORA 2023".into(),
+            source: "DORA, Accelerate State of DevOps Report 2023: the software delivery performance levels".into(),
+            lead_time: [DAY, 7 * DAY, 30 * DAY],
+            change_failure_rate: [0.05, 0.10, 0.15],
+            recovery_time: [HOUR, DAY, 7 * DAY],
+            deployment_frequency: [5.0, 1.0, 1.0],
+        }
+    }
+}
+
+/// When a change between two quarters counts as one.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StoryRules {
+    /// The smallest relative change called a rise or a fall (0.10: 10%).
+    pub min_change: f64,
+    /// The fewest data points in each quarter (releases, commits, recoveries).
+    pub min_points: usize,
+}
+
+impl Default for StoryRules {
+    fn default() -> StoryRules {
+        StoryRules {
+            min_change: 0.10,
+            min_points: 5,
+        }
     }
 }
 

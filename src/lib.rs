@@ -20,14 +20,18 @@ pub mod git;
 pub mod history;
 pub mod memory;
 pub mod message;
+pub mod metric;
 pub mod metrics;
 pub mod pipeline;
 pub mod pull_requests;
 pub mod releases;
 pub mod render;
 pub mod report;
+pub mod sealed;
 pub mod site;
 pub mod source;
 pub mod stats;
 pub mod story;
+#[cfg(test)]
+mod testing;
 pub mod time;

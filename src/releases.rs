@@ -112,6 +112,41 @@ mod tests {
         assert_eq!(super::semver("v1.2.3-rc.1"), None);
         assert_eq!(super::semver("release"), None);
     }
+
+    #[test]
+    fn each_evidence_names_its_reason_as_data_json_does() {
+        use super::{Evidence, Source};
+        use crate::history::CommitId;
+        let all = [
+            Evidence::HotfixTagPattern,
+            Evidence::PatchOfFixes,
+            Evidence::PatchTiming {
+                release: "v1".into(),
+                seconds: 1,
+            },
+            Evidence::FixedByHotfix {
+                release: "v1".into(),
+                episode: false,
+                by: Source::Logged,
+            },
+            Evidence::RevertedLater {
+                release: "v1".into(),
+                revert: CommitId([1; 20]),
+                reverted: CommitId([2; 20]),
+            },
+            Evidence::Incident {
+                incident: "i".into(),
+            },
+            Evidence::FixesIncident {
+                incident: "i".into(),
+            },
+            Evidence::Override { note: "n".into() },
+        ];
+        for e in all {
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["reason"], e.reason(), "{e:?}");
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -132,7 +167,7 @@ impl ReleaseKind {
 }
 
 /// Why a release counts as a hotfix or as failed: the facts, so pages can show them.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Evidence {
     /// The tag matches `releases.hotfix_tag_pattern`.
@@ -166,7 +201,7 @@ pub enum Evidence {
 
 /// Where a signal comes from: someone logged it (an incident, a hotfix tag), the
 /// history suggests it, or an override in the value folder sets it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Logged,
@@ -176,6 +211,20 @@ pub enum Source {
 }
 
 impl Evidence {
+    /// Its `reason` in data.json, by which evidence is listed.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Evidence::HotfixTagPattern => "hotfix_tag_pattern",
+            Evidence::PatchOfFixes => "patch_of_fixes",
+            Evidence::PatchTiming { .. } => "patch_timing",
+            Evidence::FixedByHotfix { .. } => "fixed_by_hotfix",
+            Evidence::RevertedLater { .. } => "reverted_later",
+            Evidence::Incident { .. } => "incident",
+            Evidence::FixesIncident { .. } => "fixes_incident",
+            Evidence::Override { .. } => "override",
+        }
+    }
+
     /// In words, for `check`: "its commit 0123456789 was reverted in v1.2.1".
     pub fn describe(&self) -> String {
         match self {
@@ -183,7 +232,7 @@ impl Evidence {
             Evidence::PatchOfFixes => "a patch release of fixes only".into(),
             Evidence::PatchTiming { release, seconds } => format!(
                 "a patch release {} after {release}",
-                crate::story::metric::duration(*seconds)
+                crate::metric::duration(*seconds)
             ),
             Evidence::FixedByHotfix { release, .. } => format!("hotfix {release} builds on it"),
             Evidence::RevertedLater {
@@ -807,7 +856,8 @@ pub fn apply_reverts(
         readings.push((pair, reading));
     }
     for r in correlation.releases.iter_mut() {
-        r.failure_evidence.sort_by_key(|e| format!("{e:?}"));
+        r.failure_evidence
+            .sort_by(|a, b| a.reason().cmp(b.reason()).then_with(|| a.cmp(b)));
         r.failure_evidence.dedup();
     }
     readings

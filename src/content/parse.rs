@@ -984,22 +984,13 @@ pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
     }
 }
 
-/// How many cases a property test runs: `PROPTEST_CASES` when set, else `default`.
-#[doc(hidden)]
-pub fn property_cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 #[cfg(test)]
 mod properties {
     use super::*;
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: property_cases(1_000), failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::testing::property_cases(1_000), failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn every_parser_survives_any_text(text in any::<String>()) {

@@ -397,7 +397,7 @@ mod properties {
 
     proptest! {
         // PROPTEST_CASES=100000 runs the long version (see the README).
-        #![proptest_config(ProptestConfig { cases: crate::content::parse::property_cases(2_000), failure_persistence: None, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: crate::testing::property_cases(2_000), failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn parsers_never_panic(text in any::<String>()) {

@@ -10,6 +10,55 @@ use serde_saphyr::Spanned;
 
 use crate::error::Located;
 
+/// Turns a serde-saphyr error into `path:line:col: message`.
+pub fn serde_error(path: &str, error: &serde_saphyr::Error) -> Located {
+    let (line, column) = error
+        .location()
+        .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+    let rendered = error.without_snippet().to_string();
+    // The rendered text may add its own location; keep the first sentence.
+    let mut message = rendered
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string();
+    // Advice about parser options is for programmers, not for the user.
+    if let Some(at) = message.find(", set DuplicateKeyPolicy") {
+        message.truncate(at);
+    }
+    // The location is given separately; drop serde's own copy of it.
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    Located {
+        path: path.to_string(),
+        line,
+        column,
+        message: with_hint(message),
+    }
+}
+
+/// Adds "did you mean" to serde's `unknown field `x`, expected one of `a`, `b``.
+fn with_hint(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message;
+    };
+    let Some((field, expected)) = rest.split_once("`, expected one of ") else {
+        return message;
+    };
+    let known: Vec<&str> = expected
+        .split(", ")
+        .map(|k| k.trim().trim_matches('`'))
+        .collect();
+    let hint = hint(field, &known);
+    let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+    format!(
+        "unknown field `{field}`{hint}; expected one of {}",
+        listed.join(", ")
+    )
+}
+
 /// Where a node starts: 1-based line and column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct At {
@@ -137,7 +186,7 @@ pub fn parse(path: &str, text: &str) -> Result<Node, Located> {
             at: At { line: 1, column: 1 },
         });
     }
-    serde_saphyr::from_str::<Node>(text).map_err(|e| crate::config::yaml_error(path, &e))
+    serde_saphyr::from_str::<Node>(text).map_err(|e| serde_error(path, &e))
 }
 
 /// Collects located problems for one file.

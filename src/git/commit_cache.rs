@@ -46,7 +46,7 @@ impl CommitCache {
             keeping: true,
             ..CommitCache::default()
         };
-        let bytes = match crate::changes::cache::read_cache_file(&path) {
+        let bytes = match crate::sealed::read(&path) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return empty,
             Err(e) => {
@@ -104,7 +104,7 @@ impl CommitCache {
             out.extend_from_slice(&(len as u32).to_le_bytes());
             out.extend_from_slice(&self.bytes[start..start + len]);
         }
-        crate::changes::cache::seal_and_write(dir, COMMIT_CACHE_FILE, out)
+        crate::sealed::write(dir, COMMIT_CACHE_FILE, out)
     }
 }
 
@@ -112,11 +112,7 @@ fn decode(mut bytes: Vec<u8>) -> Option<CommitCache> {
     if bytes.len() < MAGIC.len() + 16 || &bytes[..MAGIC.len()] != MAGIC {
         return None;
     }
-    let body_len = bytes.len() - 8;
-    let sum = u64::from_le_bytes(bytes[body_len..].try_into().ok()?);
-    if crate::changes::cache::checksum(&bytes[..body_len]) != sum {
-        return None;
-    }
+    let body_len = crate::sealed::body(&bytes)?.len();
     let u32_at = |at: usize| -> Option<u32> {
         Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
     };

@@ -740,7 +740,7 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig {
-            cases: crate::content::parse::property_cases(2_000),
+            cases: crate::testing::property_cases(2_000),
             failure_persistence: None,
             ..ProptestConfig::default()
         })]

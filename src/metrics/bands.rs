@@ -57,45 +57,7 @@ pub const MIN_LEAD_TIME_COMMITS: usize = 5;
 pub const MIN_RELEASES: usize = 3;
 pub const MIN_RECOVERIES: usize = 1;
 
-const HOUR: i64 = 3_600;
-const DAY: i64 = 86_400;
-
-/// A band set: the limits of the elite, high and medium bands of each metric
-/// (anything beyond medium is low), with its name and where its limits come from.
-/// The default is the DORA 2023 report's. Other report years are added only with
-/// their limits cited from the report's published table; the 2024 report's
-/// clusters are not monotonic in change failure rate, and the 2025 report has no
-/// bands at all, only team profiles.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Thresholds {
-    /// `dora-2023` or `custom`.
-    pub id: String,
-    /// As pages name it beside each band: `DORA 2023`, `custom`.
-    pub name: String,
-    pub source: String,
-    /// Lead time under each limit, in seconds.
-    pub lead_time: [i64; 3],
-    /// Change failure rate at most each limit (a fraction).
-    pub change_failure_rate: [f64; 3],
-    /// Recovery time under each limit, in seconds.
-    pub recovery_time: [i64; 3],
-    /// Median deploy-days per week for elite and high, per month for medium.
-    pub deployment_frequency: [f64; 3],
-}
-
-impl Default for Thresholds {
-    fn default() -> Thresholds {
-        Thresholds {
-            id: "dora-2023".into(),
-            name: "DORA 2023".into(),
-            source: "DORA, Accelerate State of DevOps Report 2023: the software delivery performance levels".into(),
-            lead_time: [DAY, 7 * DAY, 30 * DAY],
-            change_failure_rate: [0.05, 0.10, 0.15],
-            recovery_time: [HOUR, DAY, 7 * DAY],
-            deployment_frequency: [5.0, 1.0, 1.0],
-        }
-    }
-}
+pub use crate::config::Thresholds;
 
 fn below(value: i64, limits: &[i64; 3]) -> Level {
     if value < limits[0] {
@@ -213,6 +175,9 @@ pub fn deployment_frequency_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HOUR: i64 = 3_600;
+    const DAY: i64 = 86_400;
 
     #[test]
     fn thresholds_at_their_edges() {

@@ -6,7 +6,7 @@
 //! templates show them and compose none.
 
 pub mod goals;
-pub mod metric;
+pub use crate::metric;
 mod next;
 
 use serde::Serialize;
@@ -14,23 +14,7 @@ use serde::Serialize;
 use crate::metrics::PeriodMetrics;
 use metric::{Better, KEYS, Metric};
 
-/// When a change between two quarters counts as one.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Rules {
-    /// The smallest relative change called a rise or a fall (0.10: 10%).
-    pub min_change: f64,
-    /// The fewest data points in each quarter (releases, commits, recoveries).
-    pub min_points: usize,
-}
-
-impl Default for Rules {
-    fn default() -> Rules {
-        Rules {
-            min_change: 0.10,
-            min_points: 5,
-        }
-    }
-}
+pub use crate::config::StoryRules as Rules;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Story {

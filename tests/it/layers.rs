@@ -15,13 +15,14 @@ use regex::Regex;
 /// `crate::`, or `content::yaml` for the YAML reader every parser shares.
 const LAYERS: &[&[&str]] = &[
     &[
-        "time", "stats", "memory", "source", "browser", "error", "embedded",
+        "time", "stats", "memory", "browser", "embedded", "sealed", "metric", "testing",
     ],
     &["history", "message", "forge"],
-    &["content::yaml"],
     &["git"],
-    &["releases", "changes", "pull_requests"],
+    &["error", "source"],
+    &["content::yaml"],
     &["config", "content"],
+    &["releases", "changes", "pull_requests"],
     &["metrics"],
     &["story"],
     &["report", "csv"],
@@ -33,19 +34,9 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 /// Imports against the layers in today's code: (importing file, imported module).
-const KNOWN: &[(&str, &str)] = &[
-    ("src/config.rs", "metrics"),      // band thresholds parsed in config
-    ("src/config.rs", "story"),        // the story's rules parsed in config
-    ("src/content/yaml.rs", "config"), // config::yaml_error
-    ("src/error.rs", "git"),           // the error type wraps git's
-    ("src/git/commit_cache.rs", "changes"), // the sealed-file writer of changes::cache
-    ("src/git/diff.rs", "content"),
-    ("src/releases.rs", "config"),
-    ("src/releases.rs", "content"),
-    ("src/releases.rs", "story"),
-    ("src/source.rs", "git"),
-    ("src/source.rs", "history"),
-];
+/// Empty: every import follows the layers. Kept so that a future exception is
+/// written down with its reason rather than hidden.
+const KNOWN: &[(&str, &str)] = &[];
 
 /// The layer of a module path such as `content::yaml` or `metrics`.
 fn layer_of(module: &str) -> Option<usize> {
@@ -148,7 +139,7 @@ fn an_import_against_the_layers_is_found() {
         ),
         (
             "src/content/yaml.rs".to_string(),
-            "use crate::git::Error;\n".to_string(),
+            "use crate::git::Error;\nuse crate::config::Settings;\n".to_string(),
         ),
         (
             "src/content/parse.rs".to_string(),
@@ -161,7 +152,7 @@ fn an_import_against_the_layers_is_found() {
         vec![
             ("src/time.rs".to_string(), 3, "cli".to_string()),
             ("src/render/views.rs".to_string(), 2, "site".to_string()),
-            ("src/content/yaml.rs".to_string(), 1, "git".to_string()),
+            ("src/content/yaml.rs".to_string(), 2, "config".to_string()),
         ]
     );
 }
