@@ -1,190 +1,181 @@
 //! The tables of `data.json` as CSV files under `data/`, for spreadsheets: one
-//! header row, one row per period or item, RFC 4180 quoting.
+//! header row, one row per period or item, RFC 4180 quoting. Each table is one
+//! row type: its field names are the header, so a column cannot drift from its
+//! heading.
 
+use serde::{Serialize, Serializer};
+
+use crate::metrics::PeriodMetrics;
+use crate::metrics::bands::{Band, Level};
 use crate::report::Data;
 
-/// One cell: text that a spreadsheet would run as a formula (starting with `=`,
-/// `+`, `-`, `@`, a tab or a carriage return, as OWASP lists them) gets a leading
-/// `'`; numbers stay numbers. Then RFC 4180 quoting.
-fn field(value: &str) -> String {
-    let formula =
-        value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err();
-    let value = if formula {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
+/// Text as a cell: text that a spreadsheet would run as a formula (starting with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return, as OWASP lists them) gets a
+/// leading `'`; numbers stay numbers.
+#[derive(Default)]
+struct Text(String);
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = &self.0;
+        if v.starts_with(['=', '+', '-', '@', '\t', '\r']) && v.parse::<f64>().is_err() {
+            s.collect_str(&format_args!("'{v}"))
+        } else {
+            s.serialize_str(v)
+        }
     }
 }
 
-fn table(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut out = header
-        .iter()
-        .map(|h| field(h))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.push_str("\r\n");
+/// A number as Rust writes it (`0.25`, `3`, not `3.0`).
+struct Number(f64);
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+#[derive(Serialize)]
+struct PeriodRow {
+    period: Text,
+    start: Text,
+    end: Text,
+    deployments: usize,
+    deploy_days: usize,
+    lead_time_median_seconds: Option<i64>,
+    lead_time_p90_seconds: Option<i64>,
+    lead_time_commits: usize,
+    change_failure_rate: Option<Number>,
+    failed_deployments: usize,
+    recovery_time_median_seconds: Option<i64>,
+    recoveries: usize,
+    rework_rate: Option<Number>,
+    hotfixes: usize,
+    band_deployment_frequency: Option<Level>,
+    band_lead_time: Option<Level>,
+    band_change_failure_rate: Option<Level>,
+    band_recovery_time: Option<Level>,
+    feature: usize,
+    defect: usize,
+    debt: usize,
+    risk: usize,
+    other: usize,
+    items_shipped: usize,
+    flow_time_median_seconds: Option<i64>,
+    flow_load_commits: usize,
+    flow_load_oldest_age_seconds: Option<i64>,
+    incidents: usize,
+    incident_cost: Number,
+}
+
+impl PeriodRow {
+    fn of(p: &PeriodMetrics) -> PeriodRow {
+        let b = p.bands.as_ref();
+        let level = |band: Option<&Band>| band.and_then(|b| b.level);
+        PeriodRow {
+            period: Text(p.period.clone()),
+            start: Text(p.start.clone()),
+            end: Text(p.end.clone()),
+            deployments: p.deployments,
+            deploy_days: p.deploy_days,
+            lead_time_median_seconds: p.lead_time.map(|l| l.median_seconds),
+            lead_time_p90_seconds: p.lead_time.map(|l| l.p90_seconds),
+            lead_time_commits: p.lead_time.map_or(0, |l| l.count),
+            change_failure_rate: p.change_failure_rate.map(Number),
+            failed_deployments: p.failed_deployments,
+            recovery_time_median_seconds: p.recovery_time.map(|r| r.median_seconds),
+            recoveries: p.recovery_time.map_or(0, |r| r.count),
+            rework_rate: p.rework_rate.map(Number),
+            hotfixes: p.hotfixes,
+            band_deployment_frequency: level(b.and_then(|b| b.deployment_frequency.as_ref())),
+            band_lead_time: level(b.map(|b| &b.lead_time)),
+            band_change_failure_rate: level(b.map(|b| &b.change_failure_rate)),
+            band_recovery_time: level(b.map(|b| &b.recovery_time)),
+            feature: p.flow_distribution.feature,
+            defect: p.flow_distribution.defect,
+            debt: p.flow_distribution.debt,
+            risk: p.flow_distribution.risk,
+            other: p.flow_distribution.other,
+            items_shipped: p.flow_velocity.total(),
+            flow_time_median_seconds: p.flow_time.map(|f| f.median_seconds),
+            flow_load_commits: p.flow_load.commits,
+            flow_load_oldest_age_seconds: p.flow_load.oldest_age_seconds,
+            incidents: p.incidents,
+            incident_cost: Number(p.incident_cost),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ReleaseRow {
+    tag: Text,
+    time: Text,
+    commit: String,
+    previous: Option<Text>,
+    commits: usize,
+    lead_time_median_seconds: Option<i64>,
+    lead_time_p90_seconds: Option<i64>,
+    kind: crate::releases::ReleaseKind,
+    failed: bool,
+}
+
+#[derive(Serialize)]
+struct IncidentRow {
+    id: Text,
+    title: Text,
+    severity: Text,
+    started: String,
+    resolved: Option<String>,
+    caused_by: Option<Text>,
+    fixed_by: Option<Text>,
+    cost: Option<Number>,
+}
+
+/// The rows as CSV text with a header, lines ended by CR LF.
+fn table<R: Serialize>(rows: impl IntoIterator<Item = R>) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     for row in rows {
-        out.push_str(&row.iter().map(|v| field(v)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        w.serialize(row).expect("a row of plain fields serializes");
     }
-    out
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-fn band(b: Option<&crate::metrics::bands::Band>) -> String {
-    b.and_then(|b| b.level)
-        .map(|l| format!("{l:?}").to_ascii_lowercase())
-        .unwrap_or_default()
+    let bytes = w.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("rows of UTF-8 text")
 }
 
 /// (file name, contents) for every table.
 pub fn tables(data: &Data) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (kind, periods) in &data.periods {
-        let header = [
-            "period",
-            "start",
-            "end",
-            "deployments",
-            "deploy_days",
-            "lead_time_median_seconds",
-            "lead_time_p90_seconds",
-            "lead_time_commits",
-            "change_failure_rate",
-            "failed_deployments",
-            "recovery_time_median_seconds",
-            "recoveries",
-            "rework_rate",
-            "hotfixes",
-            "band_deployment_frequency",
-            "band_lead_time",
-            "band_change_failure_rate",
-            "band_recovery_time",
-            "feature",
-            "defect",
-            "debt",
-            "risk",
-            "other",
-            "items_shipped",
-            "flow_time_median_seconds",
-            "flow_load_commits",
-            "flow_load_oldest_age_seconds",
-            "incidents",
-            "incident_cost",
-        ];
-        let rows = periods
-            .iter()
-            .map(|p| {
-                let b = p.bands.as_ref();
-                vec![
-                    p.period.clone(),
-                    p.start.clone(),
-                    p.end.clone(),
-                    p.deployments.to_string(),
-                    p.deploy_days.to_string(),
-                    opt(p.lead_time.map(|l| l.median_seconds)),
-                    opt(p.lead_time.map(|l| l.p90_seconds)),
-                    p.lead_time.map_or(0, |l| l.count).to_string(),
-                    opt(p.change_failure_rate),
-                    p.failed_deployments.to_string(),
-                    opt(p.recovery_time.map(|r| r.median_seconds)),
-                    p.recovery_time.map_or(0, |r| r.count).to_string(),
-                    opt(p.rework_rate),
-                    p.hotfixes.to_string(),
-                    band(b.and_then(|b| b.deployment_frequency.as_ref())),
-                    band(b.map(|b| &b.lead_time)),
-                    band(b.map(|b| &b.change_failure_rate)),
-                    band(b.map(|b| &b.recovery_time)),
-                    p.flow_distribution.feature.to_string(),
-                    p.flow_distribution.defect.to_string(),
-                    p.flow_distribution.debt.to_string(),
-                    p.flow_distribution.risk.to_string(),
-                    p.flow_distribution.other.to_string(),
-                    p.flow_velocity.total().to_string(),
-                    opt(p.flow_time.map(|f| f.median_seconds)),
-                    p.flow_load.commits.to_string(),
-                    opt(p.flow_load.oldest_age_seconds),
-                    p.incidents.to_string(),
-                    p.incident_cost.to_string(),
-                ]
-            })
-            .collect();
-        out.push((format!("periods-{kind}.csv"), table(&header, rows)));
-    }
-    let rows = data
-        .releases
+    let mut out: Vec<(String, String)> = data
+        .periods
         .iter()
-        .map(|r| {
-            vec![
-                r.tag.clone(),
-                r.time.clone(),
-                r.commit.to_hex(),
-                opt(r.previous.clone()),
-                r.commit_count.to_string(),
-                opt(r.lead_time.map(|l| l.median_seconds)),
-                opt(r.lead_time.map(|l| l.p90_seconds)),
-                format!("{:?}", r.kind).to_ascii_lowercase(),
-                r.failed.to_string(),
-            ]
+        .map(|(kind, periods)| {
+            let rows = periods.iter().map(PeriodRow::of);
+            (format!("periods-{kind}.csv"), table(rows))
         })
         .collect();
-    out.push((
-        "releases.csv".to_string(),
-        table(
-            &[
-                "tag",
-                "time",
-                "commit",
-                "previous",
-                "commits",
-                "lead_time_median_seconds",
-                "lead_time_p90_seconds",
-                "kind",
-                "failed",
-            ],
-            rows,
-        ),
-    ));
-    let rows = data
-        .incidents
-        .iter()
-        .map(|i| {
-            vec![
-                i.id.value.clone(),
-                i.title.clone(),
-                i.severity.to_string(),
-                i.started.to_string(),
-                opt(i.resolved),
-                opt(i.caused_by.as_ref().map(|s| s.value.clone())),
-                opt(i.fixed_by.as_ref().map(|s| s.value.clone())),
-                opt(i.cost.map(|c| c.units())),
-            ]
-        })
-        .collect();
-    out.push((
-        "incidents.csv".to_string(),
-        table(
-            &[
-                "id",
-                "title",
-                "severity",
-                "started",
-                "resolved",
-                "caused_by",
-                "fixed_by",
-                "cost",
-            ],
-            rows,
-        ),
-    ));
+    let releases = data.releases.iter().map(|r| ReleaseRow {
+        tag: Text(r.tag.clone()),
+        time: Text(r.time.clone()),
+        commit: r.commit.to_hex(),
+        previous: r.previous.clone().map(Text),
+        commits: r.commit_count,
+        lead_time_median_seconds: r.lead_time.map(|l| l.median_seconds),
+        lead_time_p90_seconds: r.lead_time.map(|l| l.p90_seconds),
+        kind: r.kind,
+        failed: r.failed,
+    });
+    out.push(("releases.csv".to_string(), table(releases)));
+    let incidents = data.incidents.iter().map(|i| IncidentRow {
+        id: Text(i.id.value.clone()),
+        title: Text(i.title.clone()),
+        severity: Text(i.severity.to_string()),
+        started: i.started.to_string(),
+        resolved: i.resolved.map(|r| r.to_string()),
+        caused_by: i.caused_by.as_ref().map(|s| Text(s.value.clone())),
+        fixed_by: i.fixed_by.as_ref().map(|s| Text(s.value.clone())),
+        cost: i.cost.map(|c| Number(c.units())),
+    });
+    out.push(("incidents.csv".to_string(), table(incidents)));
     out
 }
 
@@ -192,14 +183,35 @@ pub fn tables(data: &Data) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
+    #[derive(Serialize)]
+    struct Row {
+        a: Text,
+        b: Text,
+        n: Option<Number>,
+    }
+
     #[test]
-    fn fields_are_quoted_when_needed() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn cells_are_quoted_when_needed_and_formulas_defused() {
+        let rows = [
+            Row {
+                a: Text("plain".into()),
+                b: Text("x\ny".into()),
+                n: Some(Number(0.25)),
+            },
+            Row {
+                a: Text("a,b".into()),
+                b: Text("say \"hi\"".into()),
+                n: None,
+            },
+            Row {
+                a: Text("=1+1".into()),
+                b: Text("-3".into()),
+                n: Some(Number(3.0)),
+            },
+        ];
         assert_eq!(
-            table(&["a", "b"], vec![vec!["1".into(), "x\ny".into()]]),
-            "a,b\r\n1,\"x\ny\"\r\n"
+            table(rows),
+            "a,b,n\r\nplain,\"x\ny\",0.25\r\n\"a,b\",\"say \"\"hi\"\"\",\r\n'=1+1,-3,3\r\n"
         );
     }
 }

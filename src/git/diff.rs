@@ -369,16 +369,11 @@ impl<'s> Differ<'s> {
 pub(super) fn tree_and_parent(data: &[u8]) -> (Option<ObjectId>, Option<ObjectId>) {
     let mut tree = None;
     let mut parent = None;
-    for line in data.split(|&b| b == b'\n') {
-        if line.is_empty() {
-            break;
-        }
-        if let Some(hex) = line.strip_prefix(b"tree ") {
-            tree = parse_hex(hex);
-        } else if let Some(hex) = line.strip_prefix(b"parent ")
-            && parent.is_none()
-        {
-            parent = parse_hex(hex);
+    for (key, hex) in super::read::headers(data) {
+        match key {
+            b"tree" => tree = parse_hex(hex),
+            b"parent" if parent.is_none() => parent = parse_hex(hex),
+            _ => {}
         }
     }
     (tree, parent)

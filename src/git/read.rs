@@ -391,16 +391,67 @@ fn read_graph<'c>(
     Ok(())
 }
 
+/// The header lines of a raw commit, as (key, value), up to the blank line before
+/// the message: the one reader of commit headers, which the history walk, the
+/// revision parser and the tree diff all use. Continuation lines (of `gpgsig`,
+/// `mergetag`) are skipped; [`Headers::message`] is what follows the headers.
+pub(super) struct Headers<'a> {
+    rest: &'a [u8],
+    done: bool,
+}
+
+pub(super) fn headers(data: &[u8]) -> Headers<'_> {
+    Headers {
+        rest: data,
+        done: false,
+    }
+}
+
+impl<'a> Headers<'a> {
+    /// The message, once the headers are read (empty before).
+    pub(super) fn message(&self) -> &'a [u8] {
+        if self.done { self.rest } else { b"" }
+    }
+}
+
+impl<'a> Iterator for Headers<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let end = memchr::memchr(b'\n', self.rest).unwrap_or(self.rest.len());
+            let line = &self.rest[..end];
+            self.rest = self.rest.get(end + 1..).unwrap_or(b"");
+            if line.is_empty() {
+                self.done = true;
+                return None;
+            }
+            if self.rest.is_empty() {
+                // The last line of an object without a message.
+                self.done = true;
+                self.rest = b"";
+            }
+            if line[0] == b' ' {
+                continue; // continuation of a multi-line header (gpgsig, mergetag)
+            }
+            let space = memchr::memchr(b' ', line).unwrap_or(line.len());
+            return Some((&line[..space], line.get(space + 1..).unwrap_or(b"")));
+        }
+        None
+    }
+}
+
+/// A 40-digit hex id in a header value.
+pub(super) fn header_id(hex: &[u8]) -> Option<CommitId> {
+    std::str::from_utf8(hex).ok().and_then(CommitId::from_hex)
+}
+
 /// The `parent` lines at the top of a raw commit, which follow its `tree` line.
 pub(super) fn parent_lines(data: &[u8]) -> impl Iterator<Item = Option<CommitId>> + '_ {
-    data.split(|&b| b == b'\n')
-        .skip_while(|line| line.starts_with(b"tree "))
-        .take_while(|line| line.starts_with(b"parent "))
-        .map(|line| {
-            std::str::from_utf8(&line[7..])
-                .ok()
-                .and_then(CommitId::from_hex)
-        })
+    headers(data)
+        .skip_while(|(key, _)| *key == b"tree")
+        .take_while(|(key, _)| *key == b"parent")
+        .map(|(_, hex)| header_id(hex))
 }
 
 /// The header fields of a raw commit object that valuestory reads.
@@ -423,40 +474,20 @@ impl<'a> RawCommit<'a> {
             encoding: None,
             message: b"",
         };
-        let mut rest = data;
-        loop {
-            let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-            let line = &rest[..end];
-            rest = rest.get(end + 1..).unwrap_or(b"");
-            if line.is_empty() {
-                raw.message = rest;
-                break;
-            }
-            if line[0] == b' ' {
-                continue; // continuation of a multi-line header (gpgsig, mergetag)
-            }
-            if let Some(hex) = line.strip_prefix(b"tree ") {
-                raw.tree = std::str::from_utf8(hex)
-                    .ok()
-                    .and_then(CommitId::from_hex)
-                    .ok_or("malformed tree line")?;
-            } else if let Some(hex) = line.strip_prefix(b"parent ") {
-                let id = std::str::from_utf8(hex)
-                    .ok()
-                    .and_then(CommitId::from_hex)
-                    .ok_or("malformed parent line")?;
-                raw.parents.push(id);
-            } else if let Some(v) = line.strip_prefix(b"author ") {
-                raw.author = v;
-            } else if let Some(v) = line.strip_prefix(b"committer ") {
-                raw.committer = v;
-            } else if let Some(v) = line.strip_prefix(b"encoding ") {
-                raw.encoding = Some(v);
-            }
-            if rest.is_empty() {
-                break;
+        let mut lines = headers(data);
+        for (key, value) in &mut lines {
+            match key {
+                b"tree" => raw.tree = header_id(value).ok_or("malformed tree line")?,
+                b"parent" => raw
+                    .parents
+                    .push(header_id(value).ok_or("malformed parent line")?),
+                b"author" => raw.author = value,
+                b"committer" => raw.committer = value,
+                b"encoding" => raw.encoding = Some(value),
+                _ => {}
             }
         }
+        raw.message = lines.message();
         Ok(raw)
     }
 }
