@@ -1,6 +1,10 @@
 //! valuestory turns a git repository into a static website that tells the story of
-//! the value its team delivers. The pipeline, one module a stage:
-//! config → git → releases → report → render → site, with `cmd/` wiring each verb.
+//! the value its team delivers. A build is the [`pipeline`]: read config, read the
+//! value folder, read history, compute changes, correlate releases, check
+//! references, map stream history, compute metrics, tell the story, build the
+//! report; then [`render`] and [`site`] write the pages. [`cmd`] holds one file per
+//! verb, each a short function over the pipeline; the layers the modules sit in are
+//! a test (`tests/it/layers.rs`).
 
 pub mod browser;
 pub mod changes;

@@ -1,7 +1,8 @@
 //! Changed paths and line counts per commit, for the features that need them (path
 //! scoping, components, team ownership and initiatives by path, churn). Computed in
-//! parallel, one repository per worker, and cached by commit id so that a rebuild
-//! pays only for new commits.
+//! parallel over one shared object store, each worker with its own cache of trees
+//! and delta bases, and cached by commit id so that a rebuild pays only for new
+//! commits.
 
 pub(crate) mod cache;
 

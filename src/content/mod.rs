@@ -82,6 +82,48 @@ impl Loaded {
         self.problems.extend(parsed.problems);
         into.extend(parsed.items);
     }
+
+    /// One file of the folder, parsed into `into`; whether it was there and gave
+    /// nothing but problems.
+    fn one<T>(
+        &mut self,
+        files: &Files<'_>,
+        path: &str,
+        parse: fn(&str, &str) -> parse::Parsed<T>,
+        into: &mut Vec<T>,
+    ) -> Result<bool> {
+        let Some(text) = self.text(files, path)? else {
+            return Ok(false);
+        };
+        let parsed = parse(path, &text);
+        let unreadable = parsed.items.is_empty() && !parsed.problems.is_empty();
+        self.take(parsed, into);
+        Ok(unreadable)
+    }
+
+    /// Every file of a folder with one of `extensions`, each parsed into `into`;
+    /// the stems of those that gave nothing.
+    fn each<T>(
+        &mut self,
+        files: &Files<'_>,
+        dir: &str,
+        extensions: &[&str],
+        parse: fn(&str, &str, &str) -> parse::Parsed<T>,
+        into: &mut Vec<T>,
+    ) -> Result<Vec<String>> {
+        let mut empty = Vec::new();
+        for (path, stem) in files_in(self, files, dir, extensions)? {
+            let Some(text) = self.text(files, &path)? else {
+                continue;
+            };
+            let parsed = parse(&path, &stem, &text);
+            if parsed.items.is_empty() {
+                empty.push(stem);
+            }
+            self.take(parsed, into);
+        }
+        Ok(empty)
+    }
 }
 
 /// A refusal to read one file or folder, as (path, message) for a located problem;
@@ -136,87 +178,49 @@ pub fn load(files: &Files<'_>) -> Result<Loaded> {
     let mut loaded = Loaded::default();
     let mut folder = ValueFolder::default();
     let mut unreadable = refs::Unreadable::default();
-    let root = VALUE_DIR;
-
-    let path = format!("{root}/goals.yaml");
-    if let Some(text) = loaded.text(files, &path)? {
-        let parsed = parse::goals(&path, &text);
-        unreadable.goals = parsed.items.is_empty() && !parsed.problems.is_empty();
-        loaded.take(parsed, &mut folder.goals);
-    }
-    for (path, stem) in files_in(
-        &mut loaded,
+    let at = |name: &str| format!("{VALUE_DIR}/{name}");
+    const YAML: &[&str] = &["yaml", "yml"];
+    let goals = &mut folder.goals;
+    unreadable.goals = loaded.one(files, &at("goals.yaml"), parse::goals, goals)?;
+    loaded.each(
         files,
-        &format!("{root}/measures"),
-        &["yaml", "yml"],
-    )? {
-        if let Some(text) = loaded.text(files, &path)? {
-            let parsed = parse::measure(&path, &stem, &text);
-            loaded.take(parsed, &mut folder.measures);
-        }
-    }
-    let path = format!("{root}/teams.yaml");
-    if let Some(text) = loaded.text(files, &path)? {
-        let parsed = parse::teams(&path, &text);
-        unreadable.teams = parsed.items.is_empty() && !parsed.problems.is_empty();
-        loaded.take(parsed, &mut folder.teams);
-    }
-    for (path, stem) in files_in(
-        &mut loaded,
+        &at("measures"),
+        YAML,
+        parse::measure,
+        &mut folder.measures,
+    )?;
+    unreadable.teams = loaded.one(files, &at("teams.yaml"), parse::teams, &mut folder.teams)?;
+    let streams = &mut folder.streams;
+    unreadable.streams = loaded.each(files, &at("streams"), YAML, parse::stream, streams)?;
+    let initiatives = &mut folder.initiatives;
+    unreadable.initiatives = loaded.each(
         files,
-        &format!("{root}/streams"),
-        &["yaml", "yml"],
-    )? {
-        if let Some(text) = loaded.text(files, &path)? {
-            let parsed = parse::stream(&path, &stem, &text);
-            if parsed.items.is_empty() {
-                unreadable.streams.push(stem.clone());
-            }
-            loaded.take(parsed, &mut folder.streams);
-        }
-    }
-    for (path, stem) in files_in(
-        &mut loaded,
+        &at("initiatives"),
+        YAML,
+        parse::initiative,
+        initiatives,
+    )?;
+    let incidents = &mut folder.incidents;
+    loaded.one(files, &at("incidents.yaml"), parse::incidents, incidents)?;
+    let overrides = &mut folder.overrides;
+    loaded.one(files, &at("overrides.yaml"), parse::overrides, overrides)?;
+    let incidents = &mut folder.incidents;
+    loaded.each(
         files,
-        &format!("{root}/initiatives"),
-        &["yaml", "yml"],
-    )? {
-        if let Some(text) = loaded.text(files, &path)? {
-            let parsed = parse::initiative(&path, &stem, &text);
-            if parsed.items.is_empty() {
-                unreadable.initiatives.push(stem.clone());
-            }
-            loaded.take(parsed, &mut folder.initiatives);
-        }
-    }
-    let path = format!("{root}/incidents.yaml");
-    if let Some(text) = loaded.text(files, &path)? {
-        let parsed = parse::incidents(&path, &text);
-        loaded.take(parsed, &mut folder.incidents);
-    }
-    let path = format!("{root}/overrides.yaml");
-    if let Some(text) = loaded.text(files, &path)? {
-        let parsed = parse::overrides(&path, &text);
-        loaded.take(parsed, &mut folder.overrides);
-    }
-    for (path, stem) in files_in(
-        &mut loaded,
+        &at("incidents"),
+        YAML,
+        parse::incident_file,
+        incidents,
+    )?;
+    let case_studies = &mut folder.case_studies;
+    loaded.each(
         files,
-        &format!("{root}/incidents"),
-        &["yaml", "yml"],
-    )? {
-        if let Some(text) = loaded.text(files, &path)? {
-            let parsed = parse::incident_file(&path, &stem, &text);
-            loaded.take(parsed, &mut folder.incidents);
-        }
-    }
-    for (path, stem) in files_in(&mut loaded, files, &format!("{root}/case-studies"), &["md"])? {
-        if let Some(text) = loaded.text(files, &path)? {
-            let parsed = parse::case_study(&path, &stem, &text);
-            loaded.take(parsed, &mut folder.case_studies);
-        }
-    }
-    for (path, _) in files_in(&mut loaded, files, &format!("{root}/templates"), &["html"])? {
+        &at("case-studies"),
+        &["md"],
+        parse::case_study,
+        case_studies,
+    )?;
+    for (path, _) in files_in(&mut loaded, files, &at("templates"), &["html"])? {
         if let Some(text) = loaded.text(files, &path)? {
             let name = path.rsplit('/').next().unwrap_or(&path).to_string();
             loaded.templates.push((name, text));

@@ -145,119 +145,105 @@ fn paths(f: &mut Fields<'_>, name: &'static str, problems: &mut Problems<'_>) ->
 }
 
 pub fn goals(path: &str, text: &str) -> Parsed<Goal> {
-    let mut problems = Problems::new(path);
-    let mut items = Vec::new();
-    let root = match document(path, text) {
-        Ok(n) => n,
-        Err(problems) => return Parsed { items, problems },
-    };
-    for node in list_items(&root, "goals", &mut problems) {
-        let Some(mut f) = Fields::of(node, "a goal", &mut problems) else {
+    list_file(path, text, "goals", |node, problems| {
+        goal(node, path, problems)
+    })
+}
+
+fn goal(node: &Node, path: &str, problems: &mut Problems<'_>) -> Option<Goal> {
+    let mut f = Fields::of(node, "a goal", problems)?;
+    let id = id_text(&mut f, problems);
+    let title = f.required_text("title", problems);
+    let description = f.text("description", problems);
+    let owner = f.text("owner", problems);
+    let mut targets = Vec::new();
+    for t in f.list("targets", problems) {
+        let Some(mut tf) = Fields::of(t, "a target", problems) else {
             continue;
         };
-        let id = id_text(&mut f, &mut problems);
-        let title = f.required_text("title", &mut problems);
-        let description = f.text("description", &mut problems);
-        let owner = f.text("owner", &mut problems);
-        let mut targets = Vec::new();
-        for t in f.list("targets", &mut problems) {
-            let Some(mut tf) = Fields::of(t, "a target", &mut problems) else {
-                continue;
-            };
-            let metric_at = tf.get("metric").map_or(tf.at, |n| n.at);
-            let target_at = tf.get("target").map_or(tf.at, |n| n.at);
-            let metric = tf.required_text("metric", &mut problems);
-            let baseline = tf.text("baseline", &mut problems);
-            let baseline_date = tf.parsed("baseline_date", &mut problems, Date::parse);
-            let target = tf.required_text("target", &mut problems);
-            let by = tf.parsed("by", &mut problems, Date::parse);
-            tf.finish(&mut problems);
-            if let (Some(metric), Some(target)) = (metric, target) {
-                targets.push(Target {
-                    metric,
-                    baseline,
-                    baseline_date,
-                    target,
-                    by,
-                    metric_at,
-                    target_at,
-                });
-            }
-        }
-        f.finish(&mut problems);
-        // An item whose id reads is kept even when other fields are wrong, so that
-        // what refers to it does not fail too; its problems are already reported.
-        if let Some(id) = id {
-            let title = title.unwrap_or_else(|| id.value.clone());
-            items.push(Goal {
-                id,
-                title,
-                description,
-                owner,
-                targets,
-                path: path.to_string(),
+        let metric_at = tf.get("metric").map_or(tf.at, |n| n.at);
+        let target_at = tf.get("target").map_or(tf.at, |n| n.at);
+        let metric = tf.required_text("metric", problems);
+        let baseline = tf.text("baseline", problems);
+        let baseline_date = tf.parsed("baseline_date", problems, Date::parse);
+        let target = tf.required_text("target", problems);
+        let by = tf.parsed("by", problems, Date::parse);
+        tf.finish(problems);
+        if let (Some(metric), Some(target)) = (metric, target) {
+            targets.push(Target {
+                metric,
+                baseline,
+                baseline_date,
+                target,
+                by,
+                metric_at,
+                target_at,
             });
         }
     }
-    Parsed {
-        items,
-        problems: problems.list,
+    f.finish(problems);
+    // An item whose id reads is kept even when other fields are wrong, so that
+    // what refers to it does not fail too; its problems are already reported.
+    if let Some(id) = id {
+        let title = title.unwrap_or_else(|| id.value.clone());
+        return Some(Goal {
+            id,
+            title,
+            description,
+            owner,
+            targets,
+            path: path.to_string(),
+        });
     }
+    None
 }
 
 pub fn teams(path: &str, text: &str) -> Parsed<Team> {
-    let mut problems = Problems::new(path);
-    let mut items = Vec::new();
-    let root = match document(path, text) {
-        Ok(n) => n,
-        Err(problems) => return Parsed { items, problems },
-    };
-    for node in list_items(&root, "teams", &mut problems) {
-        let Some(mut f) = Fields::of(node, "a team", &mut problems) else {
-            continue;
-        };
-        let id = id_text(&mut f, &mut problems);
-        let name = f.required_text("name", &mut problems);
-        let members: Vec<Spot<String>> = f
-            .texts("members", &mut problems)
-            .into_iter()
-            .filter_map(|(email, at)| {
-                let well_formed = email.contains('@')
-                    && !email.starts_with('@')
-                    && !email.ends_with('@')
-                    && !email
-                        .chars()
-                        .any(|c| c.is_whitespace() || c == '<' || c == '>');
-                if well_formed {
-                    Some(Spot { value: email, at })
-                } else {
-                    problems.add(
-                        at,
-                        format!(
-                            "team member `{email}` is not an email address such as ada@example.com"
-                        ),
-                    );
-                    None
-                }
-            })
-            .collect();
-        let owned = paths(&mut f, "paths", &mut problems);
-        f.finish(&mut problems);
-        if let Some(id) = id {
-            let name = name.unwrap_or_else(|| id.value.clone());
-            items.push(Team {
-                id,
-                name,
-                members,
-                paths: owned,
-                path: path.to_string(),
-            });
-        }
+    list_file(path, text, "teams", |node, problems| {
+        team(node, path, problems)
+    })
+}
+
+fn team(node: &Node, path: &str, problems: &mut Problems<'_>) -> Option<Team> {
+    let mut f = Fields::of(node, "a team", problems)?;
+    let id = id_text(&mut f, problems);
+    let name = f.required_text("name", problems);
+    let members: Vec<Spot<String>> = f
+        .texts("members", problems)
+        .into_iter()
+        .filter_map(|(email, at)| {
+            let well_formed = email.contains('@')
+                && !email.starts_with('@')
+                && !email.ends_with('@')
+                && !email
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '<' || c == '>');
+            if well_formed {
+                Some(Spot { value: email, at })
+            } else {
+                problems.add(
+                    at,
+                    format!(
+                        "team member `{email}` is not an email address such as ada@example.com"
+                    ),
+                );
+                None
+            }
+        })
+        .collect();
+    let owned = paths(&mut f, "paths", problems);
+    f.finish(problems);
+    if let Some(id) = id {
+        let name = name.unwrap_or_else(|| id.value.clone());
+        return Some(Team {
+            id,
+            name,
+            members,
+            paths: owned,
+            path: path.to_string(),
+        });
     }
-    Parsed {
-        items,
-        problems: problems.list,
-    }
+    None
 }
 
 fn stages(nodes: Vec<&Node>, problems: &mut Problems<'_>) -> Vec<Stage> {

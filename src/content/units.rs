@@ -187,7 +187,7 @@ impl fmt::Display for Money {
     }
 }
 
-/// A calendar date, as days since 1970-01-01.
+/// A calendar date, without a time or a time zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date(pub jiff::civil::Date);
 

@@ -479,7 +479,7 @@ pub fn hint(word: &str, known: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn quoted(names: &[&str]) -> String {
+pub fn quoted(names: &[&str]) -> String {
     let mut unique: Vec<&str> = Vec::new();
     for n in names {
         if !unique.contains(n) {

@@ -237,9 +237,11 @@ impl Repository {
         progress: bool,
         cache: &mut CommitCache,
     ) -> Result<History> {
-        // The object cache would keep every raw commit alive for no gain: each is read
-        // exactly once here. Re-hashing every object to verify it costs more than a
-        // tenth of the walk; `git log` does not do it either (git fsck does).
+        // The walk reads commits through the object store of `odb.rs`; libgit2 reads
+        // only what that store does not hold. For those, libgit2's object cache would
+        // keep every raw commit alive for no gain (each is read once), and
+        // re-hashing every object costs more than a tenth of the walk; `git log` does
+        // not verify either (git fsck does).
         git2::opts::enable_caching(false);
         git2::opts::strict_hash_verification(false);
         let result = self.walk(starts, mailmap, progress, cache);

@@ -80,58 +80,57 @@ fn fact(
     })
 }
 
+type Value = fn(&PeriodMetrics) -> Option<f64>;
+type BandOf = fn(&PeriodMetrics) -> Option<Level>;
+
+/// The facts told of each quarter against the one before: the metric, its value,
+/// whether lower is better, and its band.
+const FACTS: [(&str, Value, bool, BandOf); 5] = [
+    (
+        "deployments_per_week",
+        |p| Some(p.deployments as f64 / p.weeks()),
+        false,
+        |p| {
+            let b = p.bands.as_ref()?;
+            b.deployment_frequency.as_ref()?.level
+        },
+    ),
+    (
+        "lead_time",
+        |p| p.lead_time.map(|l| l.median_seconds as f64),
+        true,
+        |p| p.bands.as_ref()?.lead_time.level,
+    ),
+    (
+        "change_failure_rate",
+        |p| p.change_failure_rate,
+        true,
+        |p| p.bands.as_ref()?.change_failure_rate.level,
+    ),
+    (
+        "recovery_time",
+        |p| p.recovery_time.map(|r| r.median_seconds as f64),
+        true,
+        |p| p.bands.as_ref()?.recovery_time.level,
+    ),
+    (
+        "flow_time",
+        |p| p.flow_time.map(|f| f.median_seconds as f64),
+        true,
+        |_| None,
+    ),
+];
+
 pub fn facts(quarters: &[PeriodMetrics], value: &ValueFolder, now: i64) -> Narrative {
     let mut stories = Vec::new();
     for pair in quarters.windows(2) {
         let (prev, cur) = (&pair[0], &pair[1]);
-        let band_of = |f: fn(&super::Bands) -> Option<Level>| {
-            move |p: &PeriodMetrics| p.bands.as_ref().and_then(f)
-        };
-        let facts = [
-            fact(
-                "deployments_per_week",
-                prev,
-                cur,
-                |p| Some(p.deployments as f64 / p.weeks()),
-                false,
-                band_of(|b| b.deployment_frequency.as_ref().and_then(|d| d.level)),
-            ),
-            fact(
-                "lead_time",
-                prev,
-                cur,
-                |p| p.lead_time.map(|l| l.median_seconds as f64),
-                true,
-                band_of(|b| b.lead_time.level),
-            ),
-            fact(
-                "change_failure_rate",
-                prev,
-                cur,
-                |p| p.change_failure_rate,
-                true,
-                band_of(|b| b.change_failure_rate.level),
-            ),
-            fact(
-                "recovery_time",
-                prev,
-                cur,
-                |p| p.recovery_time.map(|r| r.median_seconds as f64),
-                true,
-                band_of(|b| b.recovery_time.level),
-            ),
-            fact(
-                "flow_time",
-                prev,
-                cur,
-                |p| p.flow_time.map(|f| f.median_seconds as f64),
-                true,
-                |_| None,
-            ),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let facts = FACTS
+            .iter()
+            .filter_map(|&(metric, of, lower_is_better, band)| {
+                fact(metric, prev, cur, of, lower_is_better, band)
+            })
+            .collect();
         let incidents: Vec<IncidentFact> = value
             .incidents
             .iter()

@@ -35,6 +35,10 @@ pub fn read(files: &Files<'_>, options: &Options) -> Result<Configured> {
             problems.push(l);
             (Settings::default(), None)
         }
+        Err(Error::Invalid(list)) => {
+            problems.extend(list);
+            (Settings::default(), None)
+        }
         Err(e) => return Err(e),
     };
     let mailmap = match files.read(".mailmap", MAX_MAILMAP_BYTES)? {
@@ -84,8 +88,9 @@ fn load_settings(
         ),
     };
     let Some(bytes) = bytes else {
-        let settings =
-            config::ConfigFile::default().resolve(&shown, options.tag_pattern.as_deref())?;
+        let settings = config::ConfigFile::default()
+            .resolve(&shown, options.tag_pattern.as_deref())
+            .map_err(Error::Invalid)?;
         return Ok((settings, None));
     };
     let text = String::from_utf8(bytes).map_err(|e| Located {
@@ -97,7 +102,9 @@ fn load_settings(
             e.utf8_error().valid_up_to()
         ),
     })?;
-    let settings = config::parse(&shown, &text)?.resolve(&shown, options.tag_pattern.as_deref())?;
+    let settings = config::parse(&shown, &text)
+        .and_then(|file| file.resolve(&shown, options.tag_pattern.as_deref()))
+        .map_err(Error::Invalid)?;
     Ok((settings, Some((shown, text))))
 }
 

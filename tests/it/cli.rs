@@ -60,7 +60,7 @@ fn config_error_names_file_line_and_column() {
         "{err}"
     );
     let expected = format!(
-        "\n  {}:3:3: unknown field `tag_patern` (did you mean `tag_pattern`?); \
+        "\n  {}:3:3: unknown field `tag_patern` in `releases` (did you mean `tag_pattern`?); \
          expected one of `tag_pattern`, `baseline`, `hotfix_tag_pattern`, `lead_time_from`, \
          `release_chore_pattern`, `revert_window_days`, `patch_window_days`, `non_product_paths`, \
          `signals`\n",

@@ -8,6 +8,8 @@ use serde_saphyr::Spanned;
 
 use crate::error::Located;
 
+mod schema;
+
 pub const DEFAULT_TAG_PATTERN: &str = r"^v?\d+\.\d+(\.\d+)?$";
 
 #[derive(Debug, Default, Deserialize)]
@@ -271,34 +273,42 @@ impl Default for Settings {
     }
 }
 
-/// Parses the text of a configuration file; `path` names it in errors.
-pub fn parse(path: &str, text: &str) -> Result<ConfigFile, Located> {
+/// Parses the text of a configuration file; `path` names it in errors. Every key
+/// out of place is reported at once; then the first value of the wrong type.
+pub fn parse(path: &str, text: &str) -> Result<ConfigFile, Vec<Located>> {
+    let misfits = schema::check(path, text);
+    if !misfits.is_empty() {
+        return Err(misfits);
+    }
+    parse_typed(path, text).map_err(|l| vec![l])
+}
+
+/// The typed reading alone, which stops at its first problem.
+pub(crate) fn parse_typed(path: &str, text: &str) -> Result<ConfigFile, Located> {
     if text.trim().is_empty() {
         return Ok(ConfigFile::default());
     }
     serde_saphyr::from_str(text).map_err(|e| crate::content::yaml::serde_error(path, &e))
 }
 
+/// Problems gathered while resolving, so that all are reported at once.
+#[derive(Default)]
+struct Collected(Vec<Located>);
+
+impl Collected {
+    fn ok<T>(&mut self, r: Result<T, Located>) -> Option<T> {
+        r.map_err(|e| self.0.push(e)).ok()
+    }
+}
+
 impl ConfigFile {
-    /// Compiles and checks what the file says; `tag_pattern` from the command line
-    /// wins over the file's.
-    pub fn resolve(self, path: &str, tag_pattern: Option<&str>) -> Result<Settings, Located> {
+    /// Compiles and checks what the file says, reporting every problem; the
+    /// `tag_pattern` from the command line wins over the file's.
+    pub fn resolve(self, path: &str, tag_pattern: Option<&str>) -> Result<Settings, Vec<Located>> {
         let defaults = Settings::default();
-        let at = |s: &Spanned<String>, message: String| spanned(path, s, message);
-        let compile = |s: &Spanned<String>| {
-            Regex::new(&s.value).map_err(|e| {
-                at(
-                    s,
-                    format!(
-                        "invalid regular expression `{}`: {}",
-                        s.value,
-                        first_line(&e.to_string())
-                    ),
-                )
-            })
-        };
+        let mut c = Collected::default();
         let tag_pattern = match (tag_pattern, &self.releases.tag_pattern) {
-            (Some(cli), _) => Regex::new(cli).map_err(|e| Located {
+            (Some(cli), _) => c.ok(Regex::new(cli).map_err(|e| Located {
                 path: "--tag-pattern".to_string(),
                 line: 1,
                 column: 1,
@@ -306,134 +316,45 @@ impl ConfigFile {
                     "invalid regular expression `{cli}`: {}",
                     first_line(&e.to_string())
                 ),
-            })?,
-            (None, Some(s)) => compile(s)?,
-            (None, None) => defaults.tag_pattern,
+            })),
+            (None, Some(s)) => c.ok(compile(path, s)),
+            (None, None) => None,
         };
         let hotfix_tag_pattern = self
             .releases
             .hotfix_tag_pattern
             .as_ref()
-            .map(compile)
-            .transpose()?;
-        let baseline = match &self.releases.baseline {
-            Some(s) => Some(crate::time::parse_date_or_datetime(&s.value).map_err(|m| at(s, m))?),
-            None => None,
-        };
+            .and_then(|s| c.ok(compile(path, s)));
+        let baseline = self.releases.baseline.as_ref().and_then(|s| {
+            c.ok(crate::time::parse_date_or_datetime(&s.value).map_err(|m| spanned(path, s, m)))
+        });
         let exclude_authors = match &self.commits.exclude_authors {
-            Some(list) => list.iter().map(compile).collect::<Result<_, _>>()?,
+            Some(list) => list.iter().filter_map(|s| c.ok(compile(path, s))).collect(),
             None => defaults.exclude_authors,
         };
-        let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or("/"));
-        let origin = self.base_url.as_deref().and_then(site_origin);
-        let check_path = |p: &String| {
-            crate::content::parse::check_repo_path(p).map_err(|message| Located {
-                path: path.to_string(),
-                line: 1,
-                column: 1,
-                message: format!("`commits.paths` or `components`: {message}"),
-            })
-        };
-        self.commits.paths.iter().try_for_each(check_path)?;
-        let mut components: Vec<Component> = Vec::new();
-        for c in self.components {
-            let id = c.id.value.clone();
-            if let Err(message) = crate::content::parse::check_id(&id) {
-                return Err(at(&c.id, message));
-            }
-            if components.iter().any(|k| k.id == id) {
-                return Err(at(&c.id, format!("duplicate component id `{id}`")));
-            }
-            if c.paths.is_empty() {
-                return Err(at(
-                    &c.id,
-                    format!("component `{id}` needs `paths`: the folders it lives in"),
-                ));
-            }
-            c.paths.iter().try_for_each(check_path)?;
-            components.push(Component {
-                name: c.name.unwrap_or_else(|| id.clone()),
-                id,
-                paths: c.paths,
-                tag_prefix: c.tag_prefix,
-            });
+        for p in &self.commits.paths {
+            c.ok(check_path(path, p));
         }
-        let bands = self.dora.resolve(path)?;
-        let kind = match &self.forge {
-            Some(f) => Some(crate::forge::Kind::parse(&f.value).ok_or_else(|| {
-                at(
-                    f,
-                    format!(
-                        "unknown forge `{}`; expected `github`, `gitlab`, `bitbucket` or `forgejo`",
-                        f.value
-                    ),
-                )
-            })?),
-            None => None,
-        };
-        let forge = match &self.repository_url {
-            Some(u) => Some(crate::forge::find(Some((&u.value, kind)), None).ok_or_else(|| {
-                at(
-                    u,
-                    format!(
-                        "`repository_url: {}` is not a web address such as https://github.com/owner/repo, or names a host other than github.com, gitlab.com, bitbucket.org and codeberg.org without `forge:`",
-                        u.value
-                    ),
-                )
-            })?),
-            None => None,
-        };
-        let mut story = StoryRules::default();
-        if let Some(c) = &self.story.min_change {
-            if !(c.value.is_finite() && (0.0..=10.0).contains(&c.value)) {
-                return Err(spanned(
-                    path,
-                    c,
-                    format!(
-                        "`story.min_change` is a fraction between 0 and 10 (0.1 for 10%), not {}",
-                        c.value
-                    ),
-                ));
-            }
-            story.min_change = c.value;
-        }
-        if let Some(n) = &self.story.min_points {
-            if n.value == 0 {
-                return Err(spanned(path, n, "`story.min_points` is at least 1".into()));
-            }
-            story.min_points = n.value;
-        }
-        let mut signals = Signals {
-            reverts: self.releases.signals.reverts,
-            patch_of_fixes: self.releases.signals.patch_of_fixes,
-            patch_timing: self.releases.signals.patch_timing,
-            ..Signals::default()
-        };
-        if let Some(p) = &self.releases.release_chore_pattern {
-            signals.release_chore = compile(p)?;
-        }
-        if let Some(d) = &self.releases.revert_window_days {
-            signals.revert_window = i64::from(d.value) * 86_400;
-        }
-        if let Some(d) = &self.releases.patch_window_days {
-            signals.patch_window = i64::from(d.value) * 86_400;
-        }
-        if let Some(paths) = &self.releases.non_product_paths {
-            paths.iter().try_for_each(check_path)?;
-            signals.non_product_paths = paths.clone();
-        }
+        let components = self.components(path, &mut c);
+        let bands = c.ok(self.dora.resolve(path));
+        let forge = self.forge(path, &mut c);
+        let story = self.story(path, &mut c);
+        let signals = self.signals(path, &mut c);
         if let Some(p) = &self.pull_requests {
-            check_path(p)?;
+            c.ok(check_path(path, p));
+        }
+        if !c.0.is_empty() {
+            return Err(c.0);
         }
         Ok(Settings {
             signals,
             incidents_complete: self.incidents_complete,
             pull_requests: self.pull_requests,
-            bands,
+            bands: bands.unwrap_or_default(),
             title: self.title,
-            base_url,
-            site_origin: origin,
-            tag_pattern,
+            base_url: normalize_base_url(self.base_url.as_deref().unwrap_or("/")),
+            site_origin: self.base_url.as_deref().and_then(site_origin),
+            tag_pattern: tag_pattern.unwrap_or(defaults.tag_pattern),
             hotfix_tag_pattern,
             baseline,
             lead_time_from: self.releases.lead_time_from,
@@ -447,6 +368,149 @@ impl ConfigFile {
             forge,
         })
     }
+
+    fn components(&self, path: &str, c: &mut Collected) -> Vec<Component> {
+        let mut components: Vec<Component> = Vec::new();
+        for file in &self.components {
+            let id = file.id.value.clone();
+            let problem = if let Err(message) = crate::content::parse::check_id(&id) {
+                Some(message)
+            } else if components.iter().any(|k| k.id == id) {
+                Some(format!("duplicate component id `{id}`"))
+            } else if file.paths.is_empty() {
+                Some(format!(
+                    "component `{id}` needs `paths`: the folders it lives in"
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                c.0.push(spanned(path, &file.id, message));
+                continue;
+            }
+            for p in &file.paths {
+                c.ok(check_path(path, p));
+            }
+            components.push(Component {
+                name: file.name.clone().unwrap_or_else(|| id.clone()),
+                id,
+                paths: file.paths.clone(),
+                tag_prefix: file.tag_prefix.clone(),
+            });
+        }
+        components
+    }
+
+    /// `repository_url` and `forge`, checked.
+    fn forge(&self, path: &str, c: &mut Collected) -> Option<crate::forge::Forge> {
+        let kind = self.forge.as_ref().and_then(|f| {
+            let kind = crate::forge::Kind::parse(&f.value);
+            if kind.is_none() {
+                c.0.push(spanned(
+                    path,
+                    f,
+                    format!(
+                        "unknown forge `{}`; expected `github`, `gitlab`, `bitbucket` or `forgejo`",
+                        f.value
+                    ),
+                ));
+            }
+            kind
+        });
+        let u = self.repository_url.as_ref()?;
+        let forge = crate::forge::find(Some((&u.value, kind)), None);
+        if forge.is_none() {
+            c.0.push(spanned(
+                path,
+                u,
+                format!(
+                    "`repository_url: {}` is not a web address such as https://github.com/owner/repo, or names a host other than github.com, gitlab.com, bitbucket.org and codeberg.org without `forge:`",
+                    u.value
+                ),
+            ));
+        }
+        forge
+    }
+
+    fn story(&self, path: &str, c: &mut Collected) -> StoryRules {
+        let mut story = StoryRules::default();
+        if let Some(m) = &self.story.min_change {
+            if m.value.is_finite() && (0.0..=10.0).contains(&m.value) {
+                story.min_change = m.value;
+            } else {
+                c.0.push(spanned(
+                    path,
+                    m,
+                    format!(
+                        "`story.min_change` is a fraction between 0 and 10 (0.1 for 10%), not {}",
+                        m.value
+                    ),
+                ));
+            }
+        }
+        if let Some(n) = &self.story.min_points {
+            if n.value == 0 {
+                c.0.push(spanned(path, n, "`story.min_points` is at least 1".into()));
+            } else {
+                story.min_points = n.value;
+            }
+        }
+        story
+    }
+
+    fn signals(&self, path: &str, c: &mut Collected) -> Signals {
+        let releases = &self.releases;
+        let mut signals = Signals {
+            reverts: releases.signals.reverts,
+            patch_of_fixes: releases.signals.patch_of_fixes,
+            patch_timing: releases.signals.patch_timing,
+            ..Signals::default()
+        };
+        if let Some(p) = &releases.release_chore_pattern
+            && let Some(r) = c.ok(compile(path, p))
+        {
+            signals.release_chore = r;
+        }
+        if let Some(d) = &releases.revert_window_days {
+            signals.revert_window = i64::from(d.value) * 86_400;
+        }
+        if let Some(d) = &releases.patch_window_days {
+            signals.patch_window = i64::from(d.value) * 86_400;
+        }
+        if let Some(paths) = &releases.non_product_paths {
+            for p in paths {
+                c.ok(check_path(path, p));
+            }
+            signals.non_product_paths = paths.clone();
+        }
+        signals
+    }
+}
+
+/// A regular expression of the file, compiled.
+fn compile(path: &str, s: &Spanned<String>) -> Result<Regex, Located> {
+    Regex::new(&s.value).map_err(|e| {
+        spanned(
+            path,
+            s,
+            format!(
+                "invalid regular expression `{}`: {}",
+                s.value,
+                first_line(&e.to_string())
+            ),
+        )
+    })
+}
+
+/// A path of `commits.paths`, `components` or `pull_requests`: relative, inside
+/// the repository.
+fn check_path(path: &str, p: &str) -> Result<(), Located> {
+    crate::content::parse::check_repo_path(p).map_err(|message| Located {
+        path: path.to_string(),
+        line: 1,
+        column: 1,
+        message: format!("`commits.paths` or `components`: {message}"),
+    })
 }
 
 /// A problem at the place of a value in the file.
@@ -663,6 +727,33 @@ impl Default for StoryRules {
 mod tests {
     use super::*;
 
+    /// The only problem found.
+    fn one(mut problems: Vec<Located>) -> Located {
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        problems.remove(0)
+    }
+
+    #[test]
+    fn every_problem_of_the_values_is_reported_at_once() {
+        let text = "releases:\n  tag_pattern: '(v'\n  hotfix_tag_pattern: '[x'\nstory:\n  min_points: 0\nforge: svn\n";
+        let found: Vec<String> = parse("c.yaml", text)
+            .unwrap()
+            .resolve("c.yaml", None)
+            .unwrap_err()
+            .iter()
+            .map(|l| format!("{}:{}", l.line, l.message.split(':').next().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "2:invalid regular expression `(v`",
+                "3:invalid regular expression `[x`",
+                "6:unknown forge `svn`; expected `github`, `gitlab`, `bitbucket` or `forgejo`",
+                "5:`story.min_points` is at least 1",
+            ]
+        );
+    }
+
     #[test]
     fn empty_file_gives_defaults() {
         let s = parse("valuestory.yaml", "")
@@ -681,6 +772,7 @@ mod tests {
             "valuestory.yaml",
             "title: x\nreleases:\n  tag_patern: 'v.*'\n",
         )
+        .map_err(one)
         .unwrap_err();
         assert_eq!((e.line, e.column), (3, 3), "{e}");
         assert!(e.message.contains("tag_patern"), "{e}");
@@ -691,6 +783,7 @@ mod tests {
         let e = parse("c.yaml", "releases:\n  tag_pattern: '(v'\n")
             .unwrap()
             .resolve("c.yaml", None)
+            .map_err(one)
             .unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(e.message.contains("invalid regular expression"), "{e}");
@@ -731,6 +824,7 @@ mod tests {
         let e = parse("c.yaml", "story:\n  min_points: 0\n")
             .unwrap()
             .resolve("c.yaml", None)
+            .map_err(one)
             .unwrap_err();
         assert_eq!(
             (e.line, e.message.as_str()),
@@ -739,9 +833,12 @@ mod tests {
         let e = parse("c.yaml", "story:\n  min_change: -1\n")
             .unwrap()
             .resolve("c.yaml", None)
+            .map_err(one)
             .unwrap_err();
         assert_eq!(e.line, 2, "{e}");
-        let e = parse("c.yaml", "story:\n  min_chnage: 0.2\n").unwrap_err();
+        let e = parse("c.yaml", "story:\n  min_chnage: 0.2\n")
+            .map_err(one)
+            .unwrap_err();
         assert_eq!((e.line, e.column), (2, 3), "{e}");
     }
 }
