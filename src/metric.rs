@@ -180,12 +180,91 @@ pub fn money(v: f64, currency: Option<&str>) -> String {
     }
 }
 
-/// The unit of a value-stream guardrail on `metric`.
-pub fn guardrail_unit(metric: &str) -> Unit {
-    match metric {
-        "change_failure_rate" => Unit::Share,
-        "lead_time" | "recovery_time" => Unit::Duration,
-        _ => Unit::PerWeek,
+/// Every number valuestory measures per period, by one name each. User files may
+/// name a few by older words (`deployment_frequency` in evidence queries,
+/// `deploys_per_week` in guardrails); [`Key::named`] reads those too, and nothing
+/// else matches metric names as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Key {
+    /// Releases in the period.
+    Deployments,
+    /// Releases per observed week.
+    DeploymentsPerWeek,
+    FailedDeployments,
+    LeadTime,
+    ChangeFailureRate,
+    RecoveryTime,
+    ReworkRate,
+    FlowTime,
+    FlowEfficiency,
+}
+
+impl Key {
+    pub const ALL: [Key; 9] = [
+        Key::Deployments,
+        Key::DeploymentsPerWeek,
+        Key::FailedDeployments,
+        Key::LeadTime,
+        Key::ChangeFailureRate,
+        Key::RecoveryTime,
+        Key::ReworkRate,
+        Key::FlowTime,
+        Key::FlowEfficiency,
+    ];
+
+    /// Its name in data.json, goals, evidence and CSV.
+    pub fn id(self) -> &'static str {
+        match self {
+            Key::Deployments => "deployments",
+            Key::DeploymentsPerWeek => "deployments_per_week",
+            Key::FailedDeployments => "failed_deployments",
+            Key::LeadTime => "lead_time",
+            Key::ChangeFailureRate => "change_failure_rate",
+            Key::RecoveryTime => "recovery_time",
+            Key::ReworkRate => "rework_rate",
+            Key::FlowTime => "flow_time",
+            Key::FlowEfficiency => "flow_efficiency",
+        }
+    }
+
+    /// Its name as a value-stream guardrail (`deploys_per_week`, the stream files'
+    /// word, for the release rate).
+    pub fn guardrail_name(self) -> &'static str {
+        match self {
+            Key::DeploymentsPerWeek => "deploys_per_week",
+            other => other.id(),
+        }
+    }
+
+    /// The metric a user file names: its id, or one of the older words.
+    pub fn named(name: &str) -> Option<Key> {
+        match name {
+            "deployment_frequency" => Some(Key::Deployments),
+            "deploys_per_week" => Some(Key::DeploymentsPerWeek),
+            _ => Key::ALL.into_iter().find(|k| k.id() == name),
+        }
+    }
+
+    /// Where its value is inside one period of data.json (a JSON pointer's tail).
+    pub fn field(self) -> &'static str {
+        match self {
+            Key::LeadTime => "lead_time/median_seconds",
+            Key::RecoveryTime => "recovery_time/median_seconds",
+            Key::FlowTime => "flow_time/median_seconds",
+            other => other.id(),
+        }
+    }
+
+    /// How its values are written.
+    pub fn unit(self) -> Unit {
+        match self {
+            Key::Deployments => RELEASES,
+            Key::DeploymentsPerWeek => Unit::PerWeek,
+            Key::FailedDeployments => Unit::Number,
+            Key::LeadTime | Key::RecoveryTime | Key::FlowTime => Unit::Duration,
+            Key::ChangeFailureRate | Key::ReworkRate | Key::FlowEfficiency => Unit::Share,
+        }
     }
 }
 
@@ -199,6 +278,7 @@ pub enum Better {
 
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Metric {
+    pub key: Key,
     pub id: &'static str,
     /// As a sentence starts with it.
     pub label: &'static str,
@@ -214,6 +294,7 @@ const RELEASES: Unit = Unit::Count {
 };
 
 pub const DEPLOYMENTS: Metric = Metric {
+    key: Key::Deployments,
     id: "deployments",
     label: "Releases",
     unit: RELEASES,
@@ -222,6 +303,7 @@ pub const DEPLOYMENTS: Metric = Metric {
 };
 
 pub const LEAD_TIME: Metric = Metric {
+    key: Key::LeadTime,
     id: "lead_time",
     label: "Median lead time",
     unit: Unit::Duration,
@@ -233,6 +315,7 @@ pub const LEAD_TIME: Metric = Metric {
 };
 
 pub const CHANGE_FAILURE_RATE: Metric = Metric {
+    key: Key::ChangeFailureRate,
     id: "change_failure_rate",
     label: "The change failure rate",
     unit: Unit::Share,
@@ -241,6 +324,7 @@ pub const CHANGE_FAILURE_RATE: Metric = Metric {
 };
 
 pub const RECOVERY_TIME: Metric = Metric {
+    key: Key::RecoveryTime,
     id: "recovery_time",
     label: "Median recovery time",
     unit: Unit::Duration,
@@ -277,6 +361,22 @@ mod tests {
         assert_eq!(money(-1234.5, Some("EUR")), "EUR -1,235");
         assert_eq!(money(8715.75, Some("USD")), "USD 8,716");
         assert_eq!(money(99.5, None), "99.50");
+    }
+
+    #[test]
+    fn every_metric_has_one_name_and_is_found_by_it() {
+        for k in Key::ALL {
+            assert_eq!(Key::named(k.id()), Some(k));
+        }
+        for m in KEYS {
+            assert_eq!(m.id, m.key.id());
+            assert_eq!(m.unit, m.key.unit());
+        }
+        assert_eq!(
+            Key::named("deploys_per_week"),
+            Some(Key::DeploymentsPerWeek)
+        );
+        assert_eq!(Key::named("velocity"), None);
     }
 
     #[test]

@@ -10,7 +10,10 @@ use serde::Serialize;
 use crate::content::yaml::{self, Node, Value};
 use crate::error::{Located, Result};
 use crate::git::Repository;
+use crate::metric::Unit;
+use crate::metrics::{Median, PeriodMetrics};
 use crate::pipeline::{self, Input, Options};
+use crate::report::Data;
 use crate::source::Files;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -192,52 +195,11 @@ fn compare(path: &str, before: &str, after: &str) -> Vec<FieldChange> {
 
 pub fn run(source: &Options, range: &str) -> Result<StoryDiff> {
     let (base, head) = match range.split_once("..") {
-        Some((b, h)) => (
-            b.to_string(),
-            if h.is_empty() {
-                "HEAD".to_string()
-            } else {
-                h.to_string()
-            },
-        ),
+        Some((b, "")) => (b.to_string(), "HEAD".to_string()),
+        Some((b, h)) => (b.to_string(), h.to_string()),
         None => (range.to_string(), "HEAD".to_string()),
     };
-    let repo = Repository::discover(source.repo.as_deref())?;
-    let (base_id, head_id) = (repo.resolve(&base)?, repo.resolve(&head)?);
-    let before = value_files(&Files::Tree {
-        repo: &repo,
-        commit: base_id,
-    })?;
-    let after = value_files(&Files::Tree {
-        repo: &repo,
-        commit: head_id,
-    })?;
-    let mut files = Vec::new();
-    let mut paths: Vec<&String> = before.keys().chain(after.keys()).collect();
-    paths.sort();
-    paths.dedup();
-    for path in paths {
-        let change = match (before.get(path), after.get(path)) {
-            (None, Some(_)) => FileChange {
-                path: path.clone(),
-                change: "added",
-                fields: Vec::new(),
-            },
-            (Some(_), None) => FileChange {
-                path: path.clone(),
-                change: "removed",
-                fields: Vec::new(),
-            },
-            (Some(a), Some(b)) if a != b => FileChange {
-                path: path.clone(),
-                change: "changed",
-                fields: compare(path, a, b),
-            },
-            _ => continue,
-        };
-        files.push(change);
-    }
-
+    let files = file_changes(source, &base, &head)?;
     let at = |rev: &str, value_rev: Option<&str>| Options {
         rev: rev.to_string(),
         worktree: false,
@@ -246,27 +208,21 @@ pub fn run(source: &Options, range: &str) -> Result<StoryDiff> {
         ..source.clone()
     };
     let mut head_input = pipeline::read(&at(&head, None))?;
-    let base_input = pipeline::read(&at(&base, None))?;
-    // The repository's templates count too, held to `--untrusted` when it is given.
-    let templates =
-        |input: &Input, rev: &str| crate::cmd::check::template_problems(input, &at(rev, None));
-    let mut base_problems = base_input.problems.clone();
-    base_problems.extend(templates(&base_input, &base));
-    if let Some(p) = templates(&head_input, &head) {
-        head_input.problems.push(p);
-    }
-    let known: Vec<(String, String)> = base_problems
-        .iter()
-        .map(|p| (p.path.clone(), p.message.clone()))
-        .collect();
-    let problems: Vec<Located> = head_input
-        .problems
-        .iter()
-        .filter(|p| !known.contains(&(p.path.clone(), p.message.clone())))
-        .cloned()
-        .collect();
-    drop(base_input);
-
+    let problems = {
+        let base_input = pipeline::read(&at(&base, None))?;
+        // The repository's templates count too, held to `--untrusted` when it is given.
+        let templates =
+            |input: &Input, rev: &str| crate::cmd::check::template_problems(input, &at(rev, None));
+        let mut known = base_input.problems.clone();
+        known.extend(templates(&base_input, &base));
+        head_input.problems.extend(templates(&head_input, &head));
+        let known: Vec<(&str, &str)> = known
+            .iter()
+            .map(|p| (p.path.as_str(), p.message.as_str()))
+            .collect();
+        let new = |p: &&Located| !known.contains(&(p.path.as_str(), p.message.as_str()));
+        head_input.problems.iter().filter(new).cloned().collect()
+    };
     let mut diff = StoryDiff {
         base,
         head: head.clone(),
@@ -276,91 +232,117 @@ pub fn run(source: &Options, range: &str) -> Result<StoryDiff> {
         metrics: Vec::new(),
         metrics_note: None,
     };
+    // The base's value folder over the head's history: what the pull request's
+    // value files alone change.
     let old_value = pipeline::read(&at(&head, Some(&diff.base)))?;
-    if !head_input.problems.is_empty() {
-        diff.metrics_note =
-            Some("the head's value folder has problems, so its numbers cannot be computed".into());
+    let note = if !head_input.problems.is_empty() {
+        "the head's value folder has problems, so its numbers cannot be computed"
+    } else if !old_value.problems.is_empty() {
+        "the base's value folder has problems, so there is nothing to compare with"
+    } else {
+        let new = pipeline::report(&head_input, &head, None);
+        let old = pipeline::report(&old_value, &head, None);
+        let Some(quarter) = new.narrative.latest.clone() else {
+            diff.metrics_note = Some("the history has no quarter yet".into());
+            return Ok(diff);
+        };
+        if let Some(moves) = metric_moves(&old, &new, &quarter) {
+            diff.metrics = moves;
+            diff.quarter = Some(quarter);
+        }
         return Ok(diff);
+    };
+    diff.metrics_note = Some(note.into());
+    Ok(diff)
+}
+
+/// The value-folder files the range adds, removes or changes, field by field.
+fn file_changes(source: &Options, base: &str, head: &str) -> Result<Vec<FileChange>> {
+    let repo = Repository::discover(source.repo.as_deref())?;
+    let tree = |rev: &str| -> Result<BTreeMap<String, String>> {
+        let commit = repo.resolve(rev)?;
+        value_files(&Files::Tree {
+            repo: &repo,
+            commit,
+        })
+    };
+    let (before, after) = (tree(base)?, tree(head)?);
+    let mut paths: Vec<&String> = before.keys().chain(after.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    let change = |path: &String| {
+        let (change, fields) = match (before.get(path), after.get(path)) {
+            (None, Some(_)) => ("added", Vec::new()),
+            (Some(_), None) => ("removed", Vec::new()),
+            (Some(a), Some(b)) if a != b => ("changed", compare(path, a, b)),
+            _ => return None,
+        };
+        Some(FileChange {
+            path: path.clone(),
+            change,
+            fields,
+        })
+    };
+    Ok(paths.into_iter().filter_map(change).collect())
+}
+
+/// How the numbers of `quarter` move from `old` to `new`, only those that do;
+/// nothing when either lacks the quarter.
+fn metric_moves(old: &Data, new: &Data, quarter: &str) -> Option<Vec<MetricMove>> {
+    fn find<'d>(d: &'d Data, quarter: &str) -> Option<&'d PeriodMetrics> {
+        d.periods.get("quarter")?.iter().find(|p| p.period == quarter)
     }
-    if !old_value.problems.is_empty() {
-        diff.metrics_note = Some(
-            "the base's value folder has problems, so there is nothing to compare with".into(),
-        );
-        return Ok(diff);
-    }
-    let (new_data, old_data) = (
-        pipeline::report(&head_input, &head, None),
-        pipeline::report(&old_value, &head, None),
-    );
-    let Some(quarter) = new_data.narrative.latest.clone() else {
-        diff.metrics_note = Some("the history has no quarter yet".into());
-        return Ok(diff);
+    let (n, o) = (find(new, quarter)?, find(old, quarter)?);
+    let share = |v: Option<f64>| v.map_or("–".to_string(), |v| Unit::Share.format(v));
+    let duration = |v: Option<Median>| {
+        v.map_or("–".to_string(), |r| {
+            Unit::Duration.format(r.median_seconds as f64)
+        })
     };
-    let find = |d: &crate::report::Data| {
-        d.periods
-            .get("quarter")
-            .and_then(|q| q.iter().find(|p| p.period == quarter))
-            .cloned()
-    };
-    let (Some(new), Some(old)) = (find(&new_data), find(&old_data)) else {
-        return Ok(diff);
-    };
-    let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{:.1}%", v * 100.0));
-    let dur = |v: Option<i64>| v.map_or("–".to_string(), crate::render::human_duration);
-    let moves = vec![
+    let quarter_moves = [
         (
             "Change failure rate",
-            pct(old.change_failure_rate),
-            pct(new.change_failure_rate),
+            share(o.change_failure_rate),
+            share(n.change_failure_rate),
         ),
         (
             "Failed releases",
-            old.failed_deployments.to_string(),
-            new.failed_deployments.to_string(),
+            o.failed_deployments.to_string(),
+            n.failed_deployments.to_string(),
         ),
         (
             "Median recovery time",
-            dur(old.recovery_time.map(|r| r.median_seconds)),
-            dur(new.recovery_time.map(|r| r.median_seconds)),
+            duration(o.recovery_time),
+            duration(n.recovery_time),
         ),
-        ("Rework rate", pct(old.rework_rate), pct(new.rework_rate)),
+        ("Rework rate", share(o.rework_rate), share(n.rework_rate)),
         (
             "Incidents",
-            old.incidents.to_string(),
-            new.incidents.to_string(),
+            o.incidents.to_string(),
+            n.incidents.to_string(),
         ),
         (
             "Incident cost",
-            format!("{:.0}", old.incident_cost),
-            format!("{:.0}", new.incident_cost),
+            format!("{:.0}", o.incident_cost),
+            format!("{:.0}", n.incident_cost),
         ),
-    ];
-    for m in &new_data.stream_metrics {
-        let old_eff = old_data
-            .stream_metrics
-            .iter()
-            .find(|o| o.id == m.id)
-            .and_then(|o| o.current.flow_efficiency);
-        diff.metrics.push(MetricMove {
+    ]
+    .into_iter()
+    .map(|(metric, before, after)| MetricMove {
+        metric: metric.to_string(),
+        before,
+        after,
+    });
+    let stream_moves = new.stream_metrics.iter().map(|m| {
+        let old_efficiency = old.stream_metrics.iter().find(|o| o.id == m.id);
+        MetricMove {
             metric: format!("Flow efficiency of the {} stream", m.id),
-            before: pct(old_eff),
-            after: pct(m.current.flow_efficiency),
-        });
-    }
-    let streams = std::mem::take(&mut diff.metrics);
-    diff.metrics = moves
-        .into_iter()
-        .filter(|(name, _, _)| !name.is_empty())
-        .map(|(metric, before, after)| MetricMove {
-            metric: metric.to_string(),
-            before,
-            after,
-        })
-        .chain(streams)
-        .filter(|m| m.before != m.after)
-        .collect();
-    diff.quarter = Some(quarter);
-    Ok(diff)
+            before: share(old_efficiency.and_then(|o| o.current.flow_efficiency)),
+            after: share(m.current.flow_efficiency),
+        }
+    });
+    let moves = quarter_moves.chain(stream_moves);
+    Some(moves.filter(|m| m.before != m.after).collect())
 }
 
 impl StoryDiff {

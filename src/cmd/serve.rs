@@ -52,21 +52,7 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| Error::Refused(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
-    // A new folder with a private, unpredictable name, removed when this returns.
-    let mut builder = tempfile::Builder::new();
-    builder.prefix("valuestory-serve-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o700));
-    }
-    let folder = builder.tempdir().map_err(|e| {
-        Error::io(
-            "cannot create a temporary folder in",
-            std::env::temp_dir(),
-            e,
-        )
-    })?;
+    let folder = private_folder()?;
     let site = folder.path().join("site");
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
@@ -87,31 +73,11 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
     if !quiet {
         eprintln!("serving on http://127.0.0.1:{port}/ (Ctrl-C stops)");
     }
-    let watcher_state = Arc::clone(&state);
     let building = Arc::clone(&build.child);
-    let watcher = std::thread::spawn(move || {
-        let mut seen = snapshot(&build.root, &git_dirs);
-        while !STOP.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(400));
-            let mut now = snapshot(&build.root, &git_dirs);
-            if now != seen {
-                // One build per burst of changes (an editor's save, a commit and
-                // its tag): wait until nothing has moved for 150 ms, at most 2 s.
-                let burst = std::time::Instant::now();
-                loop {
-                    std::thread::sleep(Duration::from_millis(150));
-                    let later = snapshot(&build.root, &git_dirs);
-                    if later == now || burst.elapsed() > Duration::from_secs(2) {
-                        now = later;
-                        break;
-                    }
-                    now = later;
-                }
-                seen = now;
-                build.run(&watcher_state);
-            }
-        }
-    });
+    let watcher = {
+        let state = Arc::clone(&state);
+        std::thread::spawn(move || watch(&build, &git_dirs, &state))
+    };
     let hosts = [
         format!("127.0.0.1:{port}"),
         format!("localhost:{port}"),
@@ -142,6 +108,50 @@ pub fn run(repo: Option<PathBuf>, port: u16, quiet: bool) -> Result<()> {
         eprintln!("stopped");
     }
     Ok(())
+}
+
+/// A new folder with a private, unpredictable name, removed when it is dropped.
+fn private_folder() -> Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("valuestory-serve-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir().map_err(|e| {
+        Error::io(
+            "cannot create a temporary folder in",
+            std::env::temp_dir(),
+            e,
+        )
+    })
+}
+
+/// Until the server stops: rebuild when anything a build reads changes, once per
+/// burst of changes (an editor's save, a commit and its tag), after nothing has
+/// moved for 150 ms or at most 2 s.
+fn watch(build: &Build, git_dirs: &[PathBuf], state: &State) {
+    let mut seen = snapshot(&build.root, git_dirs);
+    while !STOP.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(400));
+        let mut now = snapshot(&build.root, git_dirs);
+        if now == seen {
+            continue;
+        }
+        let burst = std::time::Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(150));
+            let later = snapshot(&build.root, git_dirs);
+            let settled = later == now || burst.elapsed() > Duration::from_secs(2);
+            now = later;
+            if settled {
+                break;
+            }
+        }
+        seen = now;
+        build.run(state);
+    }
 }
 
 /// How to build the site: `valuestory build --worktree` in a child process.

@@ -296,11 +296,17 @@ pub fn evidence_warnings(folder: &ValueFolder) -> Vec<Located> {
 /// The delivery metrics a goal's target may name, with how their values are
 /// written: the same ids as everywhere else (data.json, evidence, CSV).
 pub fn delivery_unit(metric: &str) -> Option<MeasureUnit> {
-    match metric {
-        "lead_time" | "recovery_time" => Some(MeasureUnit::Duration),
-        "change_failure_rate" => Some(MeasureUnit::Percent),
-        "deployments" => Some(MeasureUnit::Number),
-        _ => None,
+    use crate::metric::Key;
+    // Goals name the four keys by their ids only.
+    match Key::ALL.into_iter().find(|k| k.id() == metric)? {
+        Key::LeadTime | Key::RecoveryTime => Some(MeasureUnit::Duration),
+        Key::ChangeFailureRate => Some(MeasureUnit::Percent),
+        Key::Deployments => Some(MeasureUnit::Number),
+        Key::DeploymentsPerWeek
+        | Key::FailedDeployments
+        | Key::ReworkRate
+        | Key::FlowTime
+        | Key::FlowEfficiency => None,
     }
 }
 

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::content::ValueFolder;
 use crate::history::{CommitId, History};
+use crate::metric::Key;
 use crate::releases::{Correlation, Evidence};
 use crate::stats::{self, Summary};
 use bands::Band;
@@ -145,6 +146,22 @@ fn weekly(quarter: &Period, times: &[i64]) -> Vec<WeekSlice> {
 }
 
 impl PeriodMetrics {
+    /// The value of `key` in this period, when there is one.
+    pub fn value(&self, key: Key) -> Option<f64> {
+        match key {
+            Key::Deployments => Some(self.deployments as f64),
+            Key::DeploymentsPerWeek => Some(self.deployments_per_week),
+            Key::FailedDeployments => Some(self.failed_deployments as f64),
+            Key::LeadTime => self.lead_time.map(|l| l.median_seconds as f64),
+            Key::ChangeFailureRate => self.change_failure_rate,
+            Key::RecoveryTime => self.recovery_time.map(|r| r.median_seconds as f64),
+            Key::ReworkRate => self.rework_rate,
+            Key::FlowTime => self.flow_time.map(|f| f.median_seconds as f64),
+            // A value stream's, from its map, not a period's.
+            Key::FlowEfficiency => None,
+        }
+    }
+
     /// Weeks observed in the period (at least one), for rates per week.
     pub fn weeks(&self) -> f64 {
         ((self.observed.1 - self.observed.0) as f64 / (7.0 * 86_400.0)).max(1.0)

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::PeriodMetrics;
 use super::bands::Level;
 use crate::content::ValueFolder;
+use crate::metric::Key;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Fact {
@@ -80,45 +81,23 @@ fn fact(
     })
 }
 
-type Value = fn(&PeriodMetrics) -> Option<f64>;
 type BandOf = fn(&PeriodMetrics) -> Option<Level>;
 
-/// The facts told of each quarter against the one before: the metric, its value,
-/// whether lower is better, and its band.
-const FACTS: [(&str, Value, bool, BandOf); 5] = [
-    (
-        "deployments_per_week",
-        |p| Some(p.deployments as f64 / p.weeks()),
-        false,
-        |p| {
-            let b = p.bands.as_ref()?;
-            b.deployment_frequency.as_ref()?.level
-        },
-    ),
-    (
-        "lead_time",
-        |p| p.lead_time.map(|l| l.median_seconds as f64),
-        true,
-        |p| p.bands.as_ref()?.lead_time.level,
-    ),
-    (
-        "change_failure_rate",
-        |p| p.change_failure_rate,
-        true,
-        |p| p.bands.as_ref()?.change_failure_rate.level,
-    ),
-    (
-        "recovery_time",
-        |p| p.recovery_time.map(|r| r.median_seconds as f64),
-        true,
-        |p| p.bands.as_ref()?.recovery_time.level,
-    ),
-    (
-        "flow_time",
-        |p| p.flow_time.map(|f| f.median_seconds as f64),
-        true,
-        |_| None,
-    ),
+/// The facts told of each quarter against the one before: the metric, whether
+/// lower is better, and its band.
+const FACTS: [(Key, bool, BandOf); 5] = [
+    (Key::DeploymentsPerWeek, false, |p| {
+        let b = p.bands.as_ref()?;
+        b.deployment_frequency.as_ref()?.level
+    }),
+    (Key::LeadTime, true, |p| p.bands.as_ref()?.lead_time.level),
+    (Key::ChangeFailureRate, true, |p| {
+        p.bands.as_ref()?.change_failure_rate.level
+    }),
+    (Key::RecoveryTime, true, |p| {
+        p.bands.as_ref()?.recovery_time.level
+    }),
+    (Key::FlowTime, true, |_| None),
 ];
 
 pub fn facts(quarters: &[PeriodMetrics], value: &ValueFolder, now: i64) -> Narrative {
@@ -127,8 +106,8 @@ pub fn facts(quarters: &[PeriodMetrics], value: &ValueFolder, now: i64) -> Narra
         let (prev, cur) = (&pair[0], &pair[1]);
         let facts = FACTS
             .iter()
-            .filter_map(|&(metric, of, lower_is_better, band)| {
-                fact(metric, prev, cur, of, lower_is_better, band)
+            .filter_map(|&(key, lower_is_better, band)| {
+                fact(key.id(), prev, cur, |p| p.value(key), lower_is_better, band)
             })
             .collect();
         let incidents: Vec<IncidentFact> = value

@@ -9,6 +9,7 @@ use super::PeriodMetrics;
 use super::flow::PullRequest;
 use crate::content::{Measured, Stage, ValueFolder};
 use crate::history::History;
+use crate::metric::Key;
 use crate::releases::Correlation;
 
 #[derive(Clone, Debug, Serialize)]
@@ -63,10 +64,16 @@ pub struct StreamMetrics {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct GuardrailCheck {
-    pub metric: &'static str,
+    /// Named in data.json as the stream file names it (`deploys_per_week`).
+    #[serde(serialize_with = "guardrail_name")]
+    pub metric: Key,
     pub limit: f64,
     pub actual: Option<f64>,
     pub within: Option<bool>,
+}
+
+fn guardrail_name<S: serde::Serializer>(key: &Key, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(key.guardrail_name())
 }
 
 /// Median seconds of some pull-request durations, with how many.
@@ -260,48 +267,29 @@ pub fn compute(
 /// Each guardrail the stream declares, against the repository's latest quarter.
 fn guardrails(stream: &crate::content::Stream, q: &PeriodMetrics) -> Vec<GuardrailCheck> {
     let g = &stream.guardrails;
-    let weeks = q.weeks();
     let mut out = Vec::new();
-    let mut check =
-        |metric: &'static str, limit: Option<f64>, actual: Option<f64>, higher_is_better: bool| {
-            if let Some(limit) = limit {
-                out.push(GuardrailCheck {
-                    metric,
-                    limit,
-                    actual,
-                    within: actual.map(|a| {
-                        if higher_is_better {
-                            a >= limit
-                        } else {
-                            a <= limit
-                        }
-                    }),
-                });
-            }
-        };
-    check(
-        "change_failure_rate",
-        g.change_failure_rate.map(|p| p.0),
-        q.change_failure_rate,
-        false,
-    );
-    check(
-        "lead_time",
-        g.lead_time.map(|d| d.0 as f64),
-        q.lead_time.map(|l| l.median_seconds as f64),
-        false,
-    );
-    check(
-        "recovery_time",
-        g.recovery_time.map(|d| d.0 as f64),
-        q.recovery_time.map(|r| r.median_seconds as f64),
-        false,
-    );
-    check(
-        "deploys_per_week",
-        g.deploys_per_week,
-        Some(q.deployments as f64 / weeks),
-        true,
-    );
+    let mut check = |metric: Key, limit: Option<f64>| {
+        if let Some(limit) = limit {
+            let actual = q.value(metric);
+            // Higher is better only for the release rate.
+            let higher_is_better = metric == Key::DeploymentsPerWeek;
+            out.push(GuardrailCheck {
+                metric,
+                limit,
+                actual,
+                within: actual.map(|a| {
+                    if higher_is_better {
+                        a >= limit
+                    } else {
+                        a <= limit
+                    }
+                }),
+            });
+        }
+    };
+    check(Key::ChangeFailureRate, g.change_failure_rate.map(|p| p.0));
+    check(Key::LeadTime, g.lead_time.map(|d| d.0 as f64));
+    check(Key::RecoveryTime, g.recovery_time.map(|d| d.0 as f64));
+    check(Key::DeploymentsPerWeek, g.deploys_per_week);
     out
 }

@@ -122,6 +122,77 @@ fn bound(f: &Option<Fig>) -> String {
     f.as_ref().map_or("–".to_string(), |f| f.html.clone())
 }
 
+/// The height of every trend.
+const TREND_HEIGHT: f64 = 172.0;
+
+/// The plotting area of a trend: the value axis at `left`, the last period at
+/// `right`, values between `top` and `bottom`.
+#[derive(Clone, Copy)]
+struct Frame {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+}
+
+impl Frame {
+    /// A horizontal line across the frame at `y`, of `class`.
+    fn rule(&self, class: &str, y: f64) -> String {
+        format!(
+            "<line class=\"{class}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+            num(self.left - 4.0),
+            num(y),
+            num(self.right + 6.0),
+            num(y)
+        )
+    }
+}
+
+/// Value to height, with the labelled ticks of the value axis.
+type ValueAxis = (Box<dyn Fn(f64) -> f64>, Vec<Tick>);
+
+/// The value axis of values from `min` to `max`: for durations a log scale with
+/// ticks at least a line apart (the lowest and highest always kept), else linear
+/// from zero.
+fn value_axis(scale: Scale, min: f64, max: f64, frame: Frame) -> ValueAxis {
+    let Frame { top, bottom, .. } = frame;
+    if scale == Scale::Linear {
+        let hi = if max > 0.0 { max } else { 1.0 };
+        return (
+            Box::new(move |v: f64| bottom - v / hi * (bottom - top)),
+            vec![(0.0, "0".to_string())],
+        );
+    }
+    let lo_v = min.max(60.0);
+    let lo = DURATION_TICKS
+        .iter()
+        .rev()
+        .find(|t| t.0 <= lo_v)
+        .map_or(60.0, |t| t.0);
+    let hi = DURATION_TICKS
+        .iter()
+        .find(|t| t.0 >= max)
+        .map_or(max, |t| t.0)
+        .max(lo * 10.0);
+    let (l0, l1) = (lo.log10(), hi.log10());
+    let y = move |v: f64| bottom - (v.max(lo).log10() - l0) / (l1 - l0) * (bottom - top);
+    let mut ticks: Vec<Tick> = Vec::new();
+    let inside: Vec<_> = DURATION_TICKS
+        .iter()
+        .filter(|t| t.0 >= lo && t.0 <= hi)
+        .collect();
+    for (k, t) in inside.iter().enumerate() {
+        let last = k + 1 == inside.len();
+        while last && ticks.len() > 1 && ticks.last().is_some_and(|p| y(p.0) - y(t.0) < 13.0) {
+            ticks.pop();
+        }
+        if last || ticks.last().is_none_or(|p| y(p.0) - y(t.0) >= 13.0) {
+            ticks.push((t.0, t.1.to_string()));
+        }
+    }
+    (Box::new(y), ticks)
+}
+
 /// The last [`TREND_PERIODS`] of a series over time: a line on labelled axes, the
 /// running period dashed and hollow and labelled "so far", the latest value written
 /// beside its mark. Durations use a log scale with labelled ticks; everything else
@@ -145,112 +216,61 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
     };
     let widest = chars(shown.iter().find(|p| p.value == Some(max)));
     let latest = chars(shown.iter().rev().find(|p| p.value.is_some()));
-    let h = 172.0;
     let left = (widest * 7.2 + 14.0).max(74.0);
-    let (right, top, bottom) = (left + 178.0, 16.0, 120.0);
-    let w = right + (latest * 7.2 + 18.0).max(60.0);
-    // Value to height, and the labelled ticks of the value axis.
-    let (y_of, ticks): (Box<dyn Fn(f64) -> f64>, Vec<Tick>) = match scale {
-        Scale::Duration => {
-            let lo_v = min.max(60.0);
-            let lo = DURATION_TICKS
-                .iter()
-                .rev()
-                .find(|t| t.0 <= lo_v)
-                .map_or(60.0, |t| t.0);
-            let hi = DURATION_TICKS
-                .iter()
-                .find(|t| t.0 >= max)
-                .map_or(max, |t| t.0)
-                .max(lo * 10.0);
-            let (l0, l1) = (lo.log10(), hi.log10());
-            let y = move |v: f64| bottom - (v.max(lo).log10() - l0) / (l1 - l0) * (bottom - top);
-            // Ticks at least a line apart, the lowest and highest always kept.
-            let mut ticks: Vec<Tick> = Vec::new();
-            let inside: Vec<_> = DURATION_TICKS
-                .iter()
-                .filter(|t| t.0 >= lo && t.0 <= hi)
-                .collect();
-            for (k, t) in inside.iter().enumerate() {
-                let last = k + 1 == inside.len();
-                while last
-                    && ticks.len() > 1
-                    && ticks.last().is_some_and(|p| y(p.0) - y(t.0) < 13.0)
-                {
-                    ticks.pop();
-                }
-                if last || ticks.last().is_none_or(|p| y(p.0) - y(t.0) >= 13.0) {
-                    ticks.push((t.0, t.1.to_string()));
-                }
-            }
-            (Box::new(y), ticks)
-        }
-        Scale::Linear => {
-            let hi = if max > 0.0 { max } else { 1.0 };
-            (
-                Box::new(move |v: f64| bottom - v / hi * (bottom - top)),
-                vec![(0.0, "0".to_string())],
-            )
-        }
+    let frame = Frame {
+        left,
+        right: left + 178.0,
+        top: 16.0,
+        bottom: 120.0,
     };
-    let step = if shown.len() > 1 {
-        (right - left) / (shown.len() - 1) as f64
-    } else {
-        0.0
-    };
-    let x_of = |i: usize| {
-        if shown.len() > 1 {
-            left + step * i as f64
-        } else {
-            (left + right) / 2.0
-        }
+    let w = frame.right + (latest * 7.2 + 18.0).max(60.0);
+    let (y_of, ticks) = value_axis(scale, min, max, frame);
+    let step = (frame.right - frame.left) / (shown.len().max(2) - 1) as f64;
+    let x_of = |i: usize| match shown.len() {
+        1 => (frame.left + frame.right) / 2.0,
+        _ => frame.left + step * i as f64,
     };
     let mut body = String::new();
     // The value axis: gridlines at the ticks, and for a linear scale the highest
     // value's own figure at the top.
     for (v, label) in &ticks {
         let y = y_of(*v);
-        body.push_str(&format!(
-            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
-            num(left - 4.0),
-            num(y),
-            num(right + 6.0),
-            num(y)
-        ));
+        body.push_str(&frame.rule("grid", y));
         body.push_str(&axis_label(left - 8.0, y + 4.0, "end", label, ""));
     }
+    let top_fig = shown
+        .iter()
+        .filter(|p| p.value == Some(max))
+        .find_map(|p| p.fig.as_ref());
     if scale == Scale::Linear
-        && let Some(top_point) = shown
-            .iter()
-            .filter(|p| p.value == Some(max))
-            .find(|p| p.fig.is_some())
         && max > 0.0
-        && let Some(f) = &top_point.fig
+        && let Some(f) = top_fig
     {
         let y = y_of(max);
-        body.push_str(&format!(
-            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
-            num(left - 4.0),
-            num(y),
-            num(right + 6.0),
-            num(y)
-        ));
+        body.push_str(&frame.rule("grid", y));
         body.push_str(&value_label(left - 8.0, y + 4.0, "end", f, ""));
     }
-    // The line joins ended periods; the running one stands apart, hollow, since
-    // part of a quarter is not comparable with a whole one.
+    body.push_str(&trend_line(shown, &x_of, &*y_of));
+    body.push_str(&latest_value(shown, &*y_of, frame));
+    body.push_str(&frame.rule("baseline", frame.bottom));
+    body.push_str(&time_axis(shown, &x_of, frame.bottom));
+    let summary = trend_summary(name, points, shown);
+    let last = shown.last().map_or("", |p| p.label.as_str());
+    figure("trend", last, w, TREND_HEIGHT, name, &body, &summary)
+}
+
+/// The line joining ended periods, and a mark at each value; the running period
+/// stands apart, hollow, since part of a quarter is not comparable with a whole one.
+fn trend_line(shown: &[Point], x_of: &dyn Fn(usize) -> f64, y_of: &dyn Fn(f64) -> f64) -> String {
     let mut solid = String::new();
     for (i, p) in shown.iter().enumerate() {
-        let Some(v) = p.value else { continue };
-        if !p.so_far {
-            solid.push_str(&format!(
-                "{}{},{} ",
-                if solid.is_empty() { "M" } else { "L" },
-                num(x_of(i)),
-                num(y_of(v))
-            ));
-        }
+        let Some(v) = p.value.filter(|_| !p.so_far) else {
+            continue;
+        };
+        let step = if solid.is_empty() { "M" } else { "L" };
+        solid.push_str(&format!("{step}{},{} ", num(x_of(i)), num(y_of(v))));
     }
+    let mut body = String::new();
     if !solid.is_empty() {
         body.push_str(&format!(
             "<path class=\"line\" d=\"{}\" fill=\"none\"/>",
@@ -267,36 +287,40 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
             escape(&p.label)
         ));
     }
-    // The latest value, written in the gutter level with its mark.
-    if let Some(p) = shown.iter().rev().find(|p| p.value.is_some())
-        && let (Some(v), Some(f)) = (p.value, &p.fig)
-    {
-        let y = (y_of(v) + 4.0).clamp(top, bottom);
-        body.push_str(&value_label(right + 10.0, y, "start", f, ""));
-        if p.so_far {
-            body.push_str(&axis_label(
-                right + 10.0,
-                y + 13.0,
-                "start",
-                "so far",
-                " so-far",
-            ));
-        }
+    body
+}
+
+/// The latest value, written in the gutter level with its mark.
+fn latest_value(shown: &[Point], y_of: &dyn Fn(f64) -> f64, frame: Frame) -> String {
+    let Some(p) = shown.iter().rev().find(|p| p.value.is_some()) else {
+        return String::new();
+    };
+    let (Some(v), Some(f)) = (p.value, &p.fig) else {
+        return String::new();
+    };
+    let y = (y_of(v) + 4.0).clamp(frame.top, frame.bottom);
+    let mut out = value_label(frame.right + 10.0, y, "start", f, "");
+    if p.so_far {
+        out.push_str(&axis_label(
+            frame.right + 10.0,
+            y + 13.0,
+            "start",
+            "so far",
+            " so-far",
+        ));
     }
-    // The time axis: every quarter by its number, the year under the first and
-    // under each Q1, and the running quarter marked "so far".
-    body.push_str(&format!(
-        "<line class=\"baseline\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
-        num(left - 4.0),
-        num(bottom),
-        num(right + 6.0),
-        num(bottom)
-    ));
+    out
+}
+
+/// The time axis: every quarter by its number, the year under the first and under
+/// each Q1, and the running quarter marked "so far".
+fn time_axis(shown: &[Point], x_of: &dyn Fn(usize) -> f64, bottom: f64) -> String {
+    let mut out = String::new();
     for (i, p) in shown.iter().enumerate() {
         let x = x_of(i);
         match p.label.split_once("-Q") {
             Some((year, q)) if year.len() == 4 && q.len() == 1 => {
-                body.push_str(&axis_label(
+                out.push_str(&axis_label(
                     x,
                     bottom + 15.0,
                     "middle",
@@ -304,22 +328,20 @@ pub fn trend(points: &[Point], name: &str, scale: Scale) -> String {
                     "",
                 ));
                 if i == 0 || q == "1" {
-                    body.push_str(&axis_label(x, bottom + 29.0, "middle", year, ""));
+                    out.push_str(&axis_label(x, bottom + 29.0, "middle", year, ""));
                 }
             }
             _ if i == 0 || i + 1 == shown.len() => {
                 let anchor = if i == 0 { "start" } else { "end" };
-                body.push_str(&axis_label(x, bottom + 15.0, anchor, &p.label, ""));
+                out.push_str(&axis_label(x, bottom + 15.0, anchor, &p.label, ""));
             }
             _ => {}
         }
         if p.so_far {
-            body.push_str(&axis_label(x, bottom + 43.0, "middle", "so far", " so-far"));
+            out.push_str(&axis_label(x, bottom + 43.0, "middle", "so far", " so-far"));
         }
     }
-    let summary = trend_summary(name, points, shown);
-    let last = shown.last().map_or("", |p| p.label.as_str());
-    figure("trend", last, w, h, name, &body, &summary)
+    out
 }
 
 /// "Median lead time by quarter, 2025-Q1 to 2026-Q4: 45.0 days in 2025-Q1, 10.0

@@ -12,9 +12,6 @@ mod views;
 
 pub use pages::{Options, RenderError, pack, site, theme_files, themes};
 
-/// Durations are written one way everywhere: the story's formatter.
-pub use crate::story::metric::duration as human_duration;
-
 /// A day as people write it: `2026-08-10` (or an RFC 3339 time on that day) is
 /// "10 Aug 2026"; `None` for anything that is not a day.
 pub fn human_day(s: &str) -> Option<String> {

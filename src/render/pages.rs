@@ -111,117 +111,22 @@ pub fn site(
     correlation: &Correlation,
     options: &Options<'_>,
 ) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
-    let Options {
-        theme,
-        overrides,
-        cname,
-        untrusted,
-    } = *options;
-    let tera = engine(theme, overrides)?;
+    let tera = engine(options.theme, options.overrides)?;
     let s = Site::new(data, history, correlation);
-    let mut pages: Vec<(String, &str, Value)> = Vec::new();
-    pages.push(("index.html".into(), "index.html", s.overview()));
-    for (i, q) in s.quarters().iter().enumerate() {
-        pages.push((
-            format!("quarters/{}.html", quarter_slug(&q.period)),
-            "quarter.html",
-            s.quarter(i),
-        ));
-    }
-    pages.push(("releases/index.html".into(), "releases.html", s.releases()));
-    for (i, r) in data.releases.iter().enumerate() {
-        pages.push((
-            format!("releases/{}.html", r.slug),
-            "release.html",
-            s.release(i),
-        ));
-    }
-    collection(
-        &mut pages,
-        ("streams", "streams.html"),
-        ("stream", "stream.html"),
-        &s.streams(),
-    );
-    collection(
-        &mut pages,
-        ("initiatives", "initiatives.html"),
-        ("initiative", "initiative.html"),
-        &s.initiatives(),
-    );
-    pages.push((
-        "goals.html".into(),
-        "goals.html",
-        json!({"goals": s.goals_page()}),
-    ));
-    collection(
-        &mut pages,
-        ("teams", "teams.html"),
-        ("team", "team.html"),
-        &s.teams(),
-    );
-    pages.push((
-        "case-studies/index.html".into(),
-        "case_studies.html",
-        s.case_studies(),
-    ));
-    for c in &data.case_studies {
-        pages.push((
-            format!("case-studies/{}.html", c.slug),
-            "case_study.html",
-            s.case_study(c),
-        ));
-    }
-    pages.push(("incidents.html".into(), "incidents.html", s.incidents()));
-    pages.push((
-        "methodology.html".into(),
-        "methodology.html",
-        s.methodology(),
-    ));
-    pages.push(("value-folder.html".into(), "value_folder.html", json!({})));
-    pages.push(("404.html".into(), "404.html", json!({})));
-
-    let base = data.base_url.clone();
-    // The navigation names only sections with something in them.
-    let sections = json!({
-        "streams": !data.streams.is_empty(), "goals": !data.goals.is_empty(),
-        "initiatives": !data.initiatives.is_empty(), "teams": !data.teams.is_empty(),
-        "case_studies": !data.case_studies.is_empty(), "incidents": !data.incidents.is_empty(),
-    });
-    let value_folder = sections
-        .as_object()
-        .is_some_and(|m| m.values().any(|v| v == true));
-    let site_values = json!({"title": data.title, "generator": data.generator, "base_url": base,
-        "sections": sections, "value_folder": value_folder});
+    let pages = page_list(&s, data);
+    let site_values = site_values(data);
     let rendered: Vec<Result<(String, Vec<u8>), RenderError>> = bounds::watched(|watch| {
         pages
             .par_iter()
             .map(|(path, template, view)| {
-                let depth = path.matches('/').count();
-                // Relative links work from a file, under any base URL; the 404 page is
-                // served at any path, so its links start from the base URL.
-                let root = if path == "404.html" {
-                    base.clone()
-                } else {
-                    "../".repeat(depth)
-                };
-                let mut context = tera::Context::new();
-                context.insert("site", &site_values);
-                context.insert("root", &root);
-                context.insert("page", view);
-                context.insert("path", path);
-                let html = watch.render(&tera, template, &context)?;
-                if untrusted && !overrides.is_empty() {
-                    refuse_untrusted(&html, template, overrides)?;
-                }
-                let html = policy::with_csp(&html, policy::SITE_CSP);
-                // A repository's template decides how a page starts; the parser
-                // must still find the policy first in its head.
-                if !overrides.is_empty() && !policy::policy_leads_head(&html, policy::SITE_CSP) {
-                    return Err(RenderError {
-                        template: template.to_string(),
-                        message: "the page starts so that the Content-Security-Policy cannot be the first element of its <head>; start it with `<!doctype html>`, `<html>` and `<head>`".into(),
-                    });
-                }
+                let html = render_page(
+                    &tera,
+                    watch,
+                    &site_values,
+                    data,
+                    (path, template, view),
+                    options,
+                )?;
                 Ok((path.clone(), html.into_bytes()))
             })
             .collect()
@@ -231,33 +136,144 @@ pub fn site(
         let (path, bytes) = r?;
         files.insert(path, bytes);
     }
-    let css = theme_file(theme, "style.css")
+    let css = theme_file(options.theme, "style.css")
         .or_else(|| theme_file("default", "style.css"))
         .unwrap_or(b"");
     files.insert("assets/style.css".into(), css.to_vec());
     files.insert(".nojekyll".into(), Vec::new());
-    if let Some(cname) = cname {
+    if let Some(cname) = options.cname {
         files.insert("CNAME".into(), format!("{cname}\n").into_bytes());
     }
     // The sitemap protocol wants absolute addresses: without a host, none.
     if let Some(site_url) = &data.site_url {
-        let mut sitemap = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-        );
-        for path in files
-            .keys()
-            .filter(|p| p.ends_with(".html") && p.as_str() != "404.html")
-        {
-            sitemap.push_str(&format!(
-                "  <url><loc>{}{}</loc></url>\n",
-                escape(site_url),
-                escape(path)
-            ));
-        }
-        sitemap.push_str("</urlset>\n");
+        let sitemap = sitemap(site_url, files.keys());
         files.insert("sitemap.xml".into(), sitemap.into_bytes());
     }
     Ok(files)
+}
+
+/// Every page of the site: its path, its template and its view.
+fn page_list(s: &Site<'_>, data: &Data) -> Vec<(String, &'static str, Value)> {
+    let mut pages: Vec<(String, &'static str, Value)> = Vec::new();
+    pages.push(("index.html".into(), "index.html", s.overview()));
+    for (i, q) in s.quarters().iter().enumerate() {
+        let path = format!("quarters/{}.html", quarter_slug(&q.period));
+        pages.push((path, "quarter.html", s.quarter(i)));
+    }
+    pages.push(("releases/index.html".into(), "releases.html", s.releases()));
+    for (i, r) in data.releases.iter().enumerate() {
+        let path = format!("releases/{}.html", r.slug);
+        pages.push((path, "release.html", s.release(i)));
+    }
+    let streams = s.streams();
+    collection(
+        &mut pages,
+        ("streams", "streams.html"),
+        ("stream", "stream.html"),
+        &streams,
+    );
+    let initiatives = s.initiatives();
+    let templates = (
+        ("initiatives", "initiatives.html"),
+        ("initiative", "initiative.html"),
+    );
+    collection(&mut pages, templates.0, templates.1, &initiatives);
+    let goals = json!({"goals": s.goals_page()});
+    pages.push(("goals.html".into(), "goals.html", goals));
+    collection(
+        &mut pages,
+        ("teams", "teams.html"),
+        ("team", "team.html"),
+        &s.teams(),
+    );
+    let case_studies = s.case_studies();
+    pages.push((
+        "case-studies/index.html".into(),
+        "case_studies.html",
+        case_studies,
+    ));
+    for c in &data.case_studies {
+        let path = format!("case-studies/{}.html", c.slug);
+        pages.push((path, "case_study.html", s.case_study(c)));
+    }
+    pages.push(("incidents.html".into(), "incidents.html", s.incidents()));
+    pages.push((
+        "methodology.html".into(),
+        "methodology.html",
+        s.methodology(),
+    ));
+    pages.push(("value-folder.html".into(), "value_folder.html", json!({})));
+    pages.push(("404.html".into(), "404.html", json!({})));
+    pages
+}
+
+/// What every page knows of the site: its title, base URL and the sections the
+/// navigation names (only those with something in them).
+fn site_values(data: &Data) -> Value {
+    let sections = json!({
+        "streams": !data.streams.is_empty(), "goals": !data.goals.is_empty(),
+        "initiatives": !data.initiatives.is_empty(), "teams": !data.teams.is_empty(),
+        "case_studies": !data.case_studies.is_empty(), "incidents": !data.incidents.is_empty(),
+    });
+    let value_folder = sections
+        .as_object()
+        .is_some_and(|m| m.values().any(|v| v == true));
+    json!({"title": data.title, "generator": data.generator, "base_url": data.base_url,
+        "sections": sections, "value_folder": value_folder})
+}
+
+/// One page rendered, held to `--untrusted` and with its Content-Security-Policy.
+fn render_page(
+    tera: &tera::Tera,
+    watch: &bounds::Watch,
+    site_values: &Value,
+    data: &Data,
+    (path, template, view): (&String, &&str, &Value),
+    options: &Options<'_>,
+) -> Result<String, RenderError> {
+    let overrides = options.overrides;
+    // Relative links work from a file, under any base URL; the 404 page is served
+    // at any path, so its links start from the base URL.
+    let root = if path == "404.html" {
+        data.base_url.clone()
+    } else {
+        "../".repeat(path.matches('/').count())
+    };
+    let mut context = tera::Context::new();
+    context.insert("site", site_values);
+    context.insert("root", &root);
+    context.insert("page", view);
+    context.insert("path", path);
+    let html = watch.render(tera, template, &context)?;
+    if options.untrusted && !overrides.is_empty() {
+        refuse_untrusted(&html, template, overrides)?;
+    }
+    let html = policy::with_csp(&html, policy::SITE_CSP);
+    // A repository's template decides how a page starts; the parser must still
+    // find the policy first in its head.
+    if !overrides.is_empty() && !policy::policy_leads_head(&html, policy::SITE_CSP) {
+        return Err(RenderError {
+            template: template.to_string(),
+            message: "the page starts so that the Content-Security-Policy cannot be the first element of its <head>; start it with `<!doctype html>`, `<html>` and `<head>`".into(),
+        });
+    }
+    Ok(html)
+}
+
+/// The sitemap of the site's pages (all but the 404 page) under `site_url`.
+fn sitemap<'p>(site_url: &str, paths: impl Iterator<Item = &'p String>) -> String {
+    let mut sitemap = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for path in paths.filter(|p| p.ends_with(".html") && p.as_str() != "404.html") {
+        sitemap.push_str(&format!(
+            "  <url><loc>{}{}</loc></url>\n",
+            escape(site_url),
+            escape(path)
+        ));
+    }
+    sitemap.push_str("</urlset>\n");
+    sitemap
 }
 
 /// Every file a theme is made of (the shared templates, then the theme's own files

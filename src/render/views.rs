@@ -12,7 +12,7 @@ use crate::history::History;
 use crate::metrics::PeriodMetrics;
 use crate::releases::Correlation;
 use crate::report::Data;
-use crate::story::metric::{self, Unit};
+use crate::story::metric::{self, Key, Unit};
 
 const RELEASES: Unit = metric::DEPLOYMENTS.unit;
 const COMMITS: Unit = Unit::Count {
@@ -926,9 +926,9 @@ impl<'a> Site<'a> {
                     "over_time": charts::trend(&over, "Flow efficiency", Scale::Linear),
                     "over_rows": rows(&over),
                     "guardrails": m.guardrails.iter().enumerate().map(|(j, g)| {
-                        let unit = metric::guardrail_unit(g.metric);
+                        let unit = g.metric.unit();
                         let at = |f: &str| format!("/stream_metrics/{k}/guardrails/{j}/{f}");
-                        json!({"metric": sentence_case(&g.metric.replace('_', " ")), "within": g.within,
+                        json!({"metric": sentence_case(&g.metric.guardrail_name().replace('_', " ")), "within": g.within,
                             "limit": self.bind.num(at("limit"), unit, "limit"),
                             "actual": g.actual.map(|_| self.bind.num(at("actual"), unit, &window))})
                     }).collect::<Vec<_>>(),
@@ -1135,16 +1135,10 @@ impl<'a> Site<'a> {
     /// One evidence row's value in `period`, bound, or `no data`.
     fn evidence_value(&self, e: &crate::content::EvidenceQuery, period: &str) -> String {
         let none = || "no data".to_string();
-        let field = match e.metric {
-            "lead_time" => ("lead_time/median_seconds", Unit::Duration),
-            "deployment_frequency" | "deployments" => ("deployments", RELEASES),
-            "change_failure_rate" => ("change_failure_rate", Unit::Share),
-            "recovery_time" => ("recovery_time/median_seconds", Unit::Duration),
-            "rework_rate" => ("rework_rate", Unit::Share),
-            "flow_time" => ("flow_time/median_seconds", Unit::Duration),
-            "flow_efficiency" => ("flow_efficiency", Unit::Share),
-            _ => return none(),
+        let Some(key) = Key::named(e.metric) else {
+            return none();
         };
+        let field = (key.field(), key.unit());
         let scope = e.scope.value.as_str();
         let pointer = if scope == "repository" {
             self.quarters()
@@ -1190,13 +1184,13 @@ impl<'a> Site<'a> {
                     escape(&period)
                 );
             };
-            let (field, unit) = match f.metric {
-                "deployments" => ("deployments", RELEASES),
-                "failed_deployments" => ("failed_deployments", Unit::Number),
-                "lead_time" => ("lead_time/median_seconds", Unit::Duration),
-                "change_failure_rate" => ("change_failure_rate", Unit::Share),
-                _ => ("recovery_time/median_seconds", Unit::Duration),
+            let Some(key) = Key::named(f.metric) else {
+                return format!(
+                    "<span class=\"figure\">no figure `{}`</span>",
+                    escape(f.metric)
+                );
             };
+            let (field, unit) = (key.field(), key.unit());
             let Some(fig) = self
                 .bind
                 .some(format!("/periods/quarter/{i}/{field}"), unit, &period)

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::metric::{self, Unit};
 use super::{State, state};
 use crate::content::{MeasureUnit, ValueFolder};
+use crate::metric::Key;
 use crate::metrics::PeriodMetrics;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -95,23 +96,11 @@ fn delivery_series(metric: &str, quarters: &[PeriodMetrics], as_of: i64) -> Vec<
         .enumerate()
         .filter(|(_, q)| state(q, as_of) != State::SoFar)
         .filter_map(|(i, q)| {
-            let at = |f: &str| format!("/periods/quarter/{i}/{f}");
-            let (value, at) = match metric {
-                "deployments" => (Some(q.deployments as f64), at("deployments")),
-                "lead_time" => (
-                    q.lead_time.map(|l| l.median_seconds as f64),
-                    at("lead_time/median_seconds"),
-                ),
-                "change_failure_rate" => (q.change_failure_rate, at("change_failure_rate")),
-                _ => (
-                    q.recovery_time.map(|r| r.median_seconds as f64),
-                    at("recovery_time/median_seconds"),
-                ),
-            };
+            let key = Key::named(metric)?;
             Some(Point {
                 day: q.span.1 - DAY,
-                value: value?,
-                at,
+                value: q.value(key)?,
+                at: format!("/periods/quarter/{i}/{}", key.field()),
                 period: q.period.clone(),
             })
         })

@@ -12,7 +12,7 @@ mod next;
 use serde::Serialize;
 
 use crate::metrics::PeriodMetrics;
-use metric::{Better, KEYS, Metric};
+use metric::{Better, KEYS, Key, Metric};
 
 pub use crate::config::StoryRules as Rules;
 
@@ -241,43 +241,42 @@ fn observe(metric: &Metric, q: &PeriodMetrics, index: usize, as_of: i64) -> Obse
         ],
         false => vec![at(field)],
     };
-    let (value, points, refs) = match metric.id {
-        "deployments" => (
-            Some(q.deployments as f64),
+    // What the value counts, and the references a sentence about it binds.
+    let (points, points_at, refs) = match metric.key {
+        Key::Deployments | Key::DeploymentsPerWeek => {
+            (q.deployments, at("deployments"), vec![at("deployments")])
+        }
+        Key::ChangeFailureRate => (
             q.deployments,
-            vec![at("deployments")],
-        ),
-        "lead_time" => (
-            q.lead_time.map(|l| l.median_seconds as f64),
-            q.lead_time.map_or(0, |l| l.count),
-            nested(q.lead_time.is_some(), "lead_time"),
-        ),
-        "change_failure_rate" => (
-            q.change_failure_rate,
-            q.deployments,
+            at("deployments"),
             vec![
                 at("change_failure_rate"),
                 at("failed_deployments"),
                 at("deployments"),
             ],
         ),
-        _ => (
-            q.recovery_time.map(|r| r.median_seconds as f64),
+        Key::LeadTime => (
+            q.lead_time.map_or(0, |l| l.count),
+            at("lead_time/count"),
+            nested(q.lead_time.is_some(), "lead_time"),
+        ),
+        Key::RecoveryTime => (
             q.recovery_time.map_or(0, |r| r.count),
+            at("recovery_time/count"),
             nested(q.recovery_time.is_some(), "recovery_time"),
         ),
-    };
-    // Where the value and the count of its points are; a missing median counts
-    // zero points, written without a reference.
-    let (value_at, points_at) = match metric.id {
-        "deployments" => (at("deployments"), at("deployments")),
-        "change_failure_rate" => (at("change_failure_rate"), at("deployments")),
-        "lead_time" => (at("lead_time/median_seconds"), at("lead_time/count")),
-        _ => (
-            at("recovery_time/median_seconds"),
-            at("recovery_time/count"),
+        Key::FlowTime => (
+            q.flow_time.map_or(0, |f| f.count),
+            at("flow_time/count"),
+            nested(q.flow_time.is_some(), "flow_time"),
+        ),
+        Key::FailedDeployments | Key::ReworkRate | Key::FlowEfficiency => (
+            q.deployments,
+            at("deployments"),
+            vec![at(metric.key.field())],
         ),
     };
+    let (value, value_at) = (q.value(metric.key), at(metric.key.field()));
     Observed {
         period: q.period.clone(),
         value,

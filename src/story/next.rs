@@ -119,11 +119,12 @@ pub fn coming(
                 .enumerate()
                 .filter(|(_, g)| g.within == Some(false))
                 .map(move |(k, g)| {
-                    let unit = super::metric::guardrail_unit(g.metric);
+                    let unit = g.metric.unit();
                     let window = m.window.as_deref().unwrap_or("the latest quarter");
-                    let w = Words::new()
-                        .quote(&name)
-                        .say(format!(": {} at ", g.metric.replace('_', " ")));
+                    let w = Words::new().quote(&name).say(format!(
+                        ": {} at ",
+                        g.metric.guardrail_name().replace('_', " ")
+                    ));
                     let w = match g.actual {
                         Some(a) => w.num(
                             a,
