@@ -290,7 +290,10 @@ fn file_changes(source: &Options, base: &str, head: &str) -> Result<Vec<FileChan
 /// nothing when either lacks the quarter.
 fn metric_moves(old: &Data, new: &Data, quarter: &str) -> Option<Vec<MetricMove>> {
     fn find<'d>(d: &'d Data, quarter: &str) -> Option<&'d PeriodMetrics> {
-        d.periods.get("quarter")?.iter().find(|p| p.period == quarter)
+        d.periods
+            .get("quarter")?
+            .iter()
+            .find(|p| p.period == quarter)
     }
     let (n, o) = (find(new, quarter)?, find(old, quarter)?);
     let share = |v: Option<f64>| v.map_or("–".to_string(), |v| Unit::Share.format(v));

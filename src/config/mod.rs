@@ -592,16 +592,6 @@ impl DoraFile {
             }
             return Ok(t);
         }
-        let three = |l: &LimitsFile,
-                     parse: &dyn Fn(&str) -> Result<f64, String>|
-         -> Result<[f64; 3], Located> {
-            let mut out = [0.0; 3];
-            for (i, node) in [&l.elite, &l.high, &l.medium].into_iter().enumerate() {
-                let text = node.as_text().unwrap_or_default();
-                out[i] = parse(&text).map_err(|m| at_node(path, node, m))?;
-            }
-            Ok(out)
-        };
         let duration = |s: &str| Duration::parse(s).map(|d| d.0 as f64);
         let percent = |s: &str| Percent::parse(s).map(|p| p.0);
         let number = |s: &str| {
@@ -611,41 +601,19 @@ impl DoraFile {
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .ok_or_else(|| format!("invalid number `{s}`: expected deploy-days, such as 5"))
         };
-        let ordered = |l: &LimitsFile, v: [f64; 3], ascending: bool| -> Result<(), Located> {
-            let ok = if ascending {
-                v[0] <= v[1] && v[1] <= v[2]
-            } else {
-                v[0] >= v[1]
-            };
-            if ok {
-                Ok(())
-            } else {
-                Err(at_node(
-                    path,
-                    &l.elite,
-                    "band limits must go from elite to medium in order".into(),
-                ))
-            }
-        };
         if let Some(l) = &self.lead_time {
-            let v = three(l, &duration)?;
-            ordered(l, v, true)?;
+            let v = l.limits(path, &duration, true)?;
             t.lead_time = [v[0] as i64, v[1] as i64, v[2] as i64];
         }
         if let Some(l) = &self.change_failure_rate {
-            let v = three(l, &percent)?;
-            ordered(l, v, true)?;
-            t.change_failure_rate = v;
+            t.change_failure_rate = l.limits(path, &percent, true)?;
         }
         if let Some(l) = &self.recovery_time {
-            let v = three(l, &duration)?;
-            ordered(l, v, true)?;
+            let v = l.limits(path, &duration, true)?;
             t.recovery_time = [v[0] as i64, v[1] as i64, v[2] as i64];
         }
         if let Some(l) = &self.deployment_frequency {
-            let v = three(l, &number)?;
-            ordered(l, v, false)?;
-            t.deployment_frequency = v;
+            t.deployment_frequency = l.limits(path, &number, false)?;
         }
         t.id = "custom".into();
         t.name = "custom".into();
@@ -653,6 +621,36 @@ impl DoraFile {
             "valuestory.yaml (dora: bands: custom); metrics not given keep DORA 2023's limits"
                 .into();
         Ok(t)
+    }
+}
+
+impl LimitsFile {
+    /// The elite, high and medium limits, each parsed, in order: rising when
+    /// `ascending` (lower is better), else elite at least high.
+    fn limits(
+        &self,
+        path: &str,
+        parse: &dyn Fn(&str) -> Result<f64, String>,
+        ascending: bool,
+    ) -> Result<[f64; 3], Located> {
+        let mut v = [0.0; 3];
+        for (i, node) in [&self.elite, &self.high, &self.medium]
+            .into_iter()
+            .enumerate()
+        {
+            let text = node.as_text().unwrap_or_default();
+            v[i] = parse(&text).map_err(|m| at_node(path, node, m))?;
+        }
+        let ordered = if ascending {
+            v[0] <= v[1] && v[1] <= v[2]
+        } else {
+            v[0] >= v[1]
+        };
+        if !ordered {
+            let message = "band limits must go from elite to medium in order".into();
+            return Err(at_node(path, &self.elite, message));
+        }
+        Ok(v)
     }
 }
 

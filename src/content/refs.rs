@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::model::*;
-use super::yaml::hint;
+use super::yaml::{At, hint};
 use crate::error::Located;
 
 fn located(path: &str, spot_at: super::yaml::At, message: String) -> Located {
@@ -64,48 +64,7 @@ pub struct Unreadable {
 
 pub fn check_refs(folder: &ValueFolder, unreadable: &Unreadable) -> Vec<Located> {
     let mut out = Vec::new();
-    unique(
-        "goal",
-        folder
-            .goals
-            .iter()
-            .map(|g| (g.id.value.as_str(), g.path.as_str(), g.id.at)),
-        &mut out,
-    );
-    unique(
-        "team",
-        folder
-            .teams
-            .iter()
-            .map(|t| (t.id.value.as_str(), t.path.as_str(), t.id.at)),
-        &mut out,
-    );
-    unique(
-        "incident",
-        folder
-            .incidents
-            .iter()
-            .map(|i| (i.id.value.as_str(), i.path.as_str(), i.id.at)),
-        &mut out,
-    );
-    let at0 = super::yaml::At { line: 1, column: 1 };
-    unique(
-        "value-stream",
-        folder
-            .streams
-            .iter()
-            .map(|s| (s.id.as_str(), s.path.as_str(), at0)),
-        &mut out,
-    );
-    unique(
-        "initiative",
-        folder
-            .initiatives
-            .iter()
-            .map(|i| (i.id.as_str(), i.path.as_str(), at0)),
-        &mut out,
-    );
-
+    unique_ids(folder, &mut out);
     let goals: Vec<&str> = folder.goals.iter().map(|g| g.id.value.as_str()).collect();
     let teams: Vec<&str> = folder.teams.iter().map(|t| t.id.value.as_str()).collect();
     let streams: Vec<&str> = folder
@@ -124,31 +83,27 @@ pub fn check_refs(folder: &ValueFolder, unreadable: &Unreadable) -> Vec<Located>
     const TEAMS: &str = "value/teams.yaml";
     const STREAMS: &str = "value/streams/";
     const INITIATIVES: &str = "value/initiatives/";
-
+    // A file that did not parse names nothing to check against: say nothing more.
+    let goal = |path: &str, g: &Spot<String>, out: &mut Vec<Located>| {
+        if !unreadable.goals {
+            exists(path, g, "goal", GOALS, &goals, out);
+        }
+    };
+    let team = |path: &str, t: &Spot<String>, out: &mut Vec<Located>| {
+        if !unreadable.teams {
+            exists(path, t, "team", TEAMS, &teams, out);
+        }
+    };
     for s in &folder.streams {
-        if let Some(g) = &s.goal
-            && !unreadable.goals
-        {
-            exists(&s.path, g, "goal", GOALS, &goals, &mut out);
-        }
-        if let Some(t) = &s.owner
-            && !unreadable.teams
-        {
-            exists(&s.path, t, "team", TEAMS, &teams, &mut out);
-        }
+        s.goal.iter().for_each(|g| goal(&s.path, g, &mut out));
+        s.owner.iter().for_each(|t| team(&s.path, t, &mut out));
     }
     for i in &folder.initiatives {
-        if !unreadable.goals {
-            exists(&i.path, &i.goal, "goal", GOALS, &goals, &mut out);
-        }
+        goal(&i.path, &i.goal, &mut out);
         if let Some(s) = &i.stream {
             exists(&i.path, s, "value stream", STREAMS, &streams, &mut out);
         }
-        if let Some(t) = &i.owner
-            && !unreadable.teams
-        {
-            exists(&i.path, t, "team", TEAMS, &teams, &mut out);
-        }
+        i.owner.iter().for_each(|t| team(&i.path, t, &mut out));
     }
     for inc in &folder.incidents {
         if let Some(s) = &inc.stream {
@@ -166,35 +121,94 @@ pub fn check_refs(folder: &ValueFolder, unreadable: &Unreadable) -> Vec<Located>
                 &mut out,
             );
         }
-        for e in &c.evidence {
-            let scope = &e.scope.value;
-            let (kind, id) = scope.split_once(':').unwrap_or((scope.as_str(), ""));
-            let ok = match kind {
-                "repository" => id.is_empty(),
-                "stream" => streams.contains(&id),
-                "team" => teams.contains(&id),
-                "initiative" => initiatives.contains(&id),
-                _ => false,
-            };
-            if !ok {
-                out.push(located(
-                    &c.path,
-                    e.scope.at,
-                    format!(
-                        "unknown evidence scope `{scope}`: expected `repository`, or `stream:`, `team:` or `initiative:` followed by an id defined in the value folder"
-                    ),
-                ));
-            }
-            if e.after < e.before {
-                out.push(located(
-                    &c.path,
-                    e.scope.at,
-                    format!(
-                        "evidence compares {} after {}: put the earlier quarter in `before`",
-                        e.after, e.before
-                    ),
-                ));
-            }
+        let known = |kind: &str, id: &str| match kind {
+            "repository" => id.is_empty(),
+            "stream" => streams.contains(&id),
+            "team" => teams.contains(&id),
+            "initiative" => initiatives.contains(&id),
+            _ => false,
+        };
+        out.extend(evidence_problems(c, known));
+    }
+    out
+}
+
+/// An id as defined: the id, its file and where in it.
+type Defined = (String, String, At);
+
+/// Each id of goals, teams, incidents, streams and initiatives defined once.
+fn unique_ids(folder: &ValueFolder, out: &mut Vec<Located>) {
+    let spot = |id: &Spot<String>, path: &str| (id.value.clone(), path.to_string(), id.at);
+    let at0 = super::yaml::At { line: 1, column: 1 };
+    let file = |id: &str, path: &str| (id.to_string(), path.to_string(), at0);
+    let kinds: [(&str, Vec<Defined>); 5] = [
+        (
+            "goal",
+            folder.goals.iter().map(|g| spot(&g.id, &g.path)).collect(),
+        ),
+        (
+            "team",
+            folder.teams.iter().map(|t| spot(&t.id, &t.path)).collect(),
+        ),
+        (
+            "incident",
+            folder
+                .incidents
+                .iter()
+                .map(|i| spot(&i.id, &i.path))
+                .collect(),
+        ),
+        (
+            "value-stream",
+            folder
+                .streams
+                .iter()
+                .map(|s| file(&s.id, &s.path))
+                .collect(),
+        ),
+        (
+            "initiative",
+            folder
+                .initiatives
+                .iter()
+                .map(|i| file(&i.id, &i.path))
+                .collect(),
+        ),
+    ];
+    for (kind, ids) in &kinds {
+        unique(
+            kind,
+            ids.iter()
+                .map(|(id, path, at)| (id.as_str(), path.as_str(), *at)),
+            out,
+        );
+    }
+}
+
+/// A case study's evidence queries: a known scope, and the earlier quarter first.
+fn evidence_problems(c: &CaseStudy, known: impl Fn(&str, &str) -> bool) -> Vec<Located> {
+    let mut out = Vec::new();
+    for e in &c.evidence {
+        let scope = &e.scope.value;
+        let (kind, id) = scope.split_once(':').unwrap_or((scope.as_str(), ""));
+        if !known(kind, id) {
+            out.push(located(
+                &c.path,
+                e.scope.at,
+                format!(
+                    "unknown evidence scope `{scope}`: expected `repository`, or `stream:`, `team:` or `initiative:` followed by an id defined in the value folder"
+                ),
+            ));
+        }
+        if e.after < e.before {
+            out.push(located(
+                &c.path,
+                e.scope.at,
+                format!(
+                    "evidence compares {} after {}: put the earlier quarter in `before`",
+                    e.after, e.before
+                ),
+            ));
         }
     }
     out

@@ -296,65 +296,20 @@ pub fn compute(
         .map(|p| p.map(|i| prs[i as usize].number))
         .collect();
     let recoveries = recoveries(correlation, value);
-    // Periods run from the first commit landing (author dates can be older: work
-    // imported or rebased) to the last commit or release.
-    let first = history
-        .commits
-        .iter()
-        .map(|c| c.committer_time.seconds)
-        .min();
-    let last = history
-        .commits
-        .iter()
-        .map(|c| c.committer_time.seconds)
-        .chain(correlation.releases.iter().map(|r| r.time))
-        .max();
-    let mut periods = BTreeMap::new();
-    if let (Some(first), Some(last)) = (first, last) {
-        // Releases before the first commit (clock skew) still fall in a period.
-        let first = correlation
-            .releases
-            .iter()
-            .map(|r| r.time)
-            .min()
-            .map_or(first, |t| t.min(first));
-        let facts = facts(history, correlation, &prs, &recoveries);
-        for kind in Kind::ALL {
-            let list = periods::between(kind, first, last);
-            let mut list = all_periods(
-                &list,
-                history,
-                correlation,
-                value,
-                &prs,
-                &facts,
-                &settings.bands,
-            );
-            for p in &mut list {
-                p.observed = (p.span.0.max(first), p.span.1.min(last + 1));
-                p.deployments_per_week = p.deployments as f64 / p.weeks();
-            }
-            periods.insert(kind.name(), list);
-        }
-    }
+    let facts = facts(history, correlation, &prs, &recoveries);
+    let (periods, last) = every_period(history, correlation, value, &prs, &facts, settings);
+    let quarters = periods.get("quarter").map(Vec::as_slice).unwrap_or(&[]);
     let streams = streams::compute(
         value,
         history,
         correlation,
         &prs,
-        periods.get("quarter").map(Vec::as_slice).unwrap_or(&[]),
+        quarters,
         last.unwrap_or(0),
     );
-    let narrative = narrative::facts(
-        periods.get("quarter").map(Vec::as_slice).unwrap_or(&[]),
-        value,
-        last.unwrap_or(0),
-    );
+    let narrative = narrative::facts(quarters, value, last.unwrap_or(0));
     let now = last.unwrap_or(0);
-    let quarter_ends: Vec<(String, i64)> = periods
-        .get("quarter")
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    let quarter_ends: Vec<(String, i64)> = quarters
         .iter()
         .map(|q| (q.period.clone(), q.span.1))
         .collect();
@@ -385,7 +340,7 @@ pub fn compute(
         value,
         changes,
         &pr_numbers,
-        periods.get("quarter").map(Vec::as_slice).unwrap_or(&[]),
+        quarters,
         settings,
     );
     let cost = work::cost(
@@ -411,6 +366,46 @@ pub fn compute(
         scopes,
         pull_requests: prs,
     }
+}
+
+/// The periods of every kind, from the first commit landing (author dates can be
+/// older: work imported or rebased) or the first release to the last commit or
+/// release; and that last moment.
+fn every_period(
+    history: &History,
+    correlation: &Correlation,
+    value: &ValueFolder,
+    prs: &[PullRequest],
+    facts: &Facts,
+    settings: &crate::config::Settings,
+) -> (BTreeMap<&'static str, Vec<PeriodMetrics>>, Option<i64>) {
+    let landed = history.commits.iter().map(|c| c.committer_time.seconds);
+    let released = correlation.releases.iter().map(|r| r.time);
+    let last = landed.clone().chain(released.clone()).max();
+    let mut periods = BTreeMap::new();
+    let (Some(first), Some(last)) = (landed.min(), last) else {
+        return (periods, last);
+    };
+    // Releases before the first commit (clock skew) still fall in a period.
+    let first = released.min().map_or(first, |t| t.min(first));
+    for kind in Kind::ALL {
+        let list = periods::between(kind, first, last);
+        let mut list = all_periods(
+            &list,
+            history,
+            correlation,
+            value,
+            prs,
+            facts,
+            &settings.bands,
+        );
+        for p in &mut list {
+            p.observed = (p.span.0.max(first), p.span.1.min(last + 1));
+            p.deployments_per_week = p.deployments as f64 / p.weeks();
+        }
+        periods.insert(kind.name(), list);
+    }
+    (periods, Some(last))
 }
 
 fn ratio(part: usize, whole: usize) -> Option<f64> {

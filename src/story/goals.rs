@@ -161,123 +161,166 @@ pub fn progress(
     let mut out = Vec::new();
     for g in &folder.goals {
         for t in &g.targets {
-            let measure = folder
-                .measures
-                .iter()
-                .enumerate()
-                .find(|(_, m)| m.id == t.metric);
-            let (label, unit, higher, series) =
-                if let Some(unit) = crate::content::delivery_unit(&t.metric) {
-                    let m = metric::KEYS.iter().find(|m| m.id == t.metric);
-                    (
-                        m.map_or(t.metric.clone(), |m| m.label.to_string()),
-                        unit,
-                        m.is_some_and(|m| m.better == metric::Better::Higher),
-                        delivery_series(&t.metric, quarters, as_of),
-                    )
-                } else if let Some((k, m)) = measure {
-                    let series = m
-                        .values
-                        .iter()
-                        .enumerate()
-                        .map(|(j, (date, value))| Point {
-                            day: day_of(date),
-                            value: *value,
-                            at: format!("/measures/{k}/values/{j}/1"),
-                            period: format!("asof:{date}"),
-                        })
-                        .collect();
-                    (m.name.clone(), m.unit, m.higher_is_better, series)
-                } else {
-                    // The target as written, since nothing measures it.
-                    let said = super::Words::new()
-                        .say(format!("{}: target ", t.metric.replace('_', " ")))
-                        .quote(&t.target)
-                        .say(format!(
-                            "{}.",
-                            t.by.map(|b| format!(" by {b}")).unwrap_or_default()
-                        ))
-                        .tone(super::Tone::Neutral);
-                    out.push(Progress {
-                        goal: g.id.value.clone(),
-                        metric: t.metric.clone(),
-                        status: Status::NotMeasured,
-                        text: said.text,
-                        refs: Vec::new(),
-                        parts: said.parts,
-                        target: None,
-                        by: t.by.map(|b| b.to_string()),
-                        by_day: t.by.as_ref().map(day_of),
-                    });
-                    continue;
-                };
-            let Ok(target) = unit.parse_value(&t.target) else {
-                continue; // `check` reports it.
+            let Some(measured) = measured(folder, t, quarters, as_of) else {
+                out.push(not_measured(g, t));
+                continue;
             };
-            let unit = unit_of(&t.metric, unit);
-            let index = out.len();
-            // Values known on the built revision's day only.
-            let series: Vec<Point> = series.into_iter().filter(|p| p.day <= as_of).collect();
-            // The baseline: the last value on or before `baseline_date`, else the first.
-            let baseline = match t.baseline_date.as_ref().map(day_of) {
-                Some(b) => series.iter().rev().find(|p| p.day <= b).or(series.first()),
-                None => series.first(),
-            };
-            let by = t.by.as_ref().map(day_of);
-            let (status, met_on) =
-                status(&series, target, higher, baseline.map(|b| b.day), by, as_of);
-            let current = series.last();
-            let mut w = super::Words::new().say(format!("{label}: "));
-            match current {
-                Some(c) => {
-                    w = w
-                        .num(c.value, unit, currency, c.at.clone(), &c.period)
-                        .say(format!(" as of {}", show_date(c.day)));
-                }
-                None => w = w.say("no value yet"),
-            }
-            if let Some(b) = baseline.filter(|b| current.is_some_and(|c| c.day != b.day)) {
-                w = w
-                    .say(", from ")
-                    .num(b.value, unit, currency, b.at.clone(), &b.period)
-                    .say(format!(" on {}", show_date(b.day)));
-            }
-            w = w.say("; target ").num(
-                target,
-                unit,
-                currency,
-                format!("{at}/{index}/target"),
-                &by.map_or("target".to_string(), |b| format!("by:{}", show_date(b))),
-            );
-            if let Some(by) = by {
-                w = w.say(format!(" by {}", show_date(by)));
-            }
-            w = w.say(match (status, met_on) {
-                (Status::Met, Some(day)) => format!(": met on {}.", show_date(day)),
-                (s, _) => format!(": {}.", s.words()),
-            });
-            let said = w.tone(super::Tone::Neutral);
-            // The target is the goal's own; the sentence rests on the measured values.
-            let refs = said
-                .refs
-                .iter()
-                .filter(|r| !r.starts_with("/story/"))
-                .cloned()
-                .collect();
-            out.push(Progress {
-                goal: g.id.value.clone(),
-                metric: t.metric.clone(),
-                status,
-                text: said.text,
-                refs,
-                parts: said.parts,
-                target: Some(target),
-                by: by.map(show_date),
-                by_day: by,
-            });
+            let target_at = format!("{at}/{}/target", out.len());
+            out.extend(measured.progress(g, t, as_of, currency, target_at));
         }
     }
     out
+}
+
+/// What a target's metric measures: its label, unit, direction and values.
+struct Measured {
+    label: String,
+    unit: MeasureUnit,
+    higher: bool,
+    series: Vec<Point>,
+}
+
+/// The values a target's metric has: a delivery metric's, quarter by quarter, or a
+/// measure's, as recorded; `None` when nothing measures it.
+fn measured(
+    folder: &ValueFolder,
+    t: &crate::content::Target,
+    quarters: &[PeriodMetrics],
+    as_of: i64,
+) -> Option<Measured> {
+    if let Some(unit) = crate::content::delivery_unit(&t.metric) {
+        let m = metric::KEYS.iter().find(|m| m.id == t.metric);
+        return Some(Measured {
+            label: m.map_or(t.metric.clone(), |m| m.label.to_string()),
+            unit,
+            higher: m.is_some_and(|m| m.better == metric::Better::Higher),
+            series: delivery_series(&t.metric, quarters, as_of),
+        });
+    }
+    let (k, m) = folder
+        .measures
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.id == t.metric)?;
+    let series = m
+        .values
+        .iter()
+        .enumerate()
+        .map(|(j, (date, value))| Point {
+            day: day_of(date),
+            value: *value,
+            at: format!("/measures/{k}/values/{j}/1"),
+            period: format!("asof:{date}"),
+        })
+        .collect();
+    Some(Measured {
+        label: m.name.clone(),
+        unit: m.unit,
+        higher: m.higher_is_better,
+        series,
+    })
+}
+
+/// The target as written, since nothing measures it.
+fn not_measured(g: &crate::content::Goal, t: &crate::content::Target) -> Progress {
+    let said = super::Words::new()
+        .say(format!("{}: target ", t.metric.replace('_', " ")))
+        .quote(&t.target)
+        .say(format!(
+            "{}.",
+            t.by.map(|b| format!(" by {b}")).unwrap_or_default()
+        ))
+        .tone(super::Tone::Neutral);
+    Progress {
+        goal: g.id.value.clone(),
+        metric: t.metric.clone(),
+        status: Status::NotMeasured,
+        text: said.text,
+        refs: Vec::new(),
+        parts: said.parts,
+        target: None,
+        by: t.by.map(|b| b.to_string()),
+        by_day: t.by.as_ref().map(day_of),
+    }
+}
+
+impl Measured {
+    /// The progress towards target `t`: its status and the sentence that says it,
+    /// the target bound at `target_at`; `None` when the target does not read
+    /// (`check` reports it).
+    fn progress(
+        self,
+        g: &crate::content::Goal,
+        t: &crate::content::Target,
+        as_of: i64,
+        currency: Option<&str>,
+        target_at: String,
+    ) -> Option<Progress> {
+        let target = self.unit.parse_value(&t.target).ok()?;
+        let unit = unit_of(&t.metric, self.unit);
+        // Values known on the built revision's day only.
+        let series: Vec<Point> = self.series.into_iter().filter(|p| p.day <= as_of).collect();
+        // The baseline: the last value on or before `baseline_date`, else the first.
+        let baseline = match t.baseline_date.as_ref().map(day_of) {
+            Some(b) => series.iter().rev().find(|p| p.day <= b).or(series.first()),
+            None => series.first(),
+        };
+        let by = t.by.as_ref().map(day_of);
+        let (status, met_on) = status(
+            &series,
+            target,
+            self.higher,
+            baseline.map(|b| b.day),
+            by,
+            as_of,
+        );
+        let current = series.last();
+        let mut w = super::Words::new().say(format!("{}: ", self.label));
+        match current {
+            Some(c) => {
+                w = w
+                    .num(c.value, unit, currency, c.at.clone(), &c.period)
+                    .say(format!(" as of {}", show_date(c.day)));
+            }
+            None => w = w.say("no value yet"),
+        }
+        if let Some(b) = baseline.filter(|b| current.is_some_and(|c| c.day != b.day)) {
+            w = w
+                .say(", from ")
+                .num(b.value, unit, currency, b.at.clone(), &b.period)
+                .say(format!(" on {}", show_date(b.day)));
+        }
+        let target_period = by.map_or("target".to_string(), |b| format!("by:{}", show_date(b)));
+        w = w
+            .say("; target ")
+            .num(target, unit, currency, target_at, &target_period);
+        if let Some(by) = by {
+            w = w.say(format!(" by {}", show_date(by)));
+        }
+        w = w.say(match (status, met_on) {
+            (Status::Met, Some(day)) => format!(": met on {}.", show_date(day)),
+            (s, _) => format!(": {}.", s.words()),
+        });
+        let said = w.tone(super::Tone::Neutral);
+        // The target is the goal's own; the sentence rests on the measured values.
+        let refs = said
+            .refs
+            .iter()
+            .filter(|r| !r.starts_with("/story/"))
+            .cloned()
+            .collect();
+        Some(Progress {
+            goal: g.id.value.clone(),
+            metric: t.metric.clone(),
+            status,
+            text: said.text,
+            refs,
+            parts: said.parts,
+            target: Some(target),
+            by: by.map(show_date),
+            by_day: by,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -514,90 +514,15 @@ pub fn tell(
     currency: Option<&str>,
     streams: &[crate::metrics::streams::StreamMetrics],
 ) -> Story {
-    let mut stories = Vec::new();
-    for (i, q) in quarters.iter().enumerate() {
-        let mut summary_lines = vec![summary(q, i, as_of)];
-        let mut changes = Vec::new();
-        if let Some(y) =
-            year_before(&q.period).and_then(|label| quarters.iter().position(|p| p.period == label))
-        {
-            for m in &KEYS {
-                summary_lines.push(compare(
-                    m,
-                    &observe(m, &quarters[y], y, as_of),
-                    &observe(m, q, i, as_of),
-                    &rules,
-                ));
-            }
+    let mut stories: Vec<QuarterStory> = (0..quarters.len())
+        .map(|i| quarter_story(quarters, i, as_of, &rules))
+        .collect();
+    let (told, headline) = match headline(quarters, releases, as_of) {
+        Some((told, mut lines)) => {
+            lines.extend(stories[told].summary.iter().cloned());
+            (Some(quarters[told].period.clone()), lines)
         }
-        if let Some(p) = i.checked_sub(1) {
-            for m in &KEYS {
-                changes.push(compare(
-                    m,
-                    &observe(m, &quarters[p], p, as_of),
-                    &observe(m, q, i, as_of),
-                    &rules,
-                ));
-            }
-        }
-        stories.push(QuarterStory {
-            period: q.period.clone(),
-            state: state(q, as_of),
-            summary: summary_lines,
-            changes,
-            goals: Vec::new(),
-        });
-    }
-
-    // The latest quarter that has ended; when it had no release, the last that had.
-    let ended = quarters
-        .iter()
-        .rposition(|q| state(q, as_of) != State::SoFar);
-    let with_release = quarters
-        .iter()
-        .rposition(|q| state(q, as_of) != State::SoFar && q.deployments > 0);
-    let mut headline = Vec::new();
-    let told = match (ended, with_release) {
-        (Some(e), Some(r)) => {
-            // The last release before the quarter that had none ended.
-            let end = quarters[e].span.1;
-            if e != r
-                && let Some(last) = releases
-                    .iter()
-                    .filter(|r| r.time < end)
-                    .max_by_key(|r| r.time)
-            {
-                headline.push(
-                    Words::new()
-                        .say(format!(
-                            "{} had no release; the last was ",
-                            quarters[e].period
-                        ))
-                        .tag(last.tag)
-                        .say(format!(
-                            " on {}, so this is the story of the four quarters to {}.",
-                            date(last.time),
-                            quarters[r].period
-                        ))
-                        .rests_on(format!("/periods/quarter/{e}/deployments"))
-                        .tone(Tone::Neutral),
-                );
-                headline.push(window(quarters, r));
-            }
-            headline.extend(stories[r].summary.iter().cloned());
-            Some(quarters[r].period.clone())
-        }
-        (Some(e), None) => {
-            headline.extend(stories[e].summary.iter().cloned());
-            Some(quarters[e].period.clone())
-        }
-        // No quarter has ended yet: the running one, so far.
-        (None, _) if !quarters.is_empty() => {
-            let last = quarters.len() - 1;
-            headline.extend(stories[last].summary.iter().cloned());
-            Some(quarters[last].period.clone())
-        }
-        _ => None,
+        None => (None, Vec::new()),
     };
     let goal_progress = goals::progress(folder, quarters, as_of, currency, "/story/goals");
     // Each quarter's goals as they stood on its last day (the running quarter's
@@ -620,4 +545,80 @@ pub fn tell(
         next: next::coming(folder, &goal_progress, streams, as_of, currency),
         goals: goal_progress,
     }
+}
+
+/// Quarter `i`'s summary (against the same quarter a year before, when there is
+/// one) and its changes against the quarter before.
+fn quarter_story(quarters: &[PeriodMetrics], i: usize, as_of: i64, rules: &Rules) -> QuarterStory {
+    let q = &quarters[i];
+    let against = |p: usize| -> Vec<Sentence> {
+        KEYS.iter()
+            .map(|m| {
+                compare(
+                    m,
+                    &observe(m, &quarters[p], p, as_of),
+                    &observe(m, q, i, as_of),
+                    rules,
+                )
+            })
+            .collect()
+    };
+    let mut summary_lines = vec![summary(q, i, as_of)];
+    let year =
+        year_before(&q.period).and_then(|label| quarters.iter().position(|p| p.period == label));
+    if let Some(y) = year {
+        summary_lines.extend(against(y));
+    }
+    QuarterStory {
+        period: q.period.clone(),
+        state: state(q, as_of),
+        summary: summary_lines,
+        changes: i.checked_sub(1).map(against).unwrap_or_default(),
+        goals: Vec::new(),
+    }
+}
+
+/// The quarter the story tells (the latest that has ended; when it had no release,
+/// the last that had; while none has ended, the running one), with the lines that
+/// explain a quarter passed over.
+fn headline(
+    quarters: &[PeriodMetrics],
+    releases: &[ReleaseAt<'_>],
+    as_of: i64,
+) -> Option<(usize, Vec<Sentence>)> {
+    let ended = quarters
+        .iter()
+        .rposition(|q| state(q, as_of) != State::SoFar);
+    let with_release = quarters
+        .iter()
+        .rposition(|q| state(q, as_of) != State::SoFar && q.deployments > 0);
+    let (e, r) = match (ended, with_release) {
+        (Some(e), Some(r)) => (e, r),
+        (Some(e), None) => return Some((e, Vec::new())),
+        // No quarter has ended yet: the running one, so far.
+        (None, _) => return quarters.len().checked_sub(1).map(|last| (last, Vec::new())),
+    };
+    // The last release before the quarter that had none ended.
+    let end = quarters[e].span.1;
+    let last = releases
+        .iter()
+        .filter(|r| r.time < end)
+        .max_by_key(|r| r.time);
+    let Some(last) = last.filter(|_| e != r) else {
+        return Some((r, Vec::new()));
+    };
+    let passed_over = Words::new()
+        .say(format!(
+            "{} had no release; the last was ",
+            quarters[e].period
+        ))
+        .tag(last.tag)
+        .say(format!(
+            " on {}, so this is the story of the four quarters to {}.",
+            date(last.time),
+            quarters[r].period
+        ))
+        .rests_on(format!("/periods/quarter/{e}/deployments"))
+        .tone(Tone::Neutral);
+    Some((r, vec![passed_over, window(quarters, r)]))
 }
