@@ -816,6 +816,87 @@ pub fn split_front_matter(text: &str) -> Option<(&str, u64, &str)> {
     None
 }
 
+/// A case study's `audience`: executive, management or team.
+fn audiences(f: &mut Fields<'_>, problems: &mut Problems<'_>) -> Vec<Audience> {
+    f.texts("audience", problems)
+        .into_iter()
+        .filter_map(|(a, at)| match a.as_str() {
+            "executive" => Some(Audience::Executive),
+            "management" => Some(Audience::Management),
+            "team" => Some(Audience::Team),
+            _ => {
+                problems.add(
+                    at,
+                    format!(
+                        "unknown audience `{a}`{}; expected `executive`, `management` or `team`",
+                        yaml::hint(&a, &["executive", "management", "team"])
+                    ),
+                );
+                None
+            }
+        })
+        .collect()
+}
+
+/// One of a case study's `evidence` queries.
+fn evidence_query(node: &Node, problems: &mut Problems<'_>) -> Option<EvidenceQuery> {
+    let mut e = Fields::of(node, "an evidence query", problems)?;
+    let metric = e.choice("metric", EVIDENCE_METRICS, problems);
+    if e.get("metric").is_none() {
+        problems.add(e.at, "an evidence query is missing the field `metric`");
+    }
+    let scope = match e.get("scope") {
+        Some(n) => yaml::text(n, problems).map(|value| Spot { value, at: n.at }),
+        None => Some(Spot {
+            value: "repository".to_string(),
+            at: e.at,
+        }),
+    };
+    let before = e.required_parsed("before", problems, Quarter::parse);
+    let after = e.required_parsed("after", problems, Quarter::parse);
+    let label = e.text("label", problems);
+    e.finish(problems);
+    Some(EvidenceQuery {
+        metric: metric?,
+        scope: scope?,
+        before: before?,
+        after: after?,
+        label,
+    })
+}
+
+/// Problems in a case study's Markdown body, whose line `n` is line
+/// `n + body_line` counted from the front matter's first line: computed figures
+/// (checked here so that `check` locates every mistake) and HTML nested too deep.
+fn body_problems(body: &str, body_line: u64, problems: &mut Problems<'_>) {
+    for (offset, message) in super::shortcodes::figures(body).1 {
+        let before = &body[..offset];
+        let line = before.matches('\n').count() as u64 + 1;
+        let column = before.rfind('\n').map_or(offset, |n| offset - n - 1) + 1;
+        let at = At {
+            line: body_line + line,
+            column: column as u64,
+        };
+        problems.add(at, message);
+    }
+    // Raw HTML is located by its line; nesting that Markdown itself makes (quotes in
+    // quotes, lists in lists) is found in the HTML it becomes.
+    let deep =
+        html_too_deep(body).or_else(|| html_too_deep(&markdown_html(body)).map(|(_, d)| (1, d)));
+    if let Some((line, depth)) = deep {
+        let at = At {
+            line: body_line + line as u64,
+            column: 1,
+        };
+        problems.add(
+            at,
+            format!(
+                "HTML nested {depth} elements deep; a case study may nest at most {MAX_HTML_DEPTH} (deeper nesting makes the HTML sanitizer slow)"
+            ),
+        );
+    }
+}
+
 pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
     let mut problems = Problems::new(path);
     if let Err(message) = check_id(slug) {
@@ -853,90 +934,17 @@ pub fn case_study(path: &str, slug: &str, text: &str) -> Parsed<CaseStudy> {
     let title = f.required_text("title", &mut problems);
     let date = f.required_parsed("date", &mut problems, Date::parse);
     let initiative = reference(&mut f, "initiative", &mut problems);
-    let audience = f
-        .texts("audience", &mut problems)
-        .into_iter()
-        .filter_map(|(a, at)| match a.as_str() {
-            "executive" => Some(Audience::Executive),
-            "management" => Some(Audience::Management),
-            "team" => Some(Audience::Team),
-            _ => {
-                problems.add(
-                    at,
-                    format!(
-                        "unknown audience `{a}`{}; expected `executive`, `management` or `team`",
-                        yaml::hint(&a, &["executive", "management", "team"])
-                    ),
-                );
-                None
-            }
-        })
-        .collect();
+    let audience = audiences(&mut f, &mut problems);
     let summary = f.required_text("summary", &mut problems);
     let featured = f.boolean("featured", &mut problems).unwrap_or(false);
-    let mut evidence = Vec::new();
-    for node in f.list("evidence", &mut problems) {
-        let Some(mut e) = Fields::of(node, "an evidence query", &mut problems) else {
-            continue;
-        };
-        let metric = e.choice("metric", EVIDENCE_METRICS, &mut problems);
-        if e.get("metric").is_none() {
-            problems.add(e.at, "an evidence query is missing the field `metric`");
-        }
-        let scope = match e.get("scope") {
-            Some(n) => yaml::text(n, &mut problems).map(|value| Spot { value, at: n.at }),
-            None => Some(Spot {
-                value: "repository".to_string(),
-                at: e.at,
-            }),
-        };
-        let before = e.required_parsed("before", &mut problems, Quarter::parse);
-        let after = e.required_parsed("after", &mut problems, Quarter::parse);
-        let label = e.text("label", &mut problems);
-        e.finish(&mut problems);
-        if let (Some(metric), Some(scope), Some(before), Some(after)) =
-            (metric, scope, before, after)
-        {
-            evidence.push(EvidenceQuery {
-                metric,
-                scope,
-                before,
-                after,
-                label,
-            });
-        }
-    }
+    let mut evidence: Vec<EvidenceQuery> = f
+        .list("evidence", &mut problems)
+        .into_iter()
+        .filter_map(|node| evidence_query(node, &mut problems))
+        .collect();
     f.finish(&mut problems);
     let body_line = text[..text.len() - body.len()].matches('\n').count();
-    // Computed figures, checked here so that `check` locates every mistake.
-    for (offset, message) in super::shortcodes::figures(body).1 {
-        let before = &body[..offset];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rfind('\n').map_or(offset, |n| offset - n - 1) + 1;
-        problems.add(
-            At {
-                line: (body_line + line) as u64 + 1 - first_line,
-                column: column as u64,
-            },
-            message,
-        );
-    }
-    // Raw HTML is located by its line; nesting that Markdown itself makes (quotes in
-    // quotes, lists in lists) is found in the HTML it becomes.
-    let deep =
-        html_too_deep(body).or_else(|| html_too_deep(&markdown_html(body)).map(|(_, d)| (1, d)));
-    if let Some((line, depth)) = deep {
-        problems.add(
-            At {
-                // Problems are shifted by the front matter's first line later.
-                line: (body_line + line) as u64 + 1 - first_line,
-                column: 1,
-            },
-            format!(
-                "HTML nested {depth} elements deep; a case study may nest at most {MAX_HTML_DEPTH} (deeper nesting makes the HTML sanitizer slow)"
-            ),
-        );
-    }
+    body_problems(body, body_line as u64 + 1 - first_line, &mut problems);
     // Places inside the front matter, counted from the file's first line.
     let in_file = |at: At| At {
         line: at.line + first_line - 1,

@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::content::ValueFolder;
 use crate::history::{CommitId, History};
 use crate::metric::Key;
-use crate::releases::{Correlation, Evidence};
+use crate::releases::{Correlation, Evidence, Release, ReleaseKind};
 use crate::stats::{self, Summary};
 use bands::Band;
 use flow::{FlowKind, PullRequest};
@@ -514,98 +514,116 @@ fn all_periods(
     let loads = loads(list, &f.landings);
     let mut out = Vec::with_capacity(n);
     for (i, p) in list.iter().enumerate() {
-        let rels: Vec<&crate::releases::Release> = releases[i]
+        let rels: Vec<&Release> = releases[i]
             .iter()
             .map(|&r| &correlation.releases[r])
             .collect();
-        let deployments = rels.len();
-        let mut days: Vec<i64> = rels.iter().map(|r| periods::day(r.time)).collect();
-        days.dedup();
-        let mut lead: Vec<i64> = rels
-            .iter()
-            .flat_map(|r| r.lead_times.iter().copied())
-            .collect();
-        let lead_time = stats::summarize(&mut lead);
-        let failed = rels.iter().filter(|r| r.failed()).count();
-        let hotfixes = rels
-            .iter()
-            .filter(|r| r.kind == crate::releases::ReleaseKind::Hotfix)
-            .count();
+        // Commits shipped outside any pull request count as items on their own.
+        let mut distribution = KindCounts::default();
+        for r in &rels {
+            for &c in r
+                .commits
+                .iter()
+                .filter(|&&c| !history.commits[c as usize].is_merge())
+            {
+                distribution.add(f.kind[c as usize]);
+                if !f.in_pr[c as usize] {
+                    velocity[i].add(f.kind[c as usize]);
+                }
+            }
+        }
         let mut rec: Vec<i64> = releases[i].iter().filter_map(|&r| f.recovery[r]).collect();
         let recovery_time = stats::summarize(&mut rec).map(|s| Median {
             median_seconds: s.median_seconds,
             count: s.count,
         });
-        let mut distribution = KindCounts::default();
-        for r in &rels {
-            for &c in &r.commits {
-                if !history.commits[c as usize].is_merge() {
-                    distribution.add(f.kind[c as usize]);
-                    if !f.in_pr[c as usize] {
-                        velocity[i].add(f.kind[c as usize]);
-                    }
-                }
-            }
-        }
-        let flow_time = stats::summarize(&mut flow_times[i]);
-        let incidents: Vec<_> = value
-            .incidents
-            .iter()
-            .filter(|inc| inc.started.0 >= p.start && inc.started.0 < p.end)
-            .collect();
-        let incident_cost = incidents
+        let mut m = period(p, &rels, recovery_time, value, thresholds);
+        m.flow_distribution = distribution;
+        m.flow_velocity = std::mem::take(&mut velocity[i]);
+        m.flow_time = stats::summarize(&mut flow_times[i]);
+        m.flow_load = loads[i].clone();
+        out.push(m);
+    }
+    out
+}
+
+/// The delivery metrics of period `p` from the releases in it; the flow metrics
+/// are the caller's to fill.
+fn period(
+    p: &Period,
+    rels: &[&Release],
+    recovery_time: Option<Median>,
+    value: &ValueFolder,
+    thresholds: &bands::Thresholds,
+) -> PeriodMetrics {
+    let deployments = rels.len();
+    let mut days: Vec<i64> = rels.iter().map(|r| periods::day(r.time)).collect();
+    days.dedup();
+    let mut lead: Vec<i64> = rels
+        .iter()
+        .flat_map(|r| r.lead_times.iter().copied())
+        .collect();
+    let lead_time = stats::summarize(&mut lead);
+    let failed = rels.iter().filter(|r| r.failed()).count();
+    let hotfixes = rels
+        .iter()
+        .filter(|r| r.kind == ReleaseKind::Hotfix)
+        .count();
+    let incidents: Vec<_> = value
+        .incidents
+        .iter()
+        .filter(|inc| inc.started.0 >= p.start && inc.started.0 < p.end)
+        .collect();
+    let change_failure_rate = ratio(failed, deployments);
+    let bands = (p.kind != Kind::Week).then(|| Bands {
+        deployment_frequency: Some(deploy_band(p, &days, thresholds)),
+        lead_time: bands::lead_time_with(
+            thresholds,
+            lead_time.map(|s| s.median_seconds),
+            lead_time.map_or(0, |s| s.count),
+        ),
+        change_failure_rate: bands::change_failure_rate_with(
+            thresholds,
+            change_failure_rate,
+            deployments,
+        ),
+        recovery_time: bands::recovery_time_with(
+            thresholds,
+            recovery_time.map(|s| s.median_seconds),
+            recovery_time.map_or(0, |s| s.count),
+        ),
+    });
+    PeriodMetrics {
+        period: p.label.clone(),
+        start: crate::time::rfc3339(p.start),
+        end: crate::time::rfc3339(p.end),
+        deployments,
+        deployments_per_week: 0.0,
+        deploy_days: days.len(),
+        lead_time,
+        change_failure_rate,
+        failed_deployments: failed,
+        recovery_time,
+        rework_rate: ratio(hotfixes, deployments),
+        hotfixes,
+        bands,
+        flow_distribution: KindCounts::default(),
+        flow_velocity: KindCounts::default(),
+        flow_time: None,
+        flow_load: Load::default(),
+        incidents: incidents.len(),
+        incident_cost: incidents
             .iter()
             .filter_map(|inc| inc.cost)
             .map(|c| c.units())
-            .fold(0.0, |a, b| a + b);
-        let change_failure_rate = ratio(failed, deployments);
-        let bands = (p.kind != Kind::Week).then(|| Bands {
-            deployment_frequency: Some(deploy_band(p, &days, thresholds)),
-            lead_time: bands::lead_time_with(
-                thresholds,
-                lead_time.map(|s| s.median_seconds),
-                lead_time.map_or(0, |s| s.count),
-            ),
-            change_failure_rate: bands::change_failure_rate_with(
-                thresholds,
-                change_failure_rate,
-                deployments,
-            ),
-            recovery_time: bands::recovery_time_with(
-                thresholds,
-                recovery_time.map(|s| s.median_seconds),
-                recovery_time.map_or(0, |s| s.count),
-            ),
-        });
-        out.push(PeriodMetrics {
-            period: p.label.clone(),
-            start: crate::time::rfc3339(p.start),
-            end: crate::time::rfc3339(p.end),
-            deployments,
-            deployments_per_week: 0.0,
-            deploy_days: days.len(),
-            lead_time,
-            change_failure_rate,
-            failed_deployments: failed,
-            recovery_time,
-            rework_rate: ratio(hotfixes, deployments),
-            hotfixes,
-            bands,
-            flow_distribution: distribution,
-            flow_velocity: std::mem::take(&mut velocity[i]),
-            flow_time,
-            flow_load: loads[i].clone(),
-            incidents: incidents.len(),
-            incident_cost,
-            weekly: match p.kind {
-                Kind::Quarter => weekly(p, &rels.iter().map(|r| r.time).collect::<Vec<_>>()),
-                _ => Vec::new(),
-            },
-            span: (p.start, p.end),
-            observed: (p.start, p.end),
-        });
+            .fold(0.0, |a, b| a + b),
+        weekly: match p.kind {
+            Kind::Quarter => weekly(p, &rels.iter().map(|r| r.time).collect::<Vec<_>>()),
+            _ => Vec::new(),
+        },
+        span: (p.start, p.end),
+        observed: (p.start, p.end),
     }
-    out
 }
 
 /// Flow load at each period's end: commits landed before it and released at or

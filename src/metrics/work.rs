@@ -198,7 +198,6 @@ pub fn initiatives(
         changes,
         pull_requests,
     } = links;
-    let (baseline, lead_time_from) = (settings.baseline, settings.lead_time_from);
     value
         .initiatives
         .iter()
@@ -214,34 +213,24 @@ pub fn initiatives(
                 })
                 .map(|(k, _)| k)
                 .collect();
-            let owners: Vec<Option<u32>> = commits.iter().map(|&k| correlation.owner[k]).collect();
-            let mut releases: Vec<usize> = owners.iter().flatten().map(|&o| o as usize).collect();
+            let linked = Linked {
+                owners: commits.iter().map(|&k| correlation.owner[k]).collect(),
+                commits,
+                history,
+                correlation,
+            };
+            let mut releases: Vec<usize> = linked
+                .owners
+                .iter()
+                .flatten()
+                .map(|&o| o as usize)
+                .collect();
             releases.sort_unstable();
             releases.dedup();
-            // Each shipped linked commit's lead time, as releases count it (baseline
-            // and lead-time start applied).
-            let mut lead: Vec<i64> = commits
+            let waiting: Vec<i64> = linked
+                .commits
                 .iter()
-                .zip(&owners)
-                .filter_map(|(&k, o)| {
-                    let release = &correlation.releases[(*o)? as usize];
-                    let start = match lead_time_from {
-                        crate::config::LeadTimeFrom::Author => {
-                            history.commits[k].author_time.seconds
-                        }
-                        crate::config::LeadTimeFrom::Committer => {
-                            history.commits[k].committer_time.seconds
-                        }
-                    };
-                    if baseline.is_some_and(|b| start < b) {
-                        return None;
-                    }
-                    Some(release.time.saturating_sub(start).max(0))
-                })
-                .collect();
-            let waiting: Vec<i64> = commits
-                .iter()
-                .zip(&owners)
+                .zip(&linked.owners)
                 .filter(|(_, o)| o.is_none())
                 .map(|(&k, _)| now - history.commits[k].committer_time.seconds)
                 .collect();
@@ -250,48 +239,16 @@ pub fn initiatives(
                 let oldest = waiting.iter().copied().max().unwrap_or(0).max(0);
                 v * oldest as f64 / YEAR as f64
             });
-            // At each quarter's end (the running quarter's at `now`): what had
-            // landed by then, what had shipped, and how long the oldest waited.
-            let at = quarters
-                .iter()
-                .map(|(period, end)| {
-                    let moment = (*end).min(now + 1);
-                    let as_of = measured_on(*end, now);
-                    let mut landed = 0;
-                    let mut shipped = 0;
-                    let mut oldest = 0;
-                    for (&k, o) in commits.iter().zip(&owners) {
-                        let landed_at = history.commits[k].committer_time.seconds;
-                        if landed_at >= moment {
-                            continue;
-                        }
-                        landed += 1;
-                        match o {
-                            Some(r) if correlation.releases[*r as usize].time < moment => {
-                                shipped += 1
-                            }
-                            _ => oldest = oldest.max(moment - landed_at),
-                        }
-                    }
-                    InitiativeAt {
-                        period: period.clone(),
-                        as_of,
-                        commits: landed,
-                        shipped_commits: shipped,
-                        unreleased_commits: landed - shipped,
-                        cost_of_delay: annual_value.map(|v| v * oldest as f64 / YEAR as f64),
-                    }
-                })
-                .collect();
             InitiativeMetrics {
                 id: i.id.clone(),
-                commits: commits.len(),
-                shipped_commits: owners.iter().filter(|o| o.is_some()).count(),
+                commits: linked.commits.len(),
+                shipped_commits: linked.owners.iter().filter(|o| o.is_some()).count(),
                 releases: releases
                     .iter()
                     .map(|&r| correlation.releases[r].tag.clone())
                     .collect(),
-                first_commit: commits
+                first_commit: linked
+                    .commits
                     .iter()
                     .map(|&k| history.commits[k].author_time.seconds)
                     .min()
@@ -299,14 +256,73 @@ pub fn initiatives(
                 last_release: releases
                     .last()
                     .map(|&r| crate::time::rfc3339(correlation.releases[r].time)),
-                lead_time: crate::stats::summarize(&mut lead),
+                lead_time: crate::stats::summarize(&mut linked.lead_times(settings)),
                 unreleased_commits: waiting.len(),
                 annual_value,
                 cost_of_delay,
-                quarters: at,
+                quarters: quarters
+                    .iter()
+                    .map(|(period, end)| linked.at(period, *end, now, annual_value))
+                    .collect(),
             }
         })
         .collect()
+}
+
+/// The commits linked to one initiative, with the release that shipped each.
+struct Linked<'a> {
+    commits: Vec<usize>,
+    owners: Vec<Option<u32>>,
+    history: &'a History,
+    correlation: &'a Correlation,
+}
+
+impl Linked<'_> {
+    /// Each shipped commit's lead time, as releases count it (baseline and
+    /// lead-time start applied).
+    fn lead_times(&self, settings: &crate::config::Settings) -> Vec<i64> {
+        let shipped = self.commits.iter().zip(&self.owners);
+        shipped
+            .filter_map(|(&k, o)| {
+                let release = &self.correlation.releases[(*o)? as usize];
+                let commit = &self.history.commits[k];
+                let start = match settings.lead_time_from {
+                    crate::config::LeadTimeFrom::Author => commit.author_time.seconds,
+                    crate::config::LeadTimeFrom::Committer => commit.committer_time.seconds,
+                };
+                if settings.baseline.is_some_and(|b| start < b) {
+                    return None;
+                }
+                Some(release.time.saturating_sub(start).max(0))
+            })
+            .collect()
+    }
+
+    /// At a quarter's end (the running quarter's at `now`): what had landed by
+    /// then, what had shipped, and what the oldest waiting work cost.
+    fn at(&self, period: &str, end: i64, now: i64, annual_value: Option<f64>) -> InitiativeAt {
+        let moment = end.min(now + 1);
+        let (mut landed, mut shipped, mut oldest) = (0, 0, 0);
+        for (&k, o) in self.commits.iter().zip(&self.owners) {
+            let landed_at = self.history.commits[k].committer_time.seconds;
+            if landed_at >= moment {
+                continue;
+            }
+            landed += 1;
+            match o {
+                Some(r) if self.correlation.releases[*r as usize].time < moment => shipped += 1,
+                _ => oldest = oldest.max(moment - landed_at),
+            }
+        }
+        InitiativeAt {
+            period: period.to_string(),
+            as_of: measured_on(end, now),
+            commits: landed,
+            shipped_commits: shipped,
+            unreleased_commits: landed - shipped,
+            cost_of_delay: annual_value.map(|v| v * oldest as f64 / YEAR as f64),
+        }
+    }
 }
 
 pub fn goal_values(value: &ValueFolder) -> Vec<GoalValue> {
