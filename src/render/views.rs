@@ -1241,13 +1241,53 @@ impl<'a> Site<'a> {
     pub fn pack(&self, i: usize) -> Value {
         let data = self.data;
         let quarters = self.quarters();
-        let q = &quarters[i];
-        let quarter = q.period.as_str();
+        let quarter = quarters[i].period.as_str();
         let year_before = crate::story::year_before(quarter)
             .and_then(|label| quarters.iter().position(|p| p.period == label));
         let compare = |name: &str, j: Option<usize>| {
             j.map(|j| json!({"label": name, "period": quarters[j].period, "keys": self.keys(j, None)}))
         };
+        let (flow, flow_chart) = self.pack_flow(i);
+        let (incidents, studies, streams) = (
+            self.pack_incidents(i),
+            self.pack_case_studies(i),
+            self.pack_streams(i),
+        );
+        let (goals, table, key_slides) = (
+            self.pack_goals(i),
+            self.pack_table(i),
+            self.pack_key_slides(i),
+        );
+        let cost_trend = self.pack_cost_trend(i);
+        // The quarter's incidents have their own page in the pack.
+        let mut pack_story = self.story(quarter, None);
+        pack_story["incidents"] = json!([]);
+        json!({
+            "quarter": quarter, "keys": self.keys(i, None),
+            "previous": compare("The quarter before", i.checked_sub(1)),
+            "year_before": compare("A year before", year_before),
+            "table": table, "key_slides": key_slides, "flow": flow, "flow_chart": flow_chart,
+            "cost_trend": cost_trend,
+            "year_before_period": year_before.map(|j| &quarters[j].period),
+            "previous_period": i.checked_sub(1).map(|j| &quarters[j].period),
+            "story": pack_story, "goals": goals, "streams": streams, "incidents": incidents,
+            "case_studies": studies,
+            "cost": {"failure": self.money(format!("/periods/quarter/{i}/incident_cost"), quarter),
+                     "total_delay": self.money(format!("/cost/quarters/{i}/cost_of_delay"),
+                        &data.cost.quarters.get(i).map_or_else(|| self.as_of_period(), |d| format!("asof:{}", d.as_of))),
+                     "delay_as_of": data.cost.quarters.get(i).map(|d| d.as_of.clone())},
+            "as_of": self.as_of(),
+            // What's next belongs to the review of the quarter the story tells.
+            "next": (data.story.told.as_deref() == Some(quarter)).then(|| self.next()),
+        })
+    }
+
+    /// The quarter's incidents, with their duration, cost and lessons.
+    fn pack_incidents(&self, i: usize) -> Vec<Value> {
+        let data = self.data;
+        let quarters = self.quarters();
+        let q = &quarters[i];
+        let quarter = q.period.as_str();
         let incidents: Vec<Value> = data
             .incidents
             .iter()
@@ -1259,6 +1299,14 @@ impl<'a> Site<'a> {
                 "cost": inc.cost.map(|_| self.money(format!("/incidents/{k}/cost"), quarter)), "lessons": inc.lessons})
             })
             .collect();
+        incidents
+    }
+
+    /// The case studies published in the quarter, with their evidence.
+    fn pack_case_studies(&self, i: usize) -> Vec<Value> {
+        let data = self.data;
+        let quarters = self.quarters();
+        let q = &quarters[i];
         let studies: Vec<Value> = data
             .case_studies
             .iter()
@@ -1268,6 +1316,15 @@ impl<'a> Site<'a> {
             })
             .map(|c| json!({"title": c.title, "summary": c.summary, "evidence": self.case_study(c)["evidence"]}))
             .collect();
+        studies
+    }
+
+    /// Each value stream's flow efficiency, then and the quarter before.
+    fn pack_streams(&self, i: usize) -> Vec<Value> {
+        let data = self.data;
+        let quarters = self.quarters();
+        let q = &quarters[i];
+        let quarter = q.period.as_str();
         let streams: Vec<Value> = data
             .stream_metrics
             .iter()
@@ -1301,6 +1358,14 @@ impl<'a> Site<'a> {
                     "bottleneck": j.and_then(|j| m.over_time[j].metrics.bottleneck.clone())}))
             })
             .collect();
+        streams
+    }
+
+    /// Each goal with its progress and its initiatives as of the quarter's end.
+    fn pack_goals(&self, i: usize) -> Vec<Value> {
+        let data = self.data;
+        let quarters = self.quarters();
+        let q = &quarters[i];
         let goals: Vec<Value> = data
             .goals
             .iter()
@@ -1319,21 +1384,17 @@ impl<'a> Site<'a> {
                             .map(|o| format!("{} {} on {}", o.metric.replace('_', " "), o.value, o.date))})
                 }).collect::<Vec<_>>()}))
             .collect();
+        goals
+    }
+
+    /// The summary table: each key a year ago, the quarter before and now.
+    fn pack_table(&self, i: usize) -> Vec<Value> {
+        let quarters = self.quarters();
+        let q = &quarters[i];
+        let quarter = q.period.as_str();
         // The summary table: each key a year ago, the quarter before and now.
-        let keys = [
-            ("Releases", "deployments", RELEASES),
-            (
-                "Median lead time",
-                "lead_time/median_seconds",
-                Unit::Duration,
-            ),
-            ("Change failure rate", "change_failure_rate", Unit::Share),
-            (
-                "Median recovery time",
-                "recovery_time/median_seconds",
-                Unit::Duration,
-            ),
-        ];
+        let year_before = crate::story::year_before(quarter)
+            .and_then(|label| quarters.iter().position(|p| p.period == label));
         let cell = |j: Option<usize>, field: &str, unit: Unit| {
             j.map(|j| {
                 self.bind
@@ -1345,22 +1406,32 @@ impl<'a> Site<'a> {
                     .html
             })
         };
-        let table: Vec<Value> = keys
+        let table: Vec<Value> = PACK_KEYS
             .iter()
-            .map(|(name, field, unit)| {
-                json!({"name": name, "year_before": cell(year_before, field, *unit),
-                    "previous": cell(i.checked_sub(1), field, *unit), "now": cell(Some(i), field, *unit),
-                    "change": self.key_change(i, field, *unit)})
+            .map(|&(name, key)| {
+                let (field, unit) = (key.field(), key.unit());
+                json!({"name": name, "year_before": cell(year_before, field, unit),
+                    "previous": cell(i.checked_sub(1), field, unit), "now": cell(Some(i), field, unit),
+                    "change": self.key_change(i, field, unit)})
             })
             .collect();
+        table
+    }
+
+    /// One slide per key: the story's sentence about it as the title, its line.
+    fn pack_key_slides(&self, i: usize) -> Vec<Value> {
+        let quarters = self.quarters();
+        let q = &quarters[i];
+        let quarter = q.period.as_str();
         // One slide per key: the story's sentence about it as the title, its line.
         let trends = self.trends_until(i);
         let tiles = self.keys(i, None);
-        let key_slides: Vec<Value> = keys
+        let key_slides: Vec<Value> = PACK_KEYS
             .iter()
             .zip(trends)
             .enumerate()
-            .map(|(k, ((name, field, unit), t))| {
+            .map(|(k, (&(name, key), t))| {
+                let (field, unit) = (key.field(), key.unit());
                 use crate::story::Tone;
                 let at = format!("/periods/quarter/{i}/{field}");
                 // A change worth telling is the slide's title; else the value is,
@@ -1368,13 +1439,19 @@ impl<'a> Site<'a> {
                 let (title, note) = match self.sentence_about(quarter, &at) {
                     Some((said, Tone::Better | Tone::Worse | Tone::Steady)) => (said, None),
                     said => (
-                        format!("{name}: {} in {}", self.bind.num(at.as_str(), *unit, quarter).html, escape(quarter)),
+                        format!("{name}: {} in {}", self.bind.num(at.as_str(), unit, quarter).html, escape(quarter)),
                         said.map(|s| s.0),
                     ),
                 };
                 json!({"name": name, "title": title, "note": note, "svg": t["svg"], "tile": [tiles[k]]})
             })
             .collect();
+        key_slides
+    }
+
+    /// Where the work went over the last four quarters, as a table and a chart.
+    fn pack_flow(&self, i: usize) -> (Vec<Value>, String) {
+        let quarters = self.quarters();
         // Where the work went over the last four quarters.
         let flow: Vec<Value> = (i.saturating_sub(3)..=i)
             .map(|j| {
@@ -1424,6 +1501,12 @@ impl<'a> Site<'a> {
             &["features", "defects", "debt", "risk", "other"],
             "Shipped commits by kind",
         );
+        (flow, flow_chart)
+    }
+
+    /// The cost of failure quarter by quarter, up to this one.
+    fn pack_cost_trend(&self, i: usize) -> String {
+        let quarters = self.quarters();
         // The cost of failure quarter by quarter, up to this one.
         let cost_points: Vec<Point> = quarters[..=i]
             .iter()
@@ -1436,30 +1519,17 @@ impl<'a> Site<'a> {
                 )
             })
             .collect();
-        let cost_trend = charts::trend(&cost_points, "Cost of failure", Scale::Linear);
-        // The quarter's incidents have their own page in the pack.
-        let mut pack_story = self.story(quarter, None);
-        pack_story["incidents"] = json!([]);
-        json!({
-            "quarter": quarter, "keys": self.keys(i, None),
-            "previous": compare("The quarter before", i.checked_sub(1)),
-            "year_before": compare("A year before", year_before),
-            "table": table, "key_slides": key_slides, "flow": flow, "flow_chart": flow_chart,
-            "cost_trend": cost_trend,
-            "year_before_period": year_before.map(|j| &quarters[j].period),
-            "previous_period": i.checked_sub(1).map(|j| &quarters[j].period),
-            "story": pack_story, "goals": goals, "streams": streams, "incidents": incidents,
-            "case_studies": studies,
-            "cost": {"failure": self.money(format!("/periods/quarter/{i}/incident_cost"), quarter),
-                     "total_delay": self.money(format!("/cost/quarters/{i}/cost_of_delay"),
-                        &data.cost.quarters.get(i).map_or_else(|| self.as_of_period(), |d| format!("asof:{}", d.as_of))),
-                     "delay_as_of": data.cost.quarters.get(i).map(|d| d.as_of.clone())},
-            "as_of": self.as_of(),
-            // What's next belongs to the review of the quarter the story tells.
-            "next": (data.story.told.as_deref() == Some(quarter)).then(|| self.next()),
-        })
+        charts::trend(&cost_points, "Cost of failure", Scale::Linear)
     }
 }
+
+/// The four keys as the pack's summary table names them.
+const PACK_KEYS: [(&str, Key); 4] = [
+    ("Releases", Key::Deployments),
+    ("Median lead time", Key::LeadTime),
+    ("Change failure rate", Key::ChangeFailureRate),
+    ("Median recovery time", Key::RecoveryTime),
+];
 
 /// A chart's table fallback: each point's label and its bound value.
 fn rows(points: &[Point]) -> Vec<Value> {
