@@ -462,6 +462,80 @@ pub fn stream(path: &str, id: &str, text: &str) -> Parsed<Stream> {
     }
 }
 
+/// An initiative's `match` rules: which commits are its work.
+fn match_rules(node: &Node, problems: &mut Problems<'_>) -> Match {
+    let Some(mut m) = Fields::of(node, "`match`", problems) else {
+        return Match {
+            trailer: None,
+            scopes: Vec::new(),
+            paths: Vec::new(),
+            pull_requests: Vec::new(),
+        };
+    };
+    let trailer = m.text("trailer", problems);
+    let scopes = m
+        .texts("scopes", problems)
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let paths = paths(&mut m, "paths", problems);
+    let pull_requests = m
+        .list("pull_requests", problems)
+        .into_iter()
+        .filter_map(|n| match &n.value {
+            Value::Int(i) if (1..=i64::from(u32::MAX)).contains(i) => Some(*i as u32),
+            _ => {
+                problems.add(n.at, "a pull request is named by its number, such as 1257");
+                None
+            }
+        })
+        .collect();
+    m.finish(problems);
+    Match {
+        trailer,
+        scopes,
+        paths,
+        pull_requests,
+    }
+}
+
+/// An initiative's `value` estimate.
+fn estimate(node: &Node, problems: &mut Problems<'_>) -> Option<Estimate> {
+    let mut v = Fields::of(node, "a value estimate", problems)?;
+    let kind = v.choice("kind", &["revenue", "cost", "risk", "time"], problems);
+    if v.get("kind").is_none() {
+        problems.add(v.at, "a value estimate is missing the field `kind`");
+    }
+    let amount = v.required_parsed("amount", problems, Money::parse);
+    let per = v
+        .choice("per", &["year", "quarter", "month", "once"], problems)
+        .unwrap_or("year");
+    let confidence = v
+        .choice("confidence", &["low", "medium", "high"], problems)
+        .unwrap_or("medium");
+    v.finish(problems);
+    Some(Estimate {
+        kind: kind?,
+        amount: amount?,
+        per,
+        confidence,
+    })
+}
+
+/// One of an initiative's recorded `outcomes`.
+fn outcome(node: &Node, problems: &mut Problems<'_>) -> Option<Outcome> {
+    let mut o = Fields::of(node, "an outcome", problems)?;
+    let date = o.required_parsed("date", problems, Date::parse);
+    let metric = o.required_text("metric", problems);
+    let value = o.required_text("value", problems);
+    o.finish(problems);
+    Some(Outcome {
+        date: date?,
+        metric: metric?,
+        value: value?,
+    })
+}
+
 pub fn initiative(path: &str, id: &str, text: &str) -> Parsed<Initiative> {
     let (root, mut problems) = match named_document(path, id, text) {
         Ok(found) => found,
@@ -500,42 +574,7 @@ pub fn initiative(path: &str, id: &str, text: &str) -> Parsed<Initiative> {
         problems.add(at, format!("`finished` ({e}) is before `started` ({s})"));
     }
     let matching = match f.get("match") {
-        Some(node) => match Fields::of(node, "`match`", &mut problems) {
-            Some(mut m) => {
-                let trailer = m.text("trailer", &mut problems);
-                let scopes = m
-                    .texts("scopes", &mut problems)
-                    .into_iter()
-                    .map(|(s, _)| s)
-                    .collect();
-                let paths = paths(&mut m, "paths", &mut problems);
-                let pull_requests = m
-                    .list("pull_requests", &mut problems)
-                    .into_iter()
-                    .filter_map(|n| match &n.value {
-                        Value::Int(i) if (1..=i64::from(u32::MAX)).contains(i) => Some(*i as u32),
-                        _ => {
-                            problems
-                                .add(n.at, "a pull request is named by its number, such as 1257");
-                            None
-                        }
-                    })
-                    .collect();
-                m.finish(&mut problems);
-                Match {
-                    trailer,
-                    scopes,
-                    paths,
-                    pull_requests,
-                }
-            }
-            None => Match {
-                trailer: None,
-                scopes: Vec::new(),
-                paths: Vec::new(),
-                pull_requests: Vec::new(),
-            },
-        },
+        Some(node) => match_rules(node, &mut problems),
         None => Match {
             trailer: Some("Initiative".into()),
             scopes: Vec::new(),
@@ -544,44 +583,14 @@ pub fn initiative(path: &str, id: &str, text: &str) -> Parsed<Initiative> {
         },
     };
     let hypothesis = f.text("hypothesis", &mut problems);
-    let value = f.get("value").and_then(|node| {
-        let mut v = Fields::of(node, "a value estimate", &mut problems)?;
-        let kind = v.choice("kind", &["revenue", "cost", "risk", "time"], &mut problems);
-        if v.get("kind").is_none() {
-            problems.add(v.at, "a value estimate is missing the field `kind`");
-        }
-        let amount = v.required_parsed("amount", &mut problems, Money::parse);
-        let per = v
-            .choice("per", &["year", "quarter", "month", "once"], &mut problems)
-            .unwrap_or("year");
-        let confidence = v
-            .choice("confidence", &["low", "medium", "high"], &mut problems)
-            .unwrap_or("medium");
-        v.finish(&mut problems);
-        Some(Estimate {
-            kind: kind?,
-            amount: amount?,
-            per,
-            confidence,
-        })
-    });
-    let mut outcomes = Vec::new();
-    for node in f.list("outcomes", &mut problems) {
-        let Some(mut o) = Fields::of(node, "an outcome", &mut problems) else {
-            continue;
-        };
-        let date = o.required_parsed("date", &mut problems, Date::parse);
-        let metric = o.required_text("metric", &mut problems);
-        let value = o.required_text("value", &mut problems);
-        o.finish(&mut problems);
-        if let (Some(date), Some(metric), Some(value)) = (date, metric, value) {
-            outcomes.push(Outcome {
-                date,
-                metric,
-                value,
-            });
-        }
-    }
+    let value = f
+        .get("value")
+        .and_then(|node| estimate(node, &mut problems));
+    let outcomes = f
+        .list("outcomes", &mut problems)
+        .into_iter()
+        .filter_map(|node| outcome(node, &mut problems))
+        .collect();
     f.finish(&mut problems);
     let items = match goal {
         Some(goal) => vec![Initiative {
