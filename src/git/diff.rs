@@ -268,45 +268,18 @@ impl<'s> Differ<'s> {
         deleted: &mut Vec<(String, Side)>,
         modified: &mut Vec<(String, Option<String>, Side, Side)>,
     ) -> Result<()> {
-        // Exact renames: the same blob deleted in one place and added in another.
-        // As git's find_identical_files: the first unused source in path order,
-        // preferring one with the same file name; a link or submodule pairs only
-        // with the same mode.
-        let mut by_blob: std::collections::HashMap<ObjectId, Vec<usize>> =
-            std::collections::HashMap::new();
-        for (i, (_, o)) in deleted.iter().enumerate() {
-            by_blob.entry(o.id).or_default().push(i);
-        }
-        let mut taken = vec![false; deleted.len()];
-        let mut still_added = Vec::new();
+        exact_renames(added, deleted, modified);
+        self.similar_renames(added, deleted, modified)
+    }
+
+    /// Renames between what is left added and deleted, by similarity of contents.
+    fn similar_renames(
+        &mut self,
+        added: &mut Vec<(String, Side)>,
+        deleted: &mut Vec<(String, Side)>,
+        modified: &mut Vec<(String, Option<String>, Side, Side)>,
+    ) -> Result<()> {
         let regular = |mode: u32| mode & 0o170000 == 0o100000;
-        for (path, n) in std::mem::take(added) {
-            let candidates = by_blob.get(&n.id).map_or(&[][..], Vec::as_slice);
-            let usable = |&&i: &&usize| {
-                let o = deleted[i].1;
-                !taken[i] && ((regular(o.mode) && regular(n.mode)) || o.mode == n.mode)
-            };
-            let best = candidates
-                .iter()
-                .filter(usable)
-                .find(|&&i| file_name(&deleted[i].0) == file_name(&path))
-                .or_else(|| candidates.iter().find(usable))
-                .copied();
-            match best {
-                Some(i) => {
-                    taken[i] = true;
-                    let (old_path, o) = deleted[i].clone();
-                    modified.push((path, Some(old_path), o, n));
-                }
-                None => still_added.push((path, n)),
-            }
-        }
-        *added = still_added;
-        let mut i = 0;
-        deleted.retain(|_| {
-            i += 1;
-            !taken[i - 1]
-        });
         if added.is_empty() || deleted.is_empty() || added.len() * deleted.len() > 1_000_000 {
             return Ok(());
         }
@@ -363,6 +336,52 @@ impl<'s> Differ<'s> {
         });
         Ok(())
     }
+}
+
+/// Exact renames: the same blob deleted in one place and added in another. As
+/// git's find_identical_files: the first unused source in path order, preferring
+/// one with the same file name; a link or submodule pairs only with the same mode.
+/// The pairs found move from `added` and `deleted` to `modified`.
+fn exact_renames(
+    added: &mut Vec<(String, Side)>,
+    deleted: &mut Vec<(String, Side)>,
+    modified: &mut Vec<(String, Option<String>, Side, Side)>,
+) {
+    let mut by_blob: std::collections::HashMap<ObjectId, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, (_, o)) in deleted.iter().enumerate() {
+        by_blob.entry(o.id).or_default().push(i);
+    }
+    let mut taken = vec![false; deleted.len()];
+    let mut still_added = Vec::new();
+    let regular = |mode: u32| mode & 0o170000 == 0o100000;
+    for (path, n) in std::mem::take(added) {
+        let candidates = by_blob.get(&n.id).map_or(&[][..], Vec::as_slice);
+        let usable = |&&i: &&usize| {
+            let o = deleted[i].1;
+            !taken[i] && ((regular(o.mode) && regular(n.mode)) || o.mode == n.mode)
+        };
+        let best = candidates
+            .iter()
+            .filter(usable)
+            .find(|&&i| file_name(&deleted[i].0) == file_name(&path))
+            .or_else(|| candidates.iter().find(usable))
+            .copied();
+        match best {
+            Some(i) => {
+                taken[i] = true;
+                let (old_path, o) = deleted[i].clone();
+                modified.push((path, Some(old_path), o, n));
+            }
+            None => still_added.push((path, n)),
+        }
+    }
+    *added = still_added;
+    let mut i = 0;
+    deleted.retain(|_| {
+        i += 1;
+        !taken[i - 1]
+    });
 }
 
 /// A raw commit's tree and first parent, from its header lines.

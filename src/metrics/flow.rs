@@ -142,23 +142,7 @@ pub fn pull_requests(
 ) -> (Vec<PullRequest>, Vec<Option<u32>>) {
     let n = history.commits.len();
     let graph = &correlation.graph;
-    let mut mainline = vec![false; n];
-    let mut starts: Vec<u32> = correlation
-        .releases
-        .iter()
-        .filter_map(|r| graph.index.get(&r.commit).copied())
-        .collect();
-    starts.extend(head);
-    for s in starts {
-        let mut at = Some(s);
-        while let Some(c) = at {
-            if mainline[c as usize] {
-                break;
-            }
-            mainline[c as usize] = true;
-            at = graph.first_parent(c);
-        }
-    }
+    let mainline = mainline(correlation, head, n);
     let mut owner: Vec<Option<u32>> = vec![None; n];
     let mut prs = Vec::new();
     // Oldest first, so an older pull request claims its commits before a later merge
@@ -181,55 +165,84 @@ pub fn pull_requests(
                 stack.extend_from_slice(graph.parents(c));
             }
         } else {
-            owner[m as usize] = Some(index);
             commits.push(m);
         }
         owner[m as usize] = Some(index);
-        let started = commits
-            .iter()
-            .map(|&c| history.commits[c as usize].author_time.seconds)
-            .min()
-            .unwrap_or(commit.author_time.seconds);
-        let last_commit = commit
-            .is_merge()
-            .then(|| {
-                commits
-                    .iter()
-                    .map(|&c| history.commits[c as usize].committer_time.seconds)
-                    .max()
-            })
-            .flatten();
-        // The title of a merged pull request is the merge commit's body; its kind
-        // comes from there when conventional, else from its first commit.
-        let title_kind = commit
-            .body
-            .lines()
-            .next()
-            .and_then(crate::message::conventional)
-            .and_then(|c| kind_of_type(&c.kind, c.scope.as_deref()));
-        let kind = match (commit.is_merge(), title_kind) {
-            (false, _) => kind_of(commit),
-            (true, Some(k)) => k,
-            (true, None) => commits
-                .iter()
-                .min_by_key(|&&c| history.commits[c as usize].author_time.seconds)
-                .map(|&c| kind_of(&history.commits[c as usize]))
-                .unwrap_or(FlowKind::Other),
-        };
-        prs.push(PullRequest {
-            number,
-            merge: m,
-            commits,
-            kind,
-            started,
-            merged: commit.committer_time.seconds,
-            last_commit,
-            opened: None,
-            first_review: None,
-            first_commit: None,
-        });
+        prs.push(pull_request(history, number, m, commits));
     }
     (prs, owner)
+}
+
+/// Which of the `n` commits are on the first-parent chains of the releases and of
+/// HEAD.
+fn mainline(correlation: &Correlation, head: Option<u32>, n: usize) -> Vec<bool> {
+    let graph = &correlation.graph;
+    let mut mainline = vec![false; n];
+    let mut starts: Vec<u32> = correlation
+        .releases
+        .iter()
+        .filter_map(|r| graph.index.get(&r.commit).copied())
+        .collect();
+    starts.extend(head);
+    for s in starts {
+        let mut at = Some(s);
+        while let Some(c) = at {
+            if mainline[c as usize] {
+                break;
+            }
+            mainline[c as usize] = true;
+            at = graph.first_parent(c);
+        }
+    }
+    mainline
+}
+
+/// Pull request `number`, merged (or squashed) as commit `m`, made of `commits`.
+fn pull_request(history: &History, number: u32, m: u32, commits: Vec<u32>) -> PullRequest {
+    let commit = &history.commits[m as usize];
+    let started = commits
+        .iter()
+        .map(|&c| history.commits[c as usize].author_time.seconds)
+        .min()
+        .unwrap_or(commit.author_time.seconds);
+    let last_commit = commit
+        .is_merge()
+        .then(|| {
+            commits
+                .iter()
+                .map(|&c| history.commits[c as usize].committer_time.seconds)
+                .max()
+        })
+        .flatten();
+    // The title of a merged pull request is the merge commit's body; its kind
+    // comes from there when conventional, else from its first commit.
+    let title_kind = commit
+        .body
+        .lines()
+        .next()
+        .and_then(crate::message::conventional)
+        .and_then(|c| kind_of_type(&c.kind, c.scope.as_deref()));
+    let kind = match (commit.is_merge(), title_kind) {
+        (false, _) => kind_of(commit),
+        (true, Some(k)) => k,
+        (true, None) => commits
+            .iter()
+            .min_by_key(|&&c| history.commits[c as usize].author_time.seconds)
+            .map(|&c| kind_of(&history.commits[c as usize]))
+            .unwrap_or(FlowKind::Other),
+    };
+    PullRequest {
+        number,
+        merge: m,
+        commits,
+        kind,
+        started,
+        merged: commit.committer_time.seconds,
+        last_commit,
+        opened: None,
+        first_review: None,
+        first_commit: None,
+    }
 }
 
 #[cfg(test)]

@@ -386,44 +386,9 @@ pub fn teams(
                 .iter()
                 .filter(|c| c.trailer_values("Co-authored-by").next().is_some())
                 .count();
-            // Only a merged branch shows who wrote a pull request's commits; a
-            // squash commit has one author whatever happened, so it is left out.
-            let team_prs: Vec<&PullRequest> = prs
-                .iter()
-                .filter(|p| p.last_commit.is_some())
-                .filter(|p| {
-                    p.commits
-                        .iter()
-                        .any(|&c| is_team(&history.commits[c as usize]))
-                })
-                .collect();
-            let multi = team_prs
-                .iter()
-                .filter(|p| {
-                    p.commits
-                        .iter()
-                        .map(|&c| email_of(&history.commits[c as usize]))
-                        .collect::<BTreeSet<_>>()
-                        .len()
-                        > 1
-                })
-                .count();
-            let others: Vec<&Team> = value
-                .teams
-                .iter()
-                .filter(|t| t.id.value != team.id.value)
-                .collect();
-            let foreign = changes.map(|ch| {
-                commits
-                    .iter()
-                    .filter(|c| members.contains(&email_of(c)))
-                    .filter(|c| {
-                        others
-                            .iter()
-                            .any(|o| !o.paths.is_empty() && ch.touches(&c.id, &o.paths))
-                    })
-                    .count()
-            });
+            let (multi, team_prs) = multi_author(history, prs, &is_team);
+            let foreign = changes
+                .map(|ch| in_other_teams_paths(value, team, &commits, &members, ch, &email_of));
             let (knowledge, single) = knowledge(history, team, changes, now, &is_bot);
             TeamMetrics {
                 id: team.id.value.clone(),
@@ -431,14 +396,71 @@ pub fn teams(
                 people: people.len(),
                 declared_members: team.members.len(),
                 co_authored_share: (!commits.is_empty()).then(|| co as f64 / commits.len() as f64),
-                multi_author_pull_requests: (!team_prs.is_empty())
-                    .then(|| multi as f64 / team_prs.len() as f64),
+                multi_author_pull_requests: (team_prs > 0).then(|| multi as f64 / team_prs as f64),
                 commits_in_other_teams_paths: foreign,
                 knowledge,
                 single_person_paths: single,
             }
         })
         .collect()
+}
+
+/// Of a team's merged pull requests, how many more than one person wrote, and how
+/// many there are. Only a merged branch shows who wrote a pull request's commits; a
+/// squash commit has one author whatever happened, so it is left out.
+fn multi_author(
+    history: &History,
+    prs: &[PullRequest],
+    is_team: &dyn Fn(&crate::history::Commit) -> bool,
+) -> (usize, usize) {
+    let team_prs: Vec<&PullRequest> = prs
+        .iter()
+        .filter(|p| p.last_commit.is_some())
+        .filter(|p| {
+            p.commits
+                .iter()
+                .any(|&c| is_team(&history.commits[c as usize]))
+        })
+        .collect();
+    let authors = |p: &PullRequest| {
+        p.commits
+            .iter()
+            .map(|&c| {
+                history
+                    .person(history.commits[c as usize].author)
+                    .email
+                    .to_ascii_lowercase()
+            })
+            .collect::<BTreeSet<_>>()
+            .len()
+    };
+    let multi = team_prs.iter().filter(|p| authors(p) > 1).count();
+    (multi, team_prs.len())
+}
+
+/// The team's members' commits that touch paths another team owns.
+fn in_other_teams_paths(
+    value: &ValueFolder,
+    team: &Team,
+    commits: &[&crate::history::Commit],
+    members: &BTreeSet<String>,
+    changes: &Changes,
+    email_of: &dyn Fn(&crate::history::Commit) -> String,
+) -> usize {
+    let others: Vec<&Team> = value
+        .teams
+        .iter()
+        .filter(|t| t.id.value != team.id.value)
+        .collect();
+    commits
+        .iter()
+        .filter(|c| members.contains(&email_of(c)))
+        .filter(|c| {
+            others
+                .iter()
+                .any(|o| !o.paths.is_empty() && changes.touches(&c.id, &o.paths))
+        })
+        .count()
 }
 
 /// For each owned path: who changed it in the 12 months before `now`.

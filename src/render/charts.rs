@@ -412,79 +412,34 @@ pub fn bars(points: &[Point], name: &str, partial: &[bool]) -> String {
     let (w, h, top, bottom) = (left + n * slot + 4.0, 170.0, 20.0, 128.0);
     let max = points.iter().filter_map(|p| p.value).fold(0.0, f64::max);
     let scale = if max > 0.0 { (bottom - top) / max } else { 0.0 };
-    let mut body = String::new();
-    body.push_str(&axis_label(left - 6.0, bottom + 4.0, "end", "0", ""));
-    if let Some(f) = points
-        .iter()
-        .filter(|p| max > 0.0 && p.value == Some(max))
-        .find_map(|p| p.fig.as_ref())
-    {
-        let y = bottom - max * scale;
-        body.push_str(&format!(
-            "<line class=\"grid\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
+    let rule = |class: &str, y: f64| {
+        format!(
+            "<line class=\"{class}\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
             num(left - 2.0),
             num(y),
             num(w),
             num(y)
-        ));
-        body.push_str(&value_label(left - 6.0, y + 4.0, "end", f, ""));
-    }
-    let any_partial = partial.iter().any(|&p| p);
-    for (i, p) in points.iter().enumerate() {
-        let v = p.value.unwrap_or(0.0);
-        let bh = v * scale;
-        let part = partial.get(i).copied().unwrap_or(false);
-        let x0 = left + slot * i as f64;
-        body.push_str(&format!(
-            "<rect class=\"bar{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"axis\">{}{}</title></rect>",
-            if part { " partial" } else { "" },
-            num(x0 + slot * 0.15),
-            num(bottom - bh),
-            num(slot * 0.7),
-            num(bh),
-            escape(&p.label),
-            if part { " (the quarter's part of the week)" } else { "" }
-        ));
-        // Empty bars carry no label: the axis says where zero is.
-        if let Some(f) = p.fig.as_ref().filter(|_| v > 0.0) {
-            body.push_str(&value_label(
-                x0 + slot / 2.0,
-                bottom - bh - 4.0,
-                "middle",
-                f,
-                "",
-            ));
-        }
-        body.push_str(&axis_label(
-            x0 + slot / 2.0,
-            bottom + 16.0,
-            "middle",
-            &p.label,
-            "",
-        ));
-        if part {
-            body.push_str(&axis_label(
-                x0 + slot / 2.0,
-                bottom + 30.0,
-                "middle",
-                "part",
-                "",
-            ));
-        }
-    }
-    body.push_str(&format!(
-        "<line class=\"baseline\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
-        num(left - 2.0),
-        num(bottom),
-        num(w),
-        num(bottom)
-    ));
-    let mut summary = escape(name);
-    if let Some((p, f)) = points
+        )
+    };
+    let mut body = String::new();
+    body.push_str(&axis_label(left - 6.0, bottom + 4.0, "end", "0", ""));
+    let highest = points
         .iter()
         .filter(|p| max > 0.0 && p.value == Some(max))
-        .find_map(|p| p.fig.as_ref().map(|f| (p, f)))
-    {
+        .find_map(|p| p.fig.as_ref().map(|f| (p, f)));
+    if let Some((_, f)) = highest {
+        let y = bottom - max * scale;
+        body.push_str(&rule("grid", y));
+        body.push_str(&value_label(left - 6.0, y + 4.0, "end", f, ""));
+    }
+    for (i, p) in points.iter().enumerate() {
+        let part = partial.get(i).copied().unwrap_or(false);
+        let x0 = left + slot * i as f64;
+        body.push_str(&bar(p, part, x0, slot, bottom, scale));
+    }
+    body.push_str(&rule("baseline", bottom));
+    let mut summary = escape(name);
+    if let Some((p, f)) = highest {
         let first = if points.iter().filter(|p| p.value == Some(max)).count() > 1 {
             "first "
         } else {
@@ -499,13 +454,43 @@ pub fn bars(points: &[Point], name: &str, partial: &[bool]) -> String {
         summary.push_str(": none");
     }
     summary.push('.');
-    if any_partial {
+    if partial.iter().any(|&p| p) {
         summary.push_str(
             " Each week is named by its first day in the quarter; weeks marked “part” lie partly outside it and count only its days.",
         );
     }
     let last = points.last().map_or("", |p| p.label.as_str());
     figure("bars", last, w, h, name, &body, &summary)
+}
+
+/// One bar of a slot starting at `x0`, with its value over it (none when empty:
+/// the axis says where zero is) and its label under it, "part" under a cut week.
+fn bar(p: &Point, part: bool, x0: f64, slot: f64, bottom: f64, scale: f64) -> String {
+    let v = p.value.unwrap_or(0.0);
+    let bh = v * scale;
+    let middle = x0 + slot / 2.0;
+    let mut out = format!(
+        "<rect class=\"bar{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title data-kind=\"axis\">{}{}</title></rect>",
+        if part { " partial" } else { "" },
+        num(x0 + slot * 0.15),
+        num(bottom - bh),
+        num(slot * 0.7),
+        num(bh),
+        escape(&p.label),
+        if part {
+            " (the quarter's part of the week)"
+        } else {
+            ""
+        }
+    );
+    if let Some(f) = p.fig.as_ref().filter(|_| v > 0.0) {
+        out.push_str(&value_label(middle, bottom - bh - 4.0, "middle", f, ""));
+    }
+    out.push_str(&axis_label(middle, bottom + 16.0, "middle", &p.label, ""));
+    if part {
+        out.push_str(&axis_label(middle, bottom + 30.0, "middle", "part", ""));
+    }
+    out
 }
 
 /// One horizontal bar per period, split by kind: each period's total is the full

@@ -40,9 +40,6 @@ const DAYS: Unit = Unit::Count {
     many: "days",
 };
 
-/// A key's value in a quarter, when it has one.
-type Measure = fn(&PeriodMetrics) -> Option<f64>;
-
 /// What every page kind is built from.
 pub struct Site<'a> {
     pub data: &'a Data,
@@ -160,6 +157,38 @@ impl<'a> Site<'a> {
 
     /// The four keys of quarter `i`, each with its band and a line of detail, and,
     /// with `root`, each tile leading to the list behind it.
+    /// Each key tile's change against the quarter before, as the story judged it,
+    /// and its line over the quarters up to `i`.
+    fn tile_changes(&self, i: usize, tiles: &mut [Value]) {
+        let p = self.quarters()[i].period.as_str();
+        let keys = [
+            Key::Deployments,
+            Key::LeadTime,
+            Key::ChangeFailureRate,
+            Key::RecoveryTime,
+        ];
+        for (k, (tile, key)) in tiles.iter_mut().zip(keys).enumerate() {
+            let id = format!("key-{}-{k}", quarter_slug(p));
+            let points: Vec<Point> = self.quarters()[..=i]
+                .iter()
+                .map(|q| Point {
+                    label: q.period.clone(),
+                    value: q.value(key),
+                    fig: None,
+                    so_far: self.so_far(&q.period),
+                })
+                .collect();
+            tile["id"] = json!(id);
+            tile["change"] = self.key_change(i, key.field(), key.unit());
+            tile["trend"] = json!(charts::mini(
+                &points,
+                tile["name"].as_str().unwrap_or(""),
+                scale(key.unit()),
+                &format!("{id}-change")
+            ));
+        }
+    }
+
     fn keys(&self, i: usize, root: Option<&str>) -> Value {
         let q = &self.quarters()[i];
         let p = q.period.as_str();
@@ -208,41 +237,8 @@ impl<'a> Site<'a> {
             {"name": "Recovery time", "value": dash(q.recovery_time.is_some(), "recovery_time/median_seconds", Unit::Duration),
              "detail": recovery_detail, "band": band(bands.map(|b| &b.recovery_time), "recovery_time")},
         ]);
-        // Each tile's change against the quarter before, as the story judged it,
-        // and its line over the last quarters.
-        let lines: [(&str, Unit, Measure); 4] = [
-            ("deployments", RELEASES, |q| Some(q.deployments as f64)),
-            ("lead_time/median_seconds", Unit::Duration, |q| {
-                q.lead_time.map(|l| l.median_seconds as f64)
-            }),
-            ("change_failure_rate", Unit::Share, |q| {
-                q.change_failure_rate
-            }),
-            ("recovery_time/median_seconds", Unit::Duration, |q| {
-                q.recovery_time.map(|r| r.median_seconds as f64)
-            }),
-        ];
         if let Some(list) = keys.as_array_mut() {
-            for (k, (tile, (field, unit, value))) in list.iter_mut().zip(lines).enumerate() {
-                let id = format!("key-{}-{k}", quarter_slug(p));
-                let points: Vec<Point> = self.quarters()[..=i]
-                    .iter()
-                    .map(|q| Point {
-                        label: q.period.clone(),
-                        value: value(q),
-                        fig: None,
-                        so_far: self.so_far(&q.period),
-                    })
-                    .collect();
-                tile["id"] = json!(id);
-                tile["change"] = self.key_change(i, field, unit);
-                tile["trend"] = json!(charts::mini(
-                    &points,
-                    tile["name"].as_str().unwrap_or(""),
-                    scale(unit),
-                    &format!("{id}-change")
-                ));
-            }
+            self.tile_changes(i, list);
         }
         if let Some(root) = root {
             let quarter = format!("{root}quarters/{}.html", quarter_slug(p));
@@ -764,8 +760,52 @@ impl<'a> Site<'a> {
     pub fn release(&self, index: usize) -> Value {
         let data = self.data;
         let r = &data.releases[index];
-        let rel = &self.correlation.releases[index];
         let period = format!("asof:{}", day(&r.time));
+        let notes = self.release_notes(index);
+        let at = |f: &str| format!("/releases/{index}/{f}");
+        let (distribution, distribution_rows) = self.distribution(
+            &at("lead_time/buckets"),
+            r.lead_time.map(|l| l.buckets),
+            &period,
+        );
+        let evidence = |field: &str, list: &[crate::report::Signal]| -> Vec<String> {
+            list.iter()
+                .enumerate()
+                .map(|(j, s)| {
+                    evidence_html(
+                        &s.evidence,
+                        &self.bind,
+                        &at(&format!("{field}/{j}")),
+                        &period,
+                    )
+                })
+                .collect()
+        };
+        let incidents = self.release_incidents(index);
+        json!({
+            "tag": r.tag, "date": format!("{} {} UTC", day(&r.time), r.time.get(11..16).unwrap_or_default()), "datetime": r.time,
+            "commit": r.commit.to_hex()[..12].to_string(), "previous": r.previous,
+            "commit_url": data.repository.forge.as_ref().map(|f| f.commit_url(&r.commit.to_hex())),
+            "previous_slug": r.previous.as_ref().and_then(|p| data.releases.iter().find(|x| &x.tag == p)).map(|x| x.slug.clone()),
+            "commits": self.bind.num(at("commit_count"), COMMITS, &period),
+            "kind": r.kind.name(), "failed": r.failed,
+            "lead": r.lead_time.map(|_| self.bind.num(at("lead_time/median_seconds"), Unit::Duration, &period)),
+            "p90": r.lead_time.map(|_| self.bind.num(at("lead_time/p90_seconds"), Unit::Duration, &period)),
+            "clamped": r.lead_time.filter(|l| l.clamped > 0).map(|_| self.bind.num(at("lead_time/clamped"), COMMITS, &period)),
+            "distribution": distribution, "distribution_rows": distribution_rows,
+            "notes": notes, "hotfix_evidence": evidence("hotfix_evidence", &r.hotfix_evidence),
+            "failure_evidence": evidence("failure_evidence", &r.failure_evidence),
+            "suspected": evidence("suspected_failures", &r.suspected_failures),
+            "overridden": evidence("overridden", &r.overridden),
+            "incidents": incidents,
+        })
+    }
+
+    /// A release's commits grouped by kind, each in a sentence without its
+    /// conventional-commit type.
+    fn release_notes(&self, index: usize) -> Vec<Value> {
+        let data = self.data;
+        let rel = &self.correlation.releases[index];
         let mut groups: std::collections::BTreeMap<&'static str, Vec<Value>> = Default::default();
         for &c in &rel.commits {
             let commit = &self.history.commits[c as usize];
@@ -788,34 +828,22 @@ impl<'a> Site<'a> {
             ("debt", "Debt paid down"),
             ("other", "Other changes"),
         ];
-        let notes: Vec<Value> = headings
+        headings
             .iter()
             .filter_map(|(k, heading)| {
                 groups
                     .get(k)
                     .map(|list| json!({"kind": heading, "commits": list}))
             })
-            .collect();
-        let at = |f: &str| format!("/releases/{index}/{f}");
-        let (distribution, distribution_rows) = self.distribution(
-            &at("lead_time/buckets"),
-            r.lead_time.map(|l| l.buckets),
-            &period,
+            .collect()
+    }
+
+    /// The incidents that name a release: by its tag, or one of its commits by id.
+    fn release_incidents(&self, index: usize) -> Vec<Value> {
+        let (r, rel) = (
+            &self.data.releases[index],
+            &self.correlation.releases[index],
         );
-        let evidence = |field: &str, list: &[crate::report::Signal]| -> Vec<String> {
-            list.iter()
-                .enumerate()
-                .map(|(j, s)| {
-                    evidence_html(
-                        &s.evidence,
-                        &self.bind,
-                        &at(&format!("{field}/{j}")),
-                        &period,
-                    )
-                })
-                .collect()
-        };
-        // An incident names the release by its tag, or one of its commits by id.
         let names = |named: &Option<crate::content::Spot<String>>| {
             named.as_ref().is_some_and(|n| {
                 n.value == r.tag
@@ -828,29 +856,12 @@ impl<'a> Site<'a> {
                         }))
             })
         };
-        let incidents: Vec<Value> = data
+        self.data
             .incidents
             .iter()
             .filter(|i| names(&i.caused_by) || names(&i.fixed_by))
             .map(|i| json!({"id": i.id.value, "title": i.title}))
-            .collect();
-        json!({
-            "tag": r.tag, "date": format!("{} {} UTC", day(&r.time), r.time.get(11..16).unwrap_or_default()), "datetime": r.time,
-            "commit": r.commit.to_hex()[..12].to_string(), "previous": r.previous,
-            "commit_url": data.repository.forge.as_ref().map(|f| f.commit_url(&r.commit.to_hex())),
-            "previous_slug": r.previous.as_ref().and_then(|p| data.releases.iter().find(|x| &x.tag == p)).map(|x| x.slug.clone()),
-            "commits": self.bind.num(at("commit_count"), COMMITS, &period),
-            "kind": r.kind.name(), "failed": r.failed,
-            "lead": r.lead_time.map(|_| self.bind.num(at("lead_time/median_seconds"), Unit::Duration, &period)),
-            "p90": r.lead_time.map(|_| self.bind.num(at("lead_time/p90_seconds"), Unit::Duration, &period)),
-            "clamped": r.lead_time.filter(|l| l.clamped > 0).map(|_| self.bind.num(at("lead_time/clamped"), COMMITS, &period)),
-            "distribution": distribution, "distribution_rows": distribution_rows,
-            "notes": notes, "hotfix_evidence": evidence("hotfix_evidence", &r.hotfix_evidence),
-            "failure_evidence": evidence("failure_evidence", &r.failure_evidence),
-            "suspected": evidence("suspected_failures", &r.suspected_failures),
-            "overridden": evidence("overridden", &r.overridden),
-            "incidents": incidents,
-        })
+            .collect()
     }
 
     pub fn streams(&self) -> Vec<Value> {
