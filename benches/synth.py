@@ -34,6 +34,7 @@ GENERATOR_VERSION = 1
 
 MASK64 = (1 << 64) - 1
 START_EPOCH = 1420070400  # 2015-01-01T00:00:00Z
+LAST_EPOCH = 4070908800   # 2099-01-01T00:00:00Z: the latest a commit is dated
 TZS = ("+0000", "+0200", "-0500")
 BOT = ("dependabot[bot]", "bot@example.com")
 FLUSH_BYTES = 1 << 20
@@ -275,6 +276,12 @@ class Synth:
         self.buflen = 0
         self.mark = 0
         self.now = START_EPOCH
+        # Each commit advances the clock 5-180 minutes; a history long enough to run
+        # past 2099 at that pace (valuestory, like git's date parsing, clamps dates
+        # after 2100) takes proportionally smaller steps instead. Histories that fit
+        # keep the pace, and so their commit ids.
+        longest = args.commits * (180 * 60 + 60)
+        self.pace = min(1.0, (LAST_EPOCH - START_EPOCH) / max(1, longest))
         self.ts = [0]            # ts[mark] = committer time of that commit
         self.main_marks = []     # first-parent history of main, oldest first
         self.files = {}          # path -> list[str] | bytes (content on main)
@@ -406,7 +413,8 @@ class Synth:
 
     # ---- commits ------------------------------------------------------------
     def stamp(self, parents) -> int:
-        self.now += self.rng.randint(5, 180) * 60 + self.rng.below(60)
+        step = self.rng.randint(5, 180) * 60 + self.rng.below(60)
+        self.now += step if self.pace == 1.0 else max(1, int(step * self.pace))
         if parents and self.rng.below(500) == 0:
             self.stats["skewed"] += 1
             return min(self.ts[p] for p in parents) - self.rng.randint(600, 3 * 86400)

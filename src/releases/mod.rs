@@ -7,7 +7,9 @@
 //! propagating the smallest release index from children to parents in topological
 //! order.
 
-use std::collections::{BinaryHeap, HashSet};
+mod order;
+
+use std::collections::BinaryHeap;
 
 use crate::config::{LeadTimeFrom, Settings};
 use crate::history::{Commit, CommitId, History, IdMap, Tag, TagTarget};
@@ -85,19 +87,20 @@ impl Graph {
         self.parents(i).first().copied()
     }
 
-    /// Whether `ancestor` is reachable from `descendant` (a commit reaches itself).
-    pub fn reaches(&self, descendant: u32, ancestor: u32) -> bool {
-        let mut seen = HashSet::new();
-        let mut stack = vec![descendant];
-        while let Some(i) = stack.pop() {
-            if i == ancestor {
-                return true;
-            }
-            if seen.insert(i) {
-                stack.extend_from_slice(self.parents(i));
-            }
+    /// Each commit's generation: 1 for a root, else one more than its highest
+    /// parent's, so that an ancestor always has a lower one.
+    pub fn generations(&self) -> Vec<u32> {
+        let mut generation = vec![0; self.order.len()];
+        // `order` has children before parents: backwards, parents come first.
+        for &c in self.order.iter().rev() {
+            let highest = self
+                .parents(c)
+                .iter()
+                .map(|&p| generation[p as usize])
+                .max();
+            generation[c as usize] = 1 + highest.unwrap_or(0);
         }
-        false
+        generation
     }
 }
 
@@ -488,45 +491,27 @@ pub fn correlate(
     }
 }
 
-/// Sorts by time; releases at the same second go ancestors first, then by name.
+/// Sorts by time; releases at the same second go ancestors first, then by name
+/// ([`order::by_ancestry`]).
 fn order_releases(releases: &mut Vec<Release>, graph: &Graph) {
     releases.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.tag.cmp(&b.tag)));
+    let mut generation: Option<Vec<u32>> = None;
     let mut start = 0;
     while start < releases.len() {
-        let mut end = start + 1;
-        while end < releases.len() && releases[end].time == releases[start].time {
-            end += 1;
-        }
+        let end = start + releases[start..].partition_point(|r| r.time == releases[start].time);
         if end - start > 1 {
-            let group: Vec<Release> = releases.drain(start..end).collect();
-            let sorted = order_by_ancestry(group, graph);
-            for (k, r) in sorted.into_iter().enumerate() {
-                releases.insert(start + k, r);
-            }
+            let generation = generation.get_or_insert_with(|| graph.generations());
+            let commits: Vec<u32> = releases[start..end]
+                .iter()
+                .map(|r| graph.index[&r.commit])
+                .collect();
+            let order = order::by_ancestry(&commits, |c| graph.parents(c), generation);
+            let mut slots: Vec<Option<Release>> = releases.drain(start..end).map(Some).collect();
+            let sorted = order.into_iter().filter_map(|i| slots[i].take());
+            releases.splice(start..start, sorted);
         }
         start = end;
     }
-}
-
-/// Within releases of one second: a release whose commit is a proper ancestor of
-/// another's comes first; otherwise the smaller name. (Kahn's algorithm, names
-/// breaking ties; the group is already sorted by name.)
-fn order_by_ancestry(mut group: Vec<Release>, graph: &Graph) -> Vec<Release> {
-    let idx: Vec<u32> = group.iter().map(|r| graph.index[&r.commit]).collect();
-    let k = group.len();
-    // before[a][b]: a must come before b.
-    let before = |a: usize, b: usize| idx[a] != idx[b] && graph.reaches(idx[b], idx[a]);
-    let mut placed = vec![false; k];
-    let mut order = Vec::with_capacity(k);
-    while order.len() < k {
-        let next = (0..k)
-            .find(|&b| !placed[b] && (0..k).all(|a| placed[a] || a == b || !before(a, b)))
-            .unwrap_or_else(|| (0..k).find(|&b| !placed[b]).unwrap_or(0));
-        placed[next] = true;
-        order.push(next);
-    }
-    let mut slots: Vec<Option<Release>> = group.drain(..).map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// The release this one builds on: the latest earlier release found walking back
