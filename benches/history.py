@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark: valuestory's history pass compared with `git rev-list --count --all`.
+"""Benchmark: valuestory's history pass compared with `git log` printing the same fields.
 
     python3 benches/history.py [--repo DIR] [--runs 5] [--bin PATH]
                                [--commits N] [--tags N] [--branchiness F]
@@ -14,8 +14,10 @@ A later run reuses that repository if its completion marker
 
 The script first runs each command once as an untimed warm-up. Then it runs
 them alternately, RUNS times each:
-  (a) git -C REPO rev-list --count --all
-  (b) BIN build --json-only --no-cache --repo REPO --out <fresh temp dir>
+  (a) git -C REPO log --format=%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B HEAD --tags
+      (every field valuestory reads of every commit it reads; the baseline)
+  (b) git -C REPO rev-list --count --all (for reference: no message is parsed)
+  (c) BIN build --json-only --no-cache --repo REPO --out <fresh temp dir>
 For each run it records the wall time (time.perf_counter around Popen +
 os.wait4) and the child's peak RSS (ru_maxrss from os.wait4).
 """
@@ -179,8 +181,11 @@ def main(argv=None) -> int:
         except (OSError, ValueError):
             pass
 
-    git = Bench("git rev-list --count --all",
-                lambda: (["git", "-C", str(repo), "rev-list", "--count", "--all"], None))
+    log_format = "--format=%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B"
+    git = Bench("git log --format=<fields> HEAD --tags",
+                lambda: (["git", "-C", str(repo), "log", log_format, "HEAD", "--tags"], None))
+    count = Bench("git rev-list --count --all",
+                  lambda: (["git", "-C", str(repo), "rev-list", "--count", "--all"], None))
 
     def vs_argv():
         parent = tempfile.mkdtemp(prefix="valuestory-bench-")
@@ -202,11 +207,11 @@ def main(argv=None) -> int:
 
     print(f"repository: {repo}", file=sys.stderr)
     print(f"warm-up, then {args.runs} alternating runs of each ...", file=sys.stderr)
-    git.once(record=False)
-    vs.once(record=False)
+    for b in (git, count, vs):
+        b.once(record=False)
     for _ in range(args.runs):
-        git.once(record=True)
-        vs.once(record=True)
+        for b in (git, count, vs):
+            b.once(record=True)
 
     def row(b: Bench):
         return (b.name, statistics.median(b.times), min(b.times), max(b.times),
@@ -218,14 +223,14 @@ def main(argv=None) -> int:
     true_bin = shutil.which("true") or "/bin/true"
     floor = run_measured([true_bin])[1] / 1024.0
 
-    rows = [row(git), row(vs)]
+    rows = [row(git), row(vs), row(count)]
     w = max(len(r[0]) for r in rows)
     print(f"{'command':<{w}}  {'median s':>9}  {'min s':>8}  {'max s':>8}  {'peak RSS MiB':>12}")
     for name, med, lo, hi, rss in rows:
         print(f"{name:<{w}}  {med:>9.3f}  {lo:>8.3f}  {hi:>8.3f}  {rss:>12.1f}")
     time_ratio = rows[1][1] / rows[0][1] if rows[0][1] > 0 else float("inf")
     mem_ratio = rows[1][4] / rows[0][4] if rows[0][4] > 0 else float("inf")
-    print(f"time ratio (valuestory / git rev-list): {time_ratio:.2f}")
+    print(f"time ratio (valuestory / git log): {time_ratio:.2f}")
     print(f"memory ratio: {mem_ratio:.2f}")
     print(f"repository: {repo} -- {commits} commits, {tags} tags"
           + (f" ({layout})" if layout else ""))
