@@ -15,7 +15,8 @@ generated once into <cache-dir>/synth-<hash>/ and then reused.
 
 Part 1, cold diffing. One untimed warm-up each of (a) and (c), then RUNS
 alternating runs of each of:
-  (a) git -C REPO log --numstat -M --format=%H --all         (stdout discarded)
+  (a) git -C REPO log --numstat -M --no-merges --format=%H HEAD --tags
+      (the commits valuestory diffs; stdout discarded)
   (b) BIN -v build --json-only --no-cache --config CFG ...   (diffs every commit)
   (c) BIN -v build --json-only --no-cache ...                (no config: no diffing)
 (c) is the history walk and everything else that (b) does besides diffing, so
@@ -264,7 +265,7 @@ def verify(repo: Path, cache_file: Path):
     ours = read_cache(cache_file)
     print(f"verify: comparing {len(ours)} commits with git log --numstat -M ...",
           file=sys.stderr)
-    out = git_out(repo, "log", "--numstat", "-M", "--format=>%H", "HEAD")
+    out = git_out(repo, "log", "--numstat", "-M", "--format=>%H", "HEAD", "--tags")
     theirs, current = {}, None
     for line in out.splitlines():
         if line.startswith(">"):
@@ -277,7 +278,7 @@ def verify(repo: Path, cache_file: Path):
     compared = 0
     for cid, changes in ours.items():
         if cid not in theirs:
-            die(f"verify: commit {cid} is in the cache but not in git log HEAD")
+            die(f"verify: commit {cid} is in the cache but not in git log HEAD --tags")
         if changes != theirs[cid]:
             die(f"verify: commit {cid} differs:\n  valuestory {sorted(changes, key=str)}\n"
                 f"  git        {sorted(theirs[cid], key=str)}")
@@ -323,7 +324,7 @@ def main(argv=None) -> int:
 
     commits = int(git_out(repo, "rev-list", "--count", "--all").strip())
     nonmerge_all = int(git_out(repo, "rev-list", "--count", "--no-merges", "--all").strip())
-    nonmerge_head = int(git_out(repo, "rev-list", "--count", "--no-merges", "HEAD").strip())
+    nonmerge_head = int(git_out(repo, "rev-list", "--count", "--no-merges", "HEAD", "--tags").strip())
     tags = len(git_out(repo, "for-each-ref", "--format=x", "refs/tags").split())
     layout = ""
     if (repo / MARKER).is_file():
@@ -339,8 +340,9 @@ def main(argv=None) -> int:
         vs = Valuestory(binary, scratch)
 
         # ---- part 1: cold diffing ----------------------------------------------
-        git_argv = ["git", "-C", str(repo), "log", "--numstat", "-M", "--format=%H", "--all"]
-        git = Series("git log --numstat -M --all")
+        git_argv = ["git", "-C", str(repo), "log", "--numstat", "-M", "--no-merges",
+                    "--format=%H", "HEAD", "--tags"]
+        git = Series("git log --numstat -M --no-merges HEAD --tags")
         cold = Series("valuestory cold diff (--no-cache)")
         nodiff = Series("valuestory without diffing (no config)")
 
@@ -439,12 +441,12 @@ def main(argv=None) -> int:
     print(f"warm rebuild ratio (warm / cold): {warm_ratio:.3f} "
           f"(warm is {warm.median() - nodiff.median():+.3f} s against the build without "
           f"diffing, which reads every commit from the object store)")
-    print(f"commits diffed: valuestory {computed} (git rev-list --no-merges HEAD: "
+    print(f"commits diffed: valuestory {computed} (git rev-list --no-merges HEAD --tags: "
           f"{nonmerge_head}); git log --all: {nonmerge_all} non-merge commits; "
           f"diff cache {cache_mib:.1f} MiB")
     if computed != nonmerge_head:
-        print(f"NOTE: valuestory diffed {computed} commits, but HEAD has {nonmerge_head} "
-              "non-merge commits")
+        print(f"NOTE: valuestory diffed {computed} commits, but HEAD and the tags reach "
+              f"{nonmerge_head} non-merge commits")
     for line in vs.warnings:
         print(f"valuestory {line}")
     print(f"repository: {repo} -- {commits} commits, {tags} tags"

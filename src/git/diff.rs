@@ -4,6 +4,7 @@
 //! changed blobs are read, and line counts come from libgit2's xdiff, the same
 //! diff code git uses.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::odb::{self, Data, Kind, ObjectId, ObjectStore, Objects};
@@ -279,7 +280,6 @@ impl<'s> Differ<'s> {
         deleted: &mut Vec<(String, Side)>,
         modified: &mut Vec<(String, Option<String>, Side, Side)>,
     ) -> Result<()> {
-        let regular = |mode: u32| mode & 0o170000 == 0o100000;
         if added.is_empty() || deleted.is_empty() || added.len() * deleted.len() > 1_000_000 {
             return Ok(());
         }
@@ -292,24 +292,29 @@ impl<'s> Differ<'s> {
             .map(|(_, n)| self.content(*n))
             .collect::<Result<_>>()?;
         let source_spans: Vec<Spans> = sources.iter().map(|s| Spans::of(s)).collect();
-        let mut candidates = Vec::new();
-        for (ti, t) in targets.iter().enumerate() {
-            let target_spans = Spans::of(t);
-            for (si, s) in sources.iter().enumerate() {
-                // git estimates similarity between regular files only.
-                if !regular(deleted[si].1.mode) || !regular(added[ti].1.mode) {
-                    continue;
-                }
-                if let Some(score) = similarity(s, &source_spans[si], t, &target_spans) {
-                    candidates.push((std::cmp::Reverse(score), ti, si));
-                }
+        let target_spans: Vec<Spans> = targets.iter().map(|t| Spans::of(t)).collect();
+        // git estimates similarity between regular files only.
+        let regular = |mode: u32| mode & 0o170000 == 0o100000;
+        let score = |ti: usize, si: usize| {
+            if !regular(deleted[si].1.mode) || !regular(added[ti].1.mode) {
+                return 0;
             }
-        }
-        candidates.sort();
+            estimate(
+                &sources[si],
+                &source_spans[si],
+                &targets[ti],
+                &target_spans[ti],
+            )
+        };
+        let mut pairs = basename_pairs(added, deleted, &score);
         let mut used_target = vec![false; added.len()];
         let mut used_source = vec![false; deleted.len()];
-        let mut pairs = Vec::new();
-        for (_, ti, si) in candidates {
+        for &(ti, si) in &pairs {
+            used_target[ti] = true;
+            used_source[si] = true;
+        }
+        let candidates = candidates(added, deleted, &used_target, &used_source, &score);
+        for (_, ti, si) in candidates.into_iter().take_while(|c| c.0.0 >= MIN_SCORE) {
             if !used_target[ti] && !used_source[si] {
                 used_target[ti] = true;
                 used_source[si] = true;
@@ -336,6 +341,79 @@ impl<'s> Differ<'s> {
         });
         Ok(())
     }
+}
+
+/// How many candidate sources git keeps for each destination.
+const CANDIDATES_PER_TARGET: usize = 4;
+
+/// As git's find_basename_matches (git 2.33 on): a file whose name is the only
+/// one of its kind among the deleted files and among the added ones is paired
+/// with its namesake when they are at least 75% similar, before any other
+/// comparison. Pairs of (target, source) positions, in source order.
+fn basename_pairs(
+    added: &[(String, Side)],
+    deleted: &[(String, Side)],
+    score: &dyn Fn(usize, usize) -> u64,
+) -> Vec<(usize, usize)> {
+    const MIN_BASENAME_SCORE: u64 = MIN_SCORE + (MAX_SCORE - MIN_SCORE) / 2;
+    // Each file name's one position, or None when it occurs more than once.
+    fn unique(paths: &[(String, Side)]) -> HashMap<&str, Option<usize>> {
+        let mut out: HashMap<&str, Option<usize>> = HashMap::new();
+        for (i, (path, _)) in paths.iter().enumerate() {
+            out.entry(file_name(path))
+                .and_modify(|seen| *seen = None)
+                .or_insert(Some(i));
+        }
+        out
+    }
+    let (sources, targets) = (unique(deleted), unique(added));
+    let mut pairs = Vec::new();
+    for (si, (path, _)) in deleted.iter().enumerate() {
+        let name = file_name(path);
+        let (Some(Some(_)), Some(Some(ti))) = (sources.get(name), targets.get(name)) else {
+            continue;
+        };
+        if score(*ti, si) >= MIN_BASENAME_SCORE {
+            pairs.push((*ti, si));
+        }
+    }
+    pairs
+}
+
+/// As git's rename matrix: for each target still unpaired, its best
+/// [`CANDIDATES_PER_TARGET`] sources by score, then by the same file name (every
+/// source is scored, a size too different scoring 0, and a later source replaces
+/// the first of the worst kept only when it is better), then all of them best
+/// first, in target and then slot order among equals (git sorts them stably).
+fn candidates(
+    added: &[(String, Side)],
+    deleted: &[(String, Side)],
+    used_target: &[bool],
+    used_source: &[bool],
+    score: &dyn Fn(usize, usize) -> u64,
+) -> Vec<((u64, bool), usize, usize)> {
+    let mut all = Vec::new();
+    for ti in (0..added.len()).filter(|&t| !used_target[t]) {
+        let mut slots: Vec<((u64, bool), usize)> = Vec::with_capacity(CANDIDATES_PER_TARGET);
+        for si in (0..deleted.len()).filter(|&s| !used_source[s]) {
+            let rank = (
+                score(ti, si),
+                file_name(&deleted[si].0) == file_name(&added[ti].0),
+            );
+            if slots.len() < CANDIDATES_PER_TARGET {
+                slots.push((rank, si));
+            } else if let Some(worst) =
+                (0..slots.len()).reduce(|w, k| if slots[k].0 < slots[w].0 { k } else { w })
+                && rank > slots[worst].0
+            {
+                slots[worst] = (rank, si);
+            }
+        }
+        all.extend(slots.into_iter().map(|(rank, si)| (rank, ti, si)));
+    }
+    // Stable: equal ranks stay in target, then slot, order.
+    all.sort_by_key(|c| std::cmp::Reverse(c.0));
+    all
 }
 
 /// Exact renames: the same blob deleted in one place and added in another. As
@@ -642,53 +720,66 @@ fn longest_common_subsequence(a: &[Line<'_>], b: &[Line<'_>]) -> usize {
     row[b.len()]
 }
 
-/// Content split as git's rename detection does: lines, cut at 64 bytes, each
-/// hashed, with the bytes per hash.
+/// A file cut into spans as git's rename detection cuts it (diffcore-delta.c):
+/// each line, or 64 bytes of a longer one, hashed with git's rolling hash modulo
+/// its prime, with the byte count of every hash. In text, the CR of a CRLF is
+/// skipped, as git skips it. Equal hashes of different spans count together, as
+/// they do in git, so that scores are git's to the unit.
 struct Spans {
-    counts: std::collections::HashMap<u64, u64>,
+    counts: HashMap<u32, u64>,
 }
 
 impl Spans {
     fn of(data: &[u8]) -> Spans {
-        let mut counts = std::collections::HashMap::new();
-        let mut start = 0;
-        while start < data.len() {
-            let mut end = start;
-            while end < data.len() && end - start < 64 {
-                end += 1;
-                if data[end - 1] == b'\n' {
-                    break;
-                }
+        const HASHBASE: u32 = 107_927;
+        let is_text = !is_binary(data);
+        let mut counts: HashMap<u32, u64> = HashMap::new();
+        let (mut n, mut accum1, mut accum2) = (0u64, 0u32, 0u32);
+        for (i, &c) in data.iter().enumerate() {
+            if is_text && c == b'\r' && data.get(i + 1) == Some(&b'\n') {
+                continue;
             }
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for &b in &data[start..end] {
-                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            let old1 = accum1;
+            accum1 = (accum1 << 7) ^ (accum2 >> 25);
+            accum2 = (accum2 << 7) ^ (old1 >> 25);
+            accum1 = accum1.wrapping_add(u32::from(c));
+            n += 1;
+            if n < 64 && c != b'\n' {
+                continue;
             }
-            *counts.entry(h).or_insert(0) += (end - start) as u64;
-            start = end;
+            let hash = accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE;
+            *counts.entry(hash).or_insert(0) += n;
+            (n, accum1, accum2) = (0, 0, 0);
+        }
+        if n > 0 {
+            let hash = accum1.wrapping_add(accum2.wrapping_mul(0x61)) % HASHBASE;
+            *counts.entry(hash).or_insert(0) += n;
         }
         Spans { counts }
     }
 }
 
-/// A similarity score (0 to 60000, git's MAX_SCORE) when at least 50%, as git
-/// estimates it: bytes in common over the larger size.
-fn similarity(src: &[u8], s: &Spans, dst: &[u8], d: &Spans) -> Option<u64> {
-    const MAX_SCORE: u64 = 60_000;
-    const MIN_SCORE: u64 = 30_000;
+/// git's MAX_SCORE: a similarity of 100%.
+const MAX_SCORE: u64 = 60_000;
+/// The least similarity of a rename (`-M`'s default, 50%).
+const MIN_SCORE: u64 = 30_000;
+
+/// The similarity score of two regular files as git's estimate_similarity gives
+/// it (0 to [`MAX_SCORE`]): bytes in common over the larger size, or 0 when their
+/// sizes differ too much to reach [`MIN_SCORE`].
+fn estimate(src: &[u8], s: &Spans, dst: &[u8], d: &Spans) -> u64 {
     let (src_size, dst_size) = (src.len() as u64, dst.len() as u64);
     let max_size = src_size.max(dst_size);
     let delta = src_size.abs_diff(dst_size);
     if max_size == 0 || max_size * (MAX_SCORE - MIN_SCORE) < delta * MAX_SCORE {
-        return None;
+        return 0;
     }
     let copied: u64 = s
         .counts
         .iter()
         .map(|(h, &n)| n.min(d.counts.get(h).copied().unwrap_or(0)))
         .sum();
-    let score = copied * MAX_SCORE / max_size;
-    (score >= MIN_SCORE).then_some(score)
+    copied * MAX_SCORE / max_size
 }
 
 #[cfg(test)]
