@@ -116,6 +116,16 @@ pub struct Links<'a> {
     pub pull_requests: &'a [Option<u32>],
 }
 
+/// The commits that count as work: not merges, and inside the built scope; with
+/// their positions in the history.
+pub fn counted_work<'h>(
+    history: &'h History,
+    correlation: &'h Correlation,
+) -> impl Iterator<Item = (usize, &'h crate::history::Commit)> + 'h {
+    let commits = history.commits.iter().enumerate();
+    commits.filter(|(k, c)| !c.is_merge() && correlation.counted[*k])
+}
+
 /// Whether commit `c` belongs to initiative `i`: in a pull request it names by
 /// number, or authored inside its `started` and `finished` days (when it has them)
 /// and matched by a rule.
@@ -202,15 +212,8 @@ pub fn initiatives(
         .initiatives
         .iter()
         .map(|i| {
-            let commits: Vec<usize> = history
-                .commits
-                .iter()
-                .enumerate()
-                .filter(|(k, c)| {
-                    !c.is_merge()
-                        && correlation.counted[*k]
-                        && linked(i, c, pull_requests.get(*k).copied().flatten(), changes)
-                })
+            let commits: Vec<usize> = counted_work(history, correlation)
+                .filter(|(k, c)| linked(i, c, pull_requests.get(*k).copied().flatten(), changes))
                 .map(|(k, _)| k)
                 .collect();
             let linked = Linked {

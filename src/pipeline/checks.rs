@@ -10,6 +10,7 @@ use crate::content::{self, CommitMatch};
 use crate::error::{Located, Result};
 use crate::git::Repository;
 use crate::history::{Commit, History};
+use crate::metrics::work::{counted_work, linked, matches_rules};
 use crate::releases::{self, Correlation};
 use crate::report::Scope;
 use crate::time::rfc3339;
@@ -202,16 +203,11 @@ fn early_work(
     changes: Option<&Changes>,
 ) -> Option<Located> {
     let started = i.started?;
-    let outside: Vec<&Commit> = history
-        .commits
-        .iter()
-        .enumerate()
-        .filter(|(k, c)| {
-            !c.is_merge()
-                && correlation.counted[*k]
-                && c.author_time.seconds < started.start_seconds()
-                && crate::metrics::work::matches_rules(i, c, None, changes)
-                && !crate::metrics::work::linked(i, c, None, changes)
+    let outside: Vec<&Commit> = counted_work(history, correlation)
+        .filter(|(_, c)| {
+            c.author_time.seconds < started.start_seconds()
+                && matches_rules(i, c, None, changes)
+                && !linked(i, c, None, changes)
         })
         .map(|(_, c)| c)
         .collect();
