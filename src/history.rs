@@ -133,9 +133,10 @@ pub struct Commit {
     pub committer: PersonId,
     pub committer_time: GitTime,
     pub subject: String,
-    /// The message after the subject line, trailers included, trimmed.
+    /// The message after the subject line, trailers included, trimmed. Trailers
+    /// are read from it when asked for ([`Commit::trailer_values`]), not kept
+    /// twice: a long history's messages are most of what a build holds.
     pub body: String,
-    pub trailers: Vec<Trailer>,
     pub conventional: Option<Conventional>,
     pub pull_request: Option<u32>,
     /// The commit named by `This reverts commit <id>` in the body.
@@ -147,11 +148,13 @@ impl Commit {
         self.parents.len() > 1
     }
 
-    pub fn trailer_values<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.trailers
-            .iter()
-            .filter(move |t| t.key.eq_ignore_ascii_case(key))
-            .map(|t| t.value.as_str())
+    /// The values of the trailers named `key` (in any case), in order.
+    pub fn trailer_values(&self, key: &str) -> impl Iterator<Item = String> {
+        let key = key.to_string();
+        crate::message::trailers(&self.body)
+            .into_iter()
+            .filter(move |t| t.key.eq_ignore_ascii_case(&key))
+            .map(|t| t.value)
     }
 }
 

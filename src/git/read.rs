@@ -130,7 +130,6 @@ impl People {
             committer_time,
             subject: message.subject,
             body: message.body,
-            trailers: message.trailers,
             conventional: message.conventional,
             pull_request: message.pull_request,
             reverts: message.reverts,
