@@ -195,6 +195,17 @@ impl<'s> Differ<'s> {
         Ok(())
     }
 
+    /// A regular file's contents and spans into `slot`, once; other files are
+    /// never compared for similarity and stay empty.
+    fn load(&mut self, slot: &mut Option<(Data, Spans)>, side: Side) -> Result<()> {
+        if slot.is_none() && side.mode & 0o170000 == 0o100000 {
+            let data = self.content(side)?;
+            let spans = Spans::of(&data);
+            *slot = Some((data, spans));
+        }
+        Ok(())
+    }
+
     fn content(&mut self, side: Side) -> Result<Data> {
         if side.mode == GITLINK {
             let text = format!("Subproject commit {}\n", odb::hex(&side.id));
@@ -280,40 +291,43 @@ impl<'s> Differ<'s> {
         deleted: &mut Vec<(String, Side)>,
         modified: &mut Vec<(String, Option<String>, Side, Side)>,
     ) -> Result<()> {
-        if added.is_empty() || deleted.is_empty() || added.len() * deleted.len() > 1_000_000 {
+        if added.is_empty() || deleted.is_empty() {
             return Ok(());
         }
-        let sources: Vec<Data> = deleted
-            .iter()
-            .map(|(_, o)| self.content(*o))
-            .collect::<Result<_>>()?;
-        let targets: Vec<Data> = added
-            .iter()
-            .map(|(_, n)| self.content(*n))
-            .collect::<Result<_>>()?;
-        let source_spans: Vec<Spans> = sources.iter().map(|s| Spans::of(s)).collect();
-        let target_spans: Vec<Spans> = targets.iter().map(|t| Spans::of(t)).collect();
-        // git estimates similarity between regular files only.
-        let regular = |mode: u32| mode & 0o170000 == 0o100000;
-        let score = |ti: usize, si: usize| {
-            if !regular(deleted[si].1.mode) || !regular(added[ti].1.mode) {
-                return 0;
-            }
-            estimate(
-                &sources[si],
-                &source_spans[si],
-                &targets[ti],
-                &target_spans[ti],
-            )
-        };
-        let mut pairs = basename_pairs(added, deleted, &score);
+        // Contents and spans, read when first compared (only regular files are).
+        let mut sources: Vec<Option<(Data, Spans)>> = deleted.iter().map(|_| None).collect();
+        let mut targets: Vec<Option<(Data, Spans)>> = added.iter().map(|_| None).collect();
+        let namesakes = namesakes(added, deleted);
+        for &(ti, si) in &namesakes {
+            self.load(&mut targets[ti], added[ti].1)?;
+            self.load(&mut sources[si], deleted[si].1)?;
+        }
+        let mut pairs: Vec<(usize, usize)> = namesakes
+            .into_iter()
+            .filter(|&(ti, si)| estimate(&sources[si], &targets[ti]) >= MIN_BASENAME_SCORE)
+            .collect();
         let mut used_target = vec![false; added.len()];
         let mut used_source = vec![false; deleted.len()];
         for &(ti, si) in &pairs {
             used_target[ti] = true;
             used_source[si] = true;
         }
-        let candidates = candidates(added, deleted, &used_target, &used_source, &score);
+        // git compares the rest only when the matrix is at most 1000 by 1000.
+        let left = |used: &[bool]| used.iter().filter(|u| !**u).count();
+        let matrix = left(&used_target) * left(&used_source) <= 1_000_000;
+        if matrix {
+            for (ti, (_, side)) in added.iter().enumerate().filter(|(t, _)| !used_target[*t]) {
+                self.load(&mut targets[ti], *side)?;
+            }
+            for (si, (_, side)) in deleted.iter().enumerate().filter(|(s, _)| !used_source[*s]) {
+                self.load(&mut sources[si], *side)?;
+            }
+        }
+        let score = |ti: usize, si: usize| estimate(&sources[si], &targets[ti]);
+        let candidates = match matrix {
+            true => candidates(added, deleted, &used_target, &used_source, &score),
+            false => Vec::new(),
+        };
         for (_, ti, si) in candidates.into_iter().take_while(|c| c.0.0 >= MIN_SCORE) {
             if !used_target[ti] && !used_source[si] {
                 used_target[ti] = true;
@@ -346,16 +360,14 @@ impl<'s> Differ<'s> {
 /// How many candidate sources git keeps for each destination.
 const CANDIDATES_PER_TARGET: usize = 4;
 
+/// The least similarity of a rename between namesakes: 75%.
+const MIN_BASENAME_SCORE: u64 = MIN_SCORE + (MAX_SCORE - MIN_SCORE) / 2;
+
 /// As git's find_basename_matches (git 2.33 on): a file whose name is the only
 /// one of its kind among the deleted files and among the added ones is paired
-/// with its namesake when they are at least 75% similar, before any other
-/// comparison. Pairs of (target, source) positions, in source order.
-fn basename_pairs(
-    added: &[(String, Side)],
-    deleted: &[(String, Side)],
-    score: &dyn Fn(usize, usize) -> u64,
-) -> Vec<(usize, usize)> {
-    const MIN_BASENAME_SCORE: u64 = MIN_SCORE + (MAX_SCORE - MIN_SCORE) / 2;
+/// with its namesake when they are at least [`MIN_BASENAME_SCORE`] similar, before
+/// any other comparison. The candidate (target, source) pairs, in source order.
+fn namesakes(added: &[(String, Side)], deleted: &[(String, Side)]) -> Vec<(usize, usize)> {
     // Each file name's one position, or None when it occurs more than once.
     fn unique(paths: &[(String, Side)]) -> HashMap<&str, Option<usize>> {
         let mut out: HashMap<&str, Option<usize>> = HashMap::new();
@@ -370,10 +382,7 @@ fn basename_pairs(
     let mut pairs = Vec::new();
     for (si, (path, _)) in deleted.iter().enumerate() {
         let name = file_name(path);
-        let (Some(Some(_)), Some(Some(ti))) = (sources.get(name), targets.get(name)) else {
-            continue;
-        };
-        if score(*ti, si) >= MIN_BASENAME_SCORE {
+        if let (Some(Some(_)), Some(Some(ti))) = (sources.get(name), targets.get(name)) {
             pairs.push((*ti, si));
         }
     }
@@ -764,10 +773,13 @@ const MAX_SCORE: u64 = 60_000;
 /// The least similarity of a rename (`-M`'s default, 50%).
 const MIN_SCORE: u64 = 30_000;
 
-/// The similarity score of two regular files as git's estimate_similarity gives
-/// it (0 to [`MAX_SCORE`]): bytes in common over the larger size, or 0 when their
-/// sizes differ too much to reach [`MIN_SCORE`].
-fn estimate(src: &[u8], s: &Spans, dst: &[u8], d: &Spans) -> u64 {
+/// The similarity score of two files as git's estimate_similarity gives it (0 to
+/// [`MAX_SCORE`]): bytes in common over the larger size; 0 unless both are regular
+/// files (loaded), or when their sizes differ too much to reach [`MIN_SCORE`].
+fn estimate(src: &Option<(Data, Spans)>, dst: &Option<(Data, Spans)>) -> u64 {
+    let (Some((src, s)), Some((dst, d))) = (src, dst) else {
+        return 0;
+    };
     let (src_size, dst_size) = (src.len() as u64, dst.len() as u64);
     let max_size = src_size.max(dst_size);
     let delta = src_size.abs_diff(dst_size);
