@@ -402,8 +402,12 @@ fn report_built(cli: &Cli, built: &cmd::build::Built) {
             built.data.releases.len(),
             built.data.unreleased.commit_count
         );
-        for (stage, at) in &built.timings {
-            eprintln!("{at:8.3} s  {stage}");
+        for lap in &built.timings {
+            let peak = lap
+                .peak_rss
+                .map(|bytes| format!("{:6.1} MiB peak", bytes as f64 / (1 << 20) as f64))
+                .unwrap_or_default();
+            eprintln!("{:8.3} s  {peak}  {}", lap.seconds, lap.stage);
         }
         if let Some(stats) = built.diff_stats {
             eprintln!(

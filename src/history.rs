@@ -133,14 +133,19 @@ pub struct Commit {
     pub committer: PersonId,
     pub committer_time: GitTime,
     pub subject: String,
-    /// The message after the subject line, trailers included, trimmed. Trailers
-    /// are read from it when asked for ([`Commit::trailer_values`]), not kept
-    /// twice: a long history's messages are most of what a build holds.
-    pub body: String,
-    pub conventional: Option<Conventional>,
+    /// A merge's first body line: the title of the pull request it merged. Only
+    /// merges keep it; the rest of a body is not kept (a long history's messages
+    /// would be most of what a build holds).
+    pub merge_title: Option<Box<str>>,
+    /// The message's trailer paragraph as written, or empty; read through
+    /// [`Commit::trailer_values`].
+    pub trailer_block: Box<str>,
+    pub conventional: Option<Box<Conventional>>,
     pub pull_request: Option<u32>,
     /// The commit named by `This reverts commit <id>` in the body.
     pub reverts: Option<CommitId>,
+    /// Everything the message says the commit reverts ([`crate::message::reverted`]).
+    pub reverted: Box<[crate::message::Reverted]>,
 }
 
 impl Commit {
@@ -151,7 +156,7 @@ impl Commit {
     /// The values of the trailers named `key` (in any case), in order.
     pub fn trailer_values(&self, key: &str) -> impl Iterator<Item = String> {
         let key = key.to_string();
-        crate::message::trailers(&self.body)
+        crate::message::trailers(&self.trailer_block)
             .into_iter()
             .filter(move |t| t.key.eq_ignore_ascii_case(&key))
             .map(|t| t.value)

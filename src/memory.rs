@@ -84,3 +84,17 @@ impl Drop for Counted {
 pub fn held(slot: usize) -> isize {
     HELD.get(slot).map_or(0, |h| h.load(Ordering::Relaxed))
 }
+
+/// The process's peak resident set size in bytes (Linux's `VmHWM`), or `None` where
+/// `/proc` does not say.
+pub fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line["VmHWM:".len()..]
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}

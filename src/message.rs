@@ -4,15 +4,20 @@
 
 use crate::history::{CommitId, Conventional, Trailer};
 
-/// The parts of a commit message valuestory uses.
+/// The parts of a commit message valuestory uses. The rest of the body is not kept:
+/// a long history's messages would be most of what a build holds.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Message {
     pub subject: String,
-    pub body: String,
-    pub trailers: Vec<Trailer>,
+    /// The body's first line (in a merge, the title of the pull request it merged).
+    pub title: String,
+    /// The body's trailer paragraph as written, or empty; [`trailers`] reads it.
+    pub trailer_block: String,
     pub conventional: Option<Conventional>,
     pub pull_request: Option<u32>,
     pub reverts: Option<CommitId>,
+    /// What the message says the commit reverts ([`reverted`]).
+    pub reverted: Vec<Reverted>,
 }
 
 pub fn parse(message: &str) -> Message {
@@ -28,18 +33,27 @@ pub fn parse(message: &str) -> Message {
         .collect::<Vec<_>>()
         .join(" ");
     let mut conventional = conventional(&subject);
-    let trailers = trailers(body);
+    let trailer_block = trailer_block(body);
     if let Some(c) = conventional.as_mut() {
-        c.breaking |= trailers
+        c.breaking |= trailers(trailer_block)
             .iter()
             .any(|t| t.key == "BREAKING CHANGE" || t.key == "BREAKING-CHANGE");
     }
+    let reverts = reverts(body);
+    // `reverted` finds nothing without one of these; most commits have none.
+    let may_revert =
+        reverts.is_some() || body.contains("Reverts ") || revert_subject(&subject).is_some();
     Message {
         pull_request: pull_request(&subject),
-        reverts: reverts(body),
+        reverts,
+        reverted: if may_revert {
+            reverted(&subject, body)
+        } else {
+            Vec::new()
+        },
+        title: body.lines().next().unwrap_or_default().to_string(),
+        trailer_block: trailer_block.to_string(),
         subject,
-        body: body.to_string(),
-        trailers,
         conventional,
     }
 }
@@ -202,6 +216,20 @@ pub fn trailers(body: &str) -> Vec<Trailer> {
     let Some(last) = body.trim_end().rsplit("\n\n").next() else {
         return Vec::new();
     };
+    trailer_lines(last).unwrap_or_default()
+}
+
+/// The paragraph of a body that [`trailers`] reads, or empty when it reads none.
+pub fn trailer_block(body: &str) -> &str {
+    let last = body.trim_end().rsplit("\n\n").next().unwrap_or_default();
+    match trailer_lines(last) {
+        Some(found) if !found.is_empty() => last,
+        _ => "",
+    }
+}
+
+/// The trailers of one paragraph, or `None` when a line of it is not one.
+fn trailer_lines(last: &str) -> Option<Vec<Trailer>> {
     let mut out: Vec<Trailer> = Vec::new();
     for line in last.lines() {
         if line.starts_with([' ', '\t']) {
@@ -211,25 +239,23 @@ pub fn trailers(body: &str) -> Vec<Trailer> {
                     t.value.push_str(line.trim());
                     continue;
                 }
-                None => return Vec::new(),
+                None => return None,
             }
         }
-        let Some(colon) = line.find(':') else {
-            return Vec::new();
-        };
+        let colon = line.find(':')?;
         let key = &line[..colon];
         let valid_key = !key.is_empty()
             && (key == "BREAKING CHANGE"
                 || key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
         if !valid_key {
-            return Vec::new();
+            return None;
         }
         out.push(Trailer {
             key: key.to_string(),
             value: line[colon + 1..].trim().to_string(),
         });
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -342,6 +368,56 @@ mod tests {
             description("fix(repo): Use  the order (#1188)"),
             "use the order"
         );
+    }
+
+    /// Lines a message is built from: prose, trailers, their continuations,
+    /// revert lines of every form, blank lines.
+    const LINES: &[&str] = &[
+        "Some prose here.",
+        "Prose: with a colon",
+        "Co-authored-by: A <a@x>",
+        "Signed-off-by: B <b@x>",
+        "Initiative: checkout",
+        "BREAKING CHANGE: gone",
+        "  continued",
+        "Reverts #12",
+        "Reverts owner/repo#7",
+        "This reverts commit 0123456789abcdef0123456789abcdef01234567.",
+        "",
+        "",
+    ];
+    const SUBJECTS: &[&str] = &[
+        "feat: x",
+        "Revert \"feat: x (#3)\"",
+        "REVERT: feat: x",
+        "revert(api): y (#4) (#5)",
+        "Merge pull request #9 from o/b",
+        "Tidy up",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: crate::testing::property_cases(2000),
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// A commit keeps only its body's first line, its trailer paragraph and
+        /// what it reverts; each reads back as the whole body would have.
+        #[test]
+        fn what_a_message_keeps_reads_as_the_whole_body(
+            subject in 0..SUBJECTS.len(),
+            lines in proptest::collection::vec(0..LINES.len(), 0..8),
+        ) {
+            let subject = SUBJECTS[subject];
+            let text: Vec<&str> = lines.iter().map(|&i| LINES[i]).collect();
+            let message = format!("{subject}\n\n{}", text.join("\n"));
+            let body = message[subject.len()..].trim();
+            let m = parse(&message);
+            proptest::prop_assert_eq!(trailers(&m.trailer_block), trailers(body));
+            proptest::prop_assert_eq!(&m.reverted, &reverted(subject, body));
+            proptest::prop_assert_eq!(m.title.as_str(), body.lines().next().unwrap_or_default());
+        }
     }
 
     #[test]

@@ -28,7 +28,7 @@ impl Default for BuildOptions {
 
 pub struct Built {
     /// Seconds since the start at the end of each stage, for `-v`.
-    pub timings: Vec<(&'static str, f64)>,
+    pub timings: Vec<crate::pipeline::Lap>,
     pub data: Data,
     pub out: PathBuf,
     pub diff_stats: Option<crate::changes::Stats>,

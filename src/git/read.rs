@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::commit_cache::CommitCache;
-use super::{Error, Repository, Result, to_commit_id, to_oid};
+use super::{Error, Repository, Result, to_commit_id};
 use crate::history::{Commit, CommitId, GitTime, History, IdMap, Person, PersonId, Tag, TagTarget};
 use crate::message;
 
@@ -120,6 +120,7 @@ impl People {
         let message = message::parse(&text);
         let (author, author_time) = parse_signature(raw.author);
         let (committer, committer_time) = parse_signature(raw.committer);
+        let merge = raw.parents.len() > 1;
         Ok(Commit {
             id,
             tree: raw.tree,
@@ -128,11 +129,14 @@ impl People {
             author_time,
             committer: self.id(committer.0, committer.1),
             committer_time,
+            merge_title: (merge && !message.title.is_empty())
+                .then(|| message.title.into_boxed_str()),
             subject: message.subject,
-            body: message.body,
-            conventional: message.conventional,
+            trailer_block: message.trailer_block.into_boxed_str(),
+            conventional: message.conventional.map(Box::new),
             pull_request: message.pull_request,
             reverts: message.reverts,
+            reverted: message.reverted.into_boxed_slice(),
         })
     }
 }
@@ -166,7 +170,13 @@ impl Repository {
     }
 
     /// Every tag whose name `wanted` accepts, peeled to what it finally points at.
+    ///
+    /// Tag objects are read through the object store of `odb.rs`, as the walk reads
+    /// commits: libgit2 would map the whole pack index and fault pages of the pack
+    /// around each tag into memory, which on a large history is more than the tags.
     pub fn tags(&self, wanted: impl Fn(&str) -> bool) -> Result<Vec<Tag>> {
+        let store = super::ObjectStore::open_unmapped(self.inner.path())?;
+        let mut objects = super::Objects::with_cache(&store, 0);
         let mut tags = Vec::new();
         for reference in self.inner.references_glob("refs/tags/*")? {
             let reference = reference?;
@@ -180,35 +190,38 @@ impl Repository {
             if !wanted(&name) {
                 continue;
             }
-            let Some(mut oid) = reference.target() else {
+            let Some(oid) = reference.target() else {
                 continue;
             };
+            let mut id = to_commit_id(oid);
             let mut tagger_time = None;
             let mut annotated = false;
             // Follow tag objects (a tag of a tag is legal) to the object at the end,
             // each read as git shows it; the commit at the end keeps its own id.
+            let mut hops = 0;
             let target = loop {
-                let shown = to_oid(self.replacements.object(to_commit_id(oid))?);
-                let object = self.inner.find_object(shown, None)?;
-                match object.kind() {
-                    Some(git2::ObjectType::Tag) => {
-                        let tag = object.into_tag().map_err(|_| Error::BadCommit {
-                            id: oid.to_string(),
-                            message: "not a tag".into(),
-                        })?;
+                let (kind, data) = objects.read(&id.0)?;
+                match kind {
+                    super::Kind::Tag => {
+                        let (target, tagger) =
+                            tag_fields(&data).ok_or_else(|| Error::BadCommit {
+                                id: id.to_hex(),
+                                message: format!("tag {name} has no valid `object` line"),
+                            })?;
                         if !annotated {
                             annotated = true;
-                            tagger_time = tag.tagger().map(|t| GitTime {
-                                seconds: t.when().seconds().clamp(0, LATEST),
-                                offset_minutes: t.when().offset_minutes(),
-                            });
+                            tagger_time = tagger;
                         }
-                        oid = tag.target_id();
+                        id = target;
+                        hops += 1;
+                        // A chain can only loop through a replace ref.
+                        if hops > MAX_TAG_CHAIN {
+                            break TagTarget::Other("tag chain too long");
+                        }
                     }
-                    Some(git2::ObjectType::Commit) => break TagTarget::Commit(to_commit_id(oid)),
-                    Some(git2::ObjectType::Tree) => break TagTarget::Other("tree"),
-                    Some(git2::ObjectType::Blob) => break TagTarget::Other("blob"),
-                    _ => break TagTarget::Other("unknown object"),
+                    super::Kind::Commit => break TagTarget::Commit(id),
+                    super::Kind::Tree => break TagTarget::Other("tree"),
+                    super::Kind::Blob => break TagTarget::Other("blob"),
                 }
             };
             tags.push(Tag {
@@ -265,7 +278,7 @@ impl Repository {
         let store = super::ObjectStore::open_unmapped(self.inner.path())?;
         // Each commit is read once: nothing to cache.
         let mut objects = super::Objects::with_cache(&store, 0);
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(64);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(4);
         let keep = cache.keeps();
         std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<(History, Fresh)> {
@@ -315,6 +328,30 @@ impl Repository {
             }
         })
     }
+}
+
+/// Tags of tags followed before giving up.
+const MAX_TAG_CHAIN: usize = 64;
+
+/// The object a raw tag names, and its tagger's date when it has a tagger.
+fn tag_fields(data: &[u8]) -> Option<(CommitId, Option<GitTime>)> {
+    let mut target = None;
+    let mut tagger = None;
+    for (key, value) in headers(data) {
+        match key {
+            b"object" => target = header_id(value),
+            // A tagger line without a date gives no date, as libgit2 reads it.
+            b"tagger" => {
+                let dated = value
+                    .iter()
+                    .rposition(|&b| b == b'>')
+                    .is_some_and(|close| value[close..].iter().any(u8::is_ascii_digit));
+                tagger = dated.then(|| parse_signature(value).1);
+            }
+            _ => {}
+        }
+    }
+    Some((target?, tagger))
 }
 
 /// Commits read from the object store during a walk, for the commit cache.

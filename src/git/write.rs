@@ -183,6 +183,19 @@ impl Writer {
         self.write_tag(name, to_oid(id), "commit", tagger, message)
     }
 
+    /// An annotated tag object on the tag object `inner` names (a tag of a tag, as
+    /// `git tag -a outer inner` writes).
+    pub fn tag_of_tag(
+        &self,
+        name: &str,
+        inner: &str,
+        tagger: &Signature,
+        message: &str,
+    ) -> Result<()> {
+        let target = self.repo.refname_to_id(&format!("refs/tags/{inner}"))?;
+        self.write_tag(name, target, "tag", Some(tagger), message)
+    }
+
     /// A lightweight tag on a new blob holding `content`.
     pub fn tag_blob(&self, name: &str, content: &[u8]) -> Result<()> {
         let blob = self.repo.blob(content)?;

@@ -217,9 +217,8 @@ fn pull_request(history: &History, number: u32, m: u32, commits: Vec<u32>) -> Pu
     // The title of a merged pull request is the merge commit's body; its kind
     // comes from there when conventional, else from its first commit.
     let title_kind = commit
-        .body
-        .lines()
-        .next()
+        .merge_title
+        .as_deref()
         .and_then(crate::message::conventional)
         .and_then(|c| kind_of_type(&c.kind, c.scope.as_deref()));
     let kind = match (commit.is_merge(), title_kind) {

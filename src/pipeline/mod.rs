@@ -210,11 +210,21 @@ pub fn render(
     )
 }
 
-/// Seconds since the start at the end of each stage, for `-v`.
+/// Seconds since the start at the end of each stage, and the peak resident memory
+/// so far, for `-v`.
 #[derive(Debug, Clone)]
 pub struct Timings {
     start: Instant,
-    pub laps: Vec<(&'static str, f64)>,
+    pub laps: Vec<Lap>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lap {
+    pub stage: &'static str,
+    pub seconds: f64,
+    /// Peak resident set size of the process so far, in bytes, where the system
+    /// says (Linux's `VmHWM`).
+    pub peak_rss: Option<u64>,
 }
 
 impl Timings {
@@ -226,6 +236,10 @@ impl Timings {
     }
 
     pub fn lap(&mut self, stage: &'static str) {
-        self.laps.push((stage, self.start.elapsed().as_secs_f64()));
+        self.laps.push(Lap {
+            stage,
+            seconds: self.start.elapsed().as_secs_f64(),
+            peak_rss: crate::memory::peak_rss(),
+        });
     }
 }

@@ -666,22 +666,15 @@ pub struct RevertPair {
 /// `This reverts commit` line, by a reverted pull request's number, or by the
 /// reverted subject's description (the latest earlier commit with it).
 pub fn reverts(history: &History) -> Vec<RevertPair> {
-    use crate::message::{Reverted, description, reverted};
+    use crate::message::{Reverted, description};
     use std::collections::{HashMap, HashSet};
     // First the reverts (few), then an index of only what they name.
-    let might_revert = |c: &crate::history::Commit| {
-        c.reverts.is_some()
-            || c.subject.starts_with("Revert")
-            || c.subject.starts_with("revert")
-            || c.body.contains("Reverts ")
-    };
-    let wanted: Vec<(usize, Vec<Reverted>)> = history
+    let wanted: Vec<(usize, &[Reverted])> = history
         .commits
         .iter()
         .enumerate()
-        .filter(|(_, c)| might_revert(c))
-        .map(|(i, c)| (i, reverted(&c.subject, &c.body)))
-        .filter(|(_, what)| !what.is_empty())
+        .filter(|(_, c)| !c.reverted.is_empty())
+        .map(|(i, c)| (i, &c.reverted[..]))
         .collect();
     if wanted.is_empty() {
         return Vec::new();
@@ -887,8 +880,8 @@ fn only_fixes(commits: &[u32], history: &History, chore: &regex::Regex) -> bool 
         }
         any = true;
         let kind = commit.conventional.as_ref().map(|c| c.kind.as_str());
-        let is_fix = matches!(kind, Some("fix" | "revert" | "hotfix"))
-            || !crate::message::reverted(&commit.subject, &commit.body).is_empty();
+        let is_fix =
+            matches!(kind, Some("fix" | "revert" | "hotfix")) || !commit.reverted.is_empty();
         if !is_fix {
             return false;
         }

@@ -66,6 +66,30 @@ fn annotated_tag_without_tagger_takes_the_commit_date() {
 }
 
 #[test]
+fn a_tag_of_a_tag_in_a_pack_peels_to_its_commit_and_takes_the_outer_date() {
+    let mut repo = TestRepo::new();
+    let line = repo.line(None, 2, T0);
+    repo.main_at(line[1]);
+    repo.tag_annotated("v1.0", line[0], T0 + 10 * HOUR);
+    repo.tag_annotated("inner", line[1], T0 + 20 * HOUR);
+    repo.writer
+        .tag_of_tag("v2.0", "inner", &who(T0 + 30 * HOUR), "signed again\n")
+        .unwrap();
+    // The tags are read from a pack, as a cloned repository holds them.
+    repo.git(&["repack", "-a", "-d", "-q"]);
+    let (out, data) = repo.build(&["--tag-pattern", "^v"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = data.unwrap();
+    assert_eq!(tags_in_order(&data), ["v1.0", "v2.0"]);
+    let v2 = release(&data, "v2.0");
+    assert_eq!(v2["commit"], line[1].to_hex());
+    assert_eq!(v2["annotated"], true);
+    // T0 + 30h: the outer tag's tagger, not the inner one's (T0 + 20h).
+    assert_eq!(v2["time"], "2023-11-16T04:13:20Z");
+    assert_eq!(release(&data, "v1.0")["time"], "2023-11-15T08:13:20Z");
+}
+
+#[test]
 fn detached_head_builds_the_detached_commit() {
     let mut repo = TestRepo::new();
     let line = repo.line(None, 3, T0);
