@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
-use crate::git::{Differ, FileChange, ObjectStore};
+use crate::git::{Differ, FileChange, ObjectStore, worker_cache_bytes};
 use crate::history::{CommitId, IdMap};
 
 pub use cache::CACHE_FILE;
@@ -212,7 +212,9 @@ pub fn compute(
         return Ok((changes, stats));
     }
     let bar = options.progress.then(|| progress_bar(missing.len()));
-    let store = ObjectStore::open(git_dir)
+    // Packs are read with positioned reads, not mapped: mapped pages count in the
+    // process's memory, and on curl mapping saved only 5% of the time for 108 MiB.
+    let store = ObjectStore::open_unmapped(git_dir)
         .map_err(|e| Error::Refused(format!("cannot open the repository for diffing: {e}")))?;
     let results = diff_all(&store, &missing, bar.as_ref());
     if let Some(bar) = bar {
@@ -247,7 +249,7 @@ fn diff_all(
     let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let per_thread = rayon::broadcast(|_| {
-        let mut differ = Differ::new(store);
+        let mut differ = Differ::with_cache(store, worker_cache_bytes(threads));
         let mut runs: Vec<(usize, Vec<Vec<FileChange>>)> = Vec::new();
         while !failed.load(Ordering::Relaxed) {
             let start = next.fetch_add(run, Ordering::Relaxed);

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use commit_cache::{COMMIT_CACHE_FILE, CommitCache};
 pub use diff::{Differ, FileChange, count_lines, is_binary};
-pub use odb::{Kind, ObjectStore, Objects};
+pub use odb::{Kind, ObjectStore, Objects, worker_cache_bytes};
 pub use read::{Mailmap, parse_signature};
 pub use replace::Replacements;
 pub use write::{Signature, TreeId, Writer};

@@ -283,9 +283,21 @@ const PLACE_SLOTS: usize = 1 << 16;
 /// The most bytes of deltas one chain may hold while it is resolved.
 const MAX_HELD_DELTAS: usize = 1 << 30;
 
-/// Bytes of resolved objects each worker keeps: git's own default for its delta
-/// base cache (`core.deltaBaseCacheLimit`).
-const CACHE_BYTES: usize = 96 << 20;
+/// Bytes of resolved objects all workers together keep: git's own default for its
+/// delta base cache (`core.deltaBaseCacheLimit`), which its one process keeps.
+pub const CACHE_BYTES: usize = 96 << 20;
+
+/// The least each worker keeps, however many there are: below this, fast-import's
+/// long delta chains are resolved over and over.
+const MIN_WORKER_CACHE: usize = 24 << 20;
+
+/// What each of `workers` threads keeps of resolved objects: a share of
+/// [`CACHE_BYTES`], so that together they hold about what git holds (on two cores,
+/// 48 MiB each; curl's changed paths then peak under git's memory, for 5% more
+/// time than 96 MiB each).
+pub fn worker_cache_bytes(workers: usize) -> usize {
+    (CACHE_BYTES / workers.max(1)).max(MIN_WORKER_CACHE)
+}
 
 impl<'s> Objects<'s> {
     pub fn new(store: &'s ObjectStore) -> Objects<'s> {
