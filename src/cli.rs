@@ -36,6 +36,9 @@ pub enum Command {
     Init(InitArgs),
     /// Write the quarterly business-review pack: one self-contained HTML file.
     Pack(PackArgs),
+    /// Merge many services' data.json (or repositories) into one portfolio site:
+    /// each key as the distribution of services over the bands.
+    Portfolio(PortfolioArgs),
     /// What a change (such as a pull request) does to the story, as Markdown or JSON.
     Diff(DiffArgs),
     /// Serve the site from the working tree on 127.0.0.1, rebuilding on every change.
@@ -96,6 +99,19 @@ pub struct PackArgs {
     /// page per slide, checked after printing.
     #[arg(long)]
     pub pdf: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PortfolioArgs {
+    /// The portfolio's file: its services and where each one's data comes from.
+    #[arg(long, value_name = "FILE", default_value = "portfolio.yaml")]
+    pub config: PathBuf,
+    /// Where to write the portfolio site.
+    #[arg(long, value_name = "DIR", default_value = "portfolio-site")]
+    pub out: PathBuf,
+    /// The quarter to tell, such as 2026-Q3 (default: the latest that has ended).
+    #[arg(long, value_name = "YYYY-QN")]
+    pub quarter: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -217,6 +233,7 @@ pub fn main() -> ExitCode {
         Command::Theme(t) => theme(t),
         Command::Init(args) => init(&cli, args),
         Command::Pack(args) => pack(&cli, args),
+        Command::Portfolio(args) => portfolio(&cli, args),
         Command::Diff(args) => diff(args),
         Command::Serve(args) => cmd::serve::run(args.repo.clone(), args.port, cli.quiet),
     };
@@ -336,6 +353,24 @@ fn pack(cli: &Cli, args: &PackArgs) -> crate::error::Result<()> {
     if let Some(pdf) = &packed.pdf {
         println!("{}", display_abs(pdf));
     }
+    Ok(())
+}
+
+fn portfolio(cli: &Cli, args: &PortfolioArgs) -> crate::error::Result<()> {
+    let model = cmd::portfolio::run(&cmd::portfolio::PortfolioOptions {
+        config: args.config.clone(),
+        out: args.out.clone(),
+        quarter: args.quarter.clone(),
+    })?;
+    if cli.verbose {
+        eprintln!(
+            "{} services, {} quarters, told: {}",
+            model.services.len(),
+            model.quarters.len(),
+            model.told.as_deref().unwrap_or("none")
+        );
+    }
+    println!("{}", display_abs(&args.out));
     Ok(())
 }
 

@@ -27,6 +27,7 @@ pub mod message;
 pub mod metric;
 pub mod metrics;
 pub mod pipeline;
+pub mod portfolio;
 pub mod pull_requests;
 pub mod releases;
 pub mod render;

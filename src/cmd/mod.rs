@@ -6,5 +6,6 @@ pub mod demo;
 pub mod diff;
 pub mod init;
 pub mod pack;
+pub mod portfolio;
 pub mod serve;
 pub mod theme;

@@ -85,6 +85,10 @@ pub struct PeriodMetrics {
     pub period: String,
     pub start: String,
     pub end: String,
+    /// The part of the period the history covers, from its first commit to its
+    /// last event: a first or a running period is only partly observed.
+    pub observed_start: String,
+    pub observed_end: String,
     pub deployments: usize,
     /// Releases over the weeks the history observed in the period.
     pub deployments_per_week: f64,
@@ -391,7 +395,7 @@ fn every_period(
     for kind in Kind::ALL {
         let list = periods::between(kind, first, last);
         let mut list = all_periods(
-            &list,
+            (&list, (first, last + 1)),
             history,
             correlation,
             value,
@@ -400,7 +404,6 @@ fn every_period(
             &settings.bands,
         );
         for p in &mut list {
-            p.observed = (p.span.0.max(first), p.span.1.min(last + 1));
             p.deployments_per_week = p.deployments as f64 / p.weeks();
         }
         periods.insert(kind.name(), list);
@@ -478,8 +481,9 @@ fn facts(
 
 /// The metrics of every period in `list` (consecutive, sorted), in one pass over
 /// the releases, pull requests and commits.
+/// The metrics of each period of `list`, of which the history covers `seen`.
 fn all_periods(
-    list: &[Period],
+    (list, seen): (&[Period], (i64, i64)),
     history: &History,
     correlation: &Correlation,
     value: &ValueFolder,
@@ -537,7 +541,8 @@ fn all_periods(
             median_seconds: s.median_seconds,
             count: s.count,
         });
-        let mut m = period(p, &rels, recovery_time, value, thresholds);
+        let observed = (p.start.max(seen.0), p.end.min(seen.1));
+        let mut m = period((p, observed), &rels, recovery_time, value, thresholds);
         m.flow_distribution = distribution;
         m.flow_velocity = std::mem::take(&mut velocity[i]);
         m.flow_time = stats::summarize(&mut flow_times[i]);
@@ -550,7 +555,7 @@ fn all_periods(
 /// The delivery metrics of period `p` from the releases in it; the flow metrics
 /// are the caller's to fill.
 fn period(
-    p: &Period,
+    (p, observed): (&Period, (i64, i64)),
     rels: &[&Release],
     recovery_time: Option<Median>,
     value: &ValueFolder,
@@ -576,7 +581,7 @@ fn period(
         .collect();
     let change_failure_rate = ratio(failed, deployments);
     let bands = (p.kind != Kind::Week).then(|| Bands {
-        deployment_frequency: Some(deploy_band(p, &days, thresholds)),
+        deployment_frequency: Some(deploy_band(observed, &days, thresholds)),
         lead_time: bands::lead_time_with(
             thresholds,
             lead_time.map(|s| s.median_seconds),
@@ -621,8 +626,10 @@ fn period(
             Kind::Quarter => weekly(p, &rels.iter().map(|r| r.time).collect::<Vec<_>>()),
             _ => Vec::new(),
         },
+        observed_start: crate::time::rfc3339(observed.0),
+        observed_end: crate::time::rfc3339(observed.1),
         span: (p.start, p.end),
-        observed: (p.start, p.end),
+        observed,
     }
 }
 
@@ -686,12 +693,28 @@ fn loads(list: &[Period], landings: &[(i64, i64)]) -> Vec<Load> {
     out
 }
 
-/// Deploy-days in each ISO week and each month that lies entirely inside the period.
-fn deploy_band(p: &Period, days: &[i64], thresholds: &bands::Thresholds) -> Band {
+/// The whole UTC days of an observed span, which deploy-days count in: from the
+/// start of the first event's day to the end of the last event's.
+pub fn observed_days((start, end): (i64, i64)) -> (i64, i64) {
+    const DAY: i64 = 86_400;
+    (
+        start.div_euclid(DAY) * DAY,
+        (end + DAY - 1).div_euclid(DAY) * DAY,
+    )
+}
+
+/// Deploy-days in each ISO week and each month that lies entirely inside the days
+/// of the period the history observed: weeks before its first commit, or after its
+/// last event, are not weeks without a release.
+fn deploy_band(observed: (i64, i64), days: &[i64], thresholds: &bands::Thresholds) -> Band {
+    let (start, end) = observed_days(observed);
+    if end <= start {
+        return bands::deployment_frequency_with(thresholds, &[], &[]);
+    }
     let count = |kind: Kind| -> Vec<usize> {
-        periods::between(kind, p.start, p.end - 1)
+        periods::between(kind, start, end - 1)
             .into_iter()
-            .filter(|w| w.start >= p.start && w.end <= p.end)
+            .filter(|w| w.start >= start && w.end <= end)
             .map(|w| {
                 let (a, b) = (periods::day(w.start), periods::day(w.end));
                 days.iter().filter(|&&d| d >= a && d < b).count()

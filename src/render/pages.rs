@@ -56,7 +56,7 @@ pub fn themes() -> Vec<String> {
     names
 }
 
-fn theme_file(theme: &str, name: &str) -> Option<&'static [u8]> {
+pub(super) fn theme_file(theme: &str, name: &str) -> Option<&'static [u8]> {
     let path = format!("{theme}/{name}");
     embedded::SITE_THEMES
         .iter()
@@ -64,7 +64,10 @@ fn theme_file(theme: &str, name: &str) -> Option<&'static [u8]> {
         .map(|(_, b)| *b)
 }
 
-fn engine(theme: &str, overrides: &[(String, String)]) -> Result<tera::Tera, RenderError> {
+pub(super) fn engine(
+    theme: &str,
+    overrides: &[(String, String)],
+) -> Result<tera::Tera, RenderError> {
     let mut templates = builtin(theme);
     for (name, text) in overrides {
         templates.insert(name.clone(), text.clone());

@@ -25,7 +25,7 @@ const LAYERS: &[&[&str]] = &[
     &["releases", "changes", "pull_requests"],
     &["metrics"],
     &["story"],
-    &["report", "csv"],
+    &["report", "csv", "portfolio"],
     &["render"],
     &["site", "demo"],
     &["pipeline"],

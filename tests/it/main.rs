@@ -15,6 +15,7 @@ mod metrics;
 mod odd_histories;
 mod odd_repos;
 mod output;
+mod portfolio;
 mod publish;
 mod signals;
 mod site;

@@ -1,0 +1,350 @@
+//! Where a portfolio's services stand, quarter by quarter: for each key, which
+//! services are in which band (judged again from each service's raw values with the
+//! portfolio's band set), which have too little data for a band, and which have no
+//! data at all. Never an average: DORA's metrics belong to a service, and a blend of
+//! services says nothing true about any of them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+
+use super::config::Service;
+use super::input::{Quarter, ServiceData, Span};
+use crate::config::{StoryRules, Thresholds};
+use crate::metrics::bands::{self, Band, Level};
+use crate::metrics::periods::{self, Kind};
+
+/// The four keys, as data.json names them, and as pages name them.
+pub const KEYS: [(&str, &str); 4] = [
+    ("deployment_frequency", "Deployment frequency"),
+    ("lead_time", "Lead time for changes"),
+    ("change_failure_rate", "Change failure rate"),
+    ("recovery_time", "Failed deployment recovery time"),
+];
+
+const LEVELS: [Level; 4] = [Level::Elite, Level::High, Level::Medium, Level::Low];
+
+#[derive(Debug, Serialize)]
+pub struct Model {
+    pub title: String,
+    pub band_set: Thresholds,
+    /// The quarter told in detail: the latest that has ended, unless asked.
+    pub told: Option<String>,
+    pub services: Vec<ServiceSummary>,
+    /// Every quarter any service has, latest first.
+    pub quarters: Vec<QuarterView>,
+    /// Each team's services in the told quarter.
+    pub teams: Vec<TeamView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ServiceSummary {
+    pub id: String,
+    pub name: String,
+    pub teams: Vec<String>,
+    pub site: Option<String>,
+    pub releases: usize,
+    pub schema_version: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuarterView {
+    pub period: String,
+    pub keys: Vec<Distribution>,
+    /// Services with no data for this quarter, and why.
+    pub gaps: Vec<Gap>,
+    /// Services whose band changed since the quarter before, on enough data.
+    pub movements: Vec<Movement>,
+}
+
+/// One key's services by band.
+#[derive(Debug, Serialize)]
+pub struct Distribution {
+    pub key: &'static str,
+    pub name: &'static str,
+    /// Elite, high, medium and low, in that order, each with its services.
+    pub levels: Vec<LevelGroup>,
+    /// Services with data but too little of it for a band.
+    pub too_few: Vec<Unbanded>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LevelGroup {
+    pub level: &'static str,
+    /// Service ids, alphabetical.
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Unbanded {
+    pub service: String,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Gap {
+    pub service: String,
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Movement {
+    pub service: String,
+    pub key: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    /// `up` toward elite, `down` toward low.
+    pub direction: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TeamView {
+    pub team: String,
+    pub services: Vec<String>,
+    pub keys: Vec<Distribution>,
+}
+
+/// Why a service has no data for a quarter.
+pub const NO_TAGS: &str = "no release tags";
+pub const NOT_IN_HISTORY: &str = "no history in this quarter";
+
+/// The portfolio of `services` with their data, judged with `band_set`; `told` is
+/// the quarter to tell (the latest that ended before `now`, RFC 3339, when `None`).
+pub fn build(
+    title: &str,
+    services: &[(Service, ServiceData)],
+    band_set: &Thresholds,
+    told: Option<&str>,
+    now: &str,
+) -> Model {
+    let mut periods: BTreeSet<&str> = BTreeSet::new();
+    for (_, data) in services {
+        periods.extend(data.periods.quarter.iter().map(|q| q.period.as_str()));
+    }
+    let bands: Vec<BTreeMap<&str, [Band; 4]>> = services
+        .iter()
+        .map(|(_, data)| {
+            data.periods
+                .quarter
+                .iter()
+                .map(|q| (q.period.as_str(), judge(q, &data.periods, band_set)))
+                .collect()
+        })
+        .collect();
+    let mut quarters: Vec<QuarterView> = Vec::new();
+    let ordered: Vec<&str> = periods.iter().rev().copied().collect();
+    for (i, period) in ordered.iter().enumerate() {
+        let previous = ordered.get(i + 1).copied();
+        quarters.push(quarter(period, previous, services, &bands));
+    }
+    let told = told.map(str::to_string).or_else(|| {
+        let ended: Vec<&Quarter> = services
+            .iter()
+            .flat_map(|(_, d)| d.periods.quarter.iter())
+            .filter(|q| q.end.as_str() <= now)
+            .collect();
+        ended.iter().map(|q| q.period.clone()).max()
+    });
+    let teams = told
+        .as_deref()
+        .map(|period| teams(period, services, &bands))
+        .unwrap_or_default();
+    Model {
+        title: title.to_string(),
+        band_set: band_set.clone(),
+        told,
+        services: services
+            .iter()
+            .map(|(s, d)| ServiceSummary {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                teams: s.teams.clone(),
+                site: s.site.clone(),
+                releases: d.releases.0,
+                schema_version: d.schema_version,
+            })
+            .collect(),
+        quarters,
+        teams,
+    }
+}
+
+/// The four bands of one quarter, from its raw values, as `metrics` judges them.
+pub fn judge(q: &Quarter, periods: &super::input::Periods, t: &Thresholds) -> [Band; 4] {
+    let weeks = deploy_days(q, Kind::Week, &periods.week);
+    let months = deploy_days(q, Kind::Month, &periods.month);
+    [
+        bands::deployment_frequency_with(t, &weeks, &months),
+        bands::lead_time_with(
+            t,
+            q.lead_time.as_ref().map(|s| s.median_seconds),
+            q.lead_time.as_ref().map_or(0, |s| s.count),
+        ),
+        bands::change_failure_rate_with(t, q.change_failure_rate, q.deployments),
+        bands::recovery_time_with(
+            t,
+            q.recovery_time.as_ref().map(|s| s.median_seconds),
+            q.recovery_time.as_ref().map_or(0, |s| s.count),
+        ),
+    ]
+}
+
+/// Deploy-days of every week (or month) wholly inside the part of the quarter the
+/// history observed, as `metrics` counts them (a data.json from before the
+/// observed part was written counted the whole quarter).
+fn deploy_days(q: &Quarter, kind: Kind, spans: &[Span]) -> Vec<usize> {
+    let parse = crate::time::parse_date_or_datetime;
+    let start = q.observed_start.as_deref().unwrap_or(&q.start);
+    let end = q.observed_end.as_deref().unwrap_or(&q.end);
+    let (Ok(start), Ok(end)) = (parse(start), parse(end)) else {
+        return Vec::new();
+    };
+    let (start, end) = crate::metrics::observed_days((start, end));
+    if end <= start {
+        return Vec::new();
+    }
+    let known: HashMap<&str, usize> = spans
+        .iter()
+        .map(|s| (s.start.as_str(), s.deploy_days))
+        .collect();
+    periods::between(kind, start, end - 1)
+        .into_iter()
+        .filter(|w| w.start >= start && w.end <= end)
+        .map(|w| {
+            let key = crate::time::rfc3339(w.start);
+            known.get(key.as_str()).copied().unwrap_or(0)
+        })
+        .collect()
+}
+
+fn quarter(
+    period: &str,
+    previous: Option<&str>,
+    services: &[(Service, ServiceData)],
+    bands: &[BTreeMap<&str, [Band; 4]>],
+) -> QuarterView {
+    let mut gaps = Vec::new();
+    let mut present: Vec<(usize, &[Band; 4])> = Vec::new();
+    for (i, (service, data)) in services.iter().enumerate() {
+        match (data.releases.0, bands[i].get(period)) {
+            (0, _) => gaps.push(Gap {
+                service: service.id.clone(),
+                reason: NO_TAGS,
+            }),
+            (_, None) => gaps.push(Gap {
+                service: service.id.clone(),
+                reason: NOT_IN_HISTORY,
+            }),
+            (_, Some(b)) => present.push((i, b)),
+        }
+    }
+    gaps.sort_by(|a, b| a.service.cmp(&b.service));
+    let keys = distributions(&present, services);
+    let mut movements = Vec::new();
+    if let Some(previous) = previous {
+        let min_points = StoryRules::default().min_points;
+        for &(i, now) in &present {
+            let Some(before) = bands[i].get(previous) else {
+                continue;
+            };
+            if services[i].1.releases.0 == 0 {
+                continue;
+            }
+            for (k, (key, _)) in KEYS.iter().enumerate() {
+                let (Some(from), Some(to)) = (before[k].level, now[k].level) else {
+                    continue;
+                };
+                // A move on a handful of data points is noise, as the story rules say.
+                let enough = before[k].basis >= min_points && now[k].basis >= min_points;
+                if from != to && enough {
+                    movements.push(Movement {
+                        service: services[i].0.id.clone(),
+                        key,
+                        from: from.name(),
+                        to: to.name(),
+                        direction: if to < from { "up" } else { "down" },
+                    });
+                }
+            }
+        }
+        movements.sort_by(|a, b| (a.key, &a.service).cmp(&(b.key, &b.service)));
+    }
+    QuarterView {
+        period: period.to_string(),
+        keys,
+        gaps,
+        movements,
+    }
+}
+
+fn distributions(
+    present: &[(usize, &[Band; 4])],
+    services: &[(Service, ServiceData)],
+) -> Vec<Distribution> {
+    KEYS.iter()
+        .enumerate()
+        .map(|(k, &(key, name))| {
+            let mut levels: Vec<LevelGroup> = LEVELS
+                .iter()
+                .map(|l| LevelGroup {
+                    level: l.name(),
+                    services: Vec::new(),
+                })
+                .collect();
+            let mut too_few = Vec::new();
+            for &(i, b) in present {
+                let id = services[i].0.id.clone();
+                match b[k].level {
+                    Some(level) => levels[LEVELS.iter().position(|l| *l == level).unwrap_or(3)]
+                        .services
+                        .push(id),
+                    None => too_few.push(Unbanded {
+                        service: id,
+                        note: b[k].note.clone().unwrap_or_default(),
+                    }),
+                }
+            }
+            for group in &mut levels {
+                group.services.sort();
+            }
+            too_few.sort_by(|a, b| a.service.cmp(&b.service));
+            Distribution {
+                key,
+                name,
+                levels,
+                too_few,
+            }
+        })
+        .collect()
+}
+
+fn teams(
+    period: &str,
+    services: &[(Service, ServiceData)],
+    bands: &[BTreeMap<&str, [Band; 4]>],
+) -> Vec<TeamView> {
+    let names: BTreeSet<&str> = services
+        .iter()
+        .flat_map(|(s, _)| s.teams.iter().map(String::as_str))
+        .collect();
+    names
+        .into_iter()
+        .map(|team| {
+            let mine: Vec<usize> = (0..services.len())
+                .filter(|&i| services[i].0.teams.iter().any(|t| t == team))
+                .collect();
+            let present: Vec<(usize, &[Band; 4])> = mine
+                .iter()
+                .filter(|&&i| services[i].1.releases.0 > 0)
+                .filter_map(|&i| bands[i].get(period).map(|b| (i, b)))
+                .collect();
+            let mut ids: Vec<String> = mine.iter().map(|&i| services[i].0.id.clone()).collect();
+            ids.sort();
+            TeamView {
+                team: team.to_string(),
+                services: ids,
+                keys: distributions(&present, services),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,145 @@
+//! The portfolio's page: where the services stand, key by key, with names.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::pages::{RenderError, engine, theme_file};
+use super::{bounds, policy};
+use crate::portfolio::model::{Distribution, KEYS, Model, NO_TAGS};
+
+/// The portfolio's files: `index.html` and its stylesheet (data.json is the
+/// caller's).
+pub fn portfolio(model: &Model, generator: &str) -> Result<BTreeMap<String, Vec<u8>>, RenderError> {
+    let tera = engine("default", &[])?;
+    let mut context = tera::Context::new();
+    context.insert(
+        "site",
+        &json!({"title": model.title, "generator": generator, "portfolio": true,
+            "sections": {}, "value_folder": true}),
+    );
+    context.insert("root", "");
+    context.insert("path", "index.html");
+    context.insert("page", &view(model));
+    let html = bounds::watched(|watch| watch.render(&tera, "portfolio.html", &context))?;
+    let mut files = BTreeMap::new();
+    files.insert(
+        "index.html".to_string(),
+        policy::with_csp(&html, policy::SITE_CSP).into_bytes(),
+    );
+    let css = theme_file("default", "style.css").unwrap_or(b"");
+    files.insert("assets/style.css".into(), css.to_vec());
+    files.insert(".nojekyll".into(), Vec::new());
+    Ok(files)
+}
+
+/// Quarters in the quarter-by-quarter table; data.json has them all.
+const RECENT_QUARTERS: usize = 8;
+
+/// "services have" after "N of M": the noun agrees with M, the verb with N.
+fn services_have(n: usize, total: usize) -> String {
+    format!(
+        "{} {}",
+        if total == 1 { "service" } else { "services" },
+        if n == 1 { "has" } else { "have" }
+    )
+}
+
+fn view(model: &Model) -> Value {
+    let name = |id: &str| -> String {
+        model
+            .services
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
+    let href = |id: &str| -> Option<String> {
+        model
+            .services
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.site.clone())
+    };
+    let person = |id: &String| json!({"id": id, "name": name(id), "href": href(id)});
+    let keys = |keys: &[Distribution]| -> Vec<Value> {
+        keys.iter()
+            .map(|k| {
+                json!({"name": k.name,
+                    "levels": k.levels.iter().map(|g| json!({"level": g.level,
+                        "count": g.services.len(),
+                        "names": g.services.iter().map(|s| name(s)).collect::<Vec<_>>(),
+                        "services": g.services.iter().map(person).collect::<Vec<_>>()}))
+                        .collect::<Vec<_>>(),
+                    "too_few": k.too_few.iter().map(|u| json!({"name": name(&u.service), "note": u.note}))
+                        .collect::<Vec<_>>()})
+            })
+            .collect()
+    };
+    let total = model.services.len();
+    let told = model.told.as_deref().and_then(|period| {
+        let i = model.quarters.iter().position(|q| q.period == period)?;
+        let q = &model.quarters[i];
+        let untagged = q.gaps.iter().filter(|g| g.reason == NO_TAGS).count();
+        let other = q.gaps.len() - untagged;
+        let mut gap_sentence = Vec::new();
+        if untagged > 0 {
+            gap_sentence.push(format!(
+                "{untagged} of {total} {} no release tags, so no band: {} not counted as low.",
+                services_have(untagged, total),
+                if untagged == 1 { "it is" } else { "they are" }
+            ));
+        }
+        if other > 0 {
+            gap_sentence.push(format!(
+                "{other} of {total} {} no history in {period}.",
+                services_have(other, total)
+            ));
+        }
+        let key_name = |key: &'static str| KEYS.iter().find(|k| k.0 == key).map_or(key, |k| k.1);
+        Some(json!({
+            "period": period,
+            "previous": model.quarters.get(i + 1).map(|p| p.period.clone()),
+            "keys": keys(&q.keys),
+            "gap_sentence": gap_sentence.join(" "),
+            "gaps": q.gaps.iter().map(|g| json!({"name": name(&g.service), "href": href(&g.service), "reason": g.reason})).collect::<Vec<_>>(),
+            "movements": q.movements.iter().map(|m| json!({"name": name(&m.service),
+                "key": key_name(m.key).to_lowercase(), "from": m.from, "to": m.to, "direction": m.direction}))
+                .collect::<Vec<_>>(),
+        }))
+    });
+    let counts = |k: &Distribution| -> String {
+        let levels: Vec<String> = k
+            .levels
+            .iter()
+            .map(|g| g.services.len().to_string())
+            .collect();
+        format!("{}; {} too little", levels.join(" / "), k.too_few.len())
+    };
+    let lede = format!(
+        "{total} {}, {} {}.",
+        if total == 1 { "service" } else { "services" },
+        model.teams.len(),
+        if model.teams.len() == 1 {
+            "team"
+        } else {
+            "teams"
+        }
+    );
+    json!({
+        "lede": lede,
+        "band_set": model.band_set.name,
+        "min_points": crate::config::StoryRules::default().min_points,
+        "told": told,
+        "teams": model.teams.iter().map(|t| json!({"team": t.team,
+            "services": t.services.iter().map(|s| name(s)).collect::<Vec<_>>(),
+            "keys": keys(&t.keys)})).collect::<Vec<_>>(),
+        "key_names": KEYS.iter().map(|k| k.1).collect::<Vec<_>>(),
+        "recent": RECENT_QUARTERS,
+        "quarters": model.quarters.iter().take(RECENT_QUARTERS).map(|q| json!({"period": q.period,
+            "keys": q.keys.iter().map(|k| json!({"counts": counts(k)})).collect::<Vec<_>>(),
+            "gaps": q.gaps.len()})).collect::<Vec<_>>(),
+        "services": model.services.iter().map(|s| json!({"name": s.name, "href": s.site,
+            "teams": s.teams, "releases": s.releases, "schema_version": s.schema_version}))
+            .collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,247 @@
+//! `valuestory portfolio`: services merged into distributions over the bands, worked
+//! out by hand on small histories.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+/// Ten minor releases (patch releases soon after each other would read as
+/// hotfixes), one commit each, a commit every three days from T0 (14 November
+/// 2023, 22:13 UTC), each released `lead` seconds after it was written.
+fn releases_with_lead(lead: i64) -> TestRepo {
+    let mut repo = TestRepo::new();
+    let mut prev: Option<valuestory::history::CommitId> = None;
+    for i in 0..10 {
+        let parents: Vec<_> = prev.into_iter().collect();
+        let c = repo.commit(&parents, &format!("feat: step {i}"), T0 + i * 3 * DAY);
+        repo.tag_annotated(&format!("v1.{i}.0"), c, T0 + i * 3 * DAY + lead);
+        prev = Some(c);
+    }
+    repo.main_at(prev.unwrap());
+    repo
+}
+
+/// A monorepo of two components: `api/` released two days after each change
+/// (`api-` tags), `web/` an hour after (`web-` tags).
+fn monorepo() -> TestRepo {
+    let repo = TestRepo::new();
+    let config = "components:\n  - { id: api, name: API, paths: [api/], tag_prefix: api- }\n  - { id: web, name: Web, paths: [web/], tag_prefix: web- }\n";
+    let mut prev: Vec<valuestory::history::CommitId> = Vec::new();
+    for i in 0..10 {
+        let (api, web) = (format!("api {i}\n"), format!("web {i}\n"));
+        let api_commit = repo.commit_files(
+            &prev,
+            &[
+                ("valuestory.yaml", config.as_bytes()),
+                ("api/lib.rs", api.as_bytes()),
+                ("web/app.js", format!("web {}\n", i - 1).as_bytes()),
+            ],
+            &format!("feat: api {i}"),
+            T0 + i * 3 * DAY,
+        );
+        repo.tag_annotated(
+            &format!("api-v1.{i}.0"),
+            api_commit,
+            T0 + i * 3 * DAY + 2 * DAY,
+        );
+        let web_commit = repo.commit_files(
+            &[api_commit],
+            &[
+                ("valuestory.yaml", config.as_bytes()),
+                ("api/lib.rs", api.as_bytes()),
+                ("web/app.js", web.as_bytes()),
+            ],
+            &format!("feat: web {i}"),
+            T0 + i * 3 * DAY + HOUR,
+        );
+        repo.tag_annotated(
+            &format!("web-v1.{i}.0"),
+            web_commit,
+            T0 + i * 3 * DAY + 2 * HOUR,
+        );
+        prev = vec![web_commit];
+    }
+    repo
+}
+
+/// Builds `repo`'s data.json into `dir/<name>.json`.
+fn data_json(repo: &TestRepo, dir: &Path, name: &str) -> std::path::PathBuf {
+    let (out, _) = repo.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let path = dir.join(format!("{name}.json"));
+    std::fs::copy(repo.root.path().join("out/data.json"), &path).unwrap();
+    path
+}
+
+fn level_of<'a>(key: &'a Value, service: &str) -> Option<&'a str> {
+    key["levels"].as_array().unwrap().iter().find_map(|g| {
+        g["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == service)
+            .then(|| g["level"].as_str().unwrap())
+    })
+}
+
+fn key<'a>(keys: &'a Value, name: &str) -> &'a Value {
+    keys.as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key"] == name)
+        .unwrap()
+}
+
+#[test]
+fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let fast = releases_with_lead(HOUR);
+    let slow = releases_with_lead(10 * DAY);
+    let mut untagged = TestRepo::new();
+    let line = untagged.line(None, 4, T0);
+    untagged.main_at(line[3]);
+    let mono = monorepo();
+    let fast_json = data_json(&fast, dir.path(), "fast");
+    let slow_json = data_json(&slow, dir.path(), "slow");
+    let untagged_json = data_json(&untagged, dir.path(), "untagged");
+    // A data.json as an earlier valuestory wrote it: no story, no narrative, none of
+    // the sections added since schema version 1 began.
+    let mut old: Value = serde_json::from_slice(&std::fs::read(&fast_json).unwrap()).unwrap();
+    let keep = ["schema_version", "title", "releases", "periods"];
+    old.as_object_mut()
+        .unwrap()
+        .retain(|k, _| keep.contains(&k.as_str()));
+    let old_json = dir.path().join("old.json");
+    std::fs::write(&old_json, serde_json::to_vec(&old).unwrap()).unwrap();
+    let yaml = format!(
+        "title: Test portfolio\nservices:\n  - {{ id: fast, name: Fast, teams: [red], data: {} }}\n  - {{ id: slow, teams: [red], data: {} }}\n  - {{ id: untagged, teams: [blue], data: {} }}\n  - {{ id: old, data: {} }}\n  - {{ id: mono-api, teams: [blue], repo: {}, component: api }}\n  - {{ id: mono-web, teams: [blue], repo: {}, component: web, site: https://example.org/web/ }}\n",
+        fast_json.display(),
+        slow_json.display(),
+        untagged_json.display(),
+        old_json.display(),
+        mono.path().display(),
+        mono.path().display(),
+    );
+    std::fs::write(dir.path().join("portfolio.yaml"), yaml).unwrap();
+    let out = valuestory(&["portfolio", "--out", "site"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let site = dir.path().join("site");
+    let data: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
+    let p = &data["portfolio"];
+    assert_eq!(p["told"], "2023-Q4");
+    let q = &p["quarters"][0];
+    assert_eq!(q["period"], "2023-Q4");
+    // Lead time, by hand: an hour is elite (under a day), two days high (under a
+    // week), ten days medium (under 30 days).
+    let lead = key(&q["keys"], "lead_time");
+    let by_level = |level: &str| -> Vec<&str> {
+        lead["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["level"] == level)
+            .unwrap()["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(by_level("elite"), ["fast", "mono-web", "old"]);
+    assert_eq!(by_level("high"), ["mono-api"]);
+    assert_eq!(by_level("medium"), ["slow"]);
+    assert!(by_level("low").is_empty());
+    // No failures in ten releases: every service with releases is elite.
+    let cfr = key(&q["keys"], "change_failure_rate");
+    for s in ["fast", "slow", "old", "mono-api", "mono-web"] {
+        assert_eq!(level_of(cfr, s), Some("elite"), "{s}");
+    }
+    // Deploy-days per whole ISO week the history observed (from the first commit
+    // on 14 November to the last release): fast releases on 14, 17 | 20, 23, 26 |
+    // 29 Nov, 2 Dec | 5, 8 | 11 Dec (weeks 47, 48, 49: 3, 2, 2; week 46 began
+    // before the first commit, week 50 ends after the last release), slow ten days
+    // later (24 | 27, 30, 3 | 6, 9 | 12, 15 | 18, 21: weeks 47 to 50, 1, 3, 2, 2),
+    // the API two days later (22, 25 | 28, 1 | 4, 7, 10: 2, 2, 3), the web two
+    // hours later, past midnight (21, 24 | 27, 30, 3 | 6, 9: 2, 3, 2). A median week
+    // of at least one deploy-day and under five is high, for all.
+    let deploys = key(&q["keys"], "deployment_frequency");
+    for s in ["fast", "slow", "old", "mono-api", "mono-web"] {
+        assert_eq!(level_of(deploys, s), Some("high"), "{s}");
+    }
+    // The untagged service is a gap, in no band of any key.
+    assert_eq!(
+        q["gaps"],
+        serde_json::json!([{"service": "untagged", "reason": "no release tags"}])
+    );
+    for k in q["keys"].as_array().unwrap() {
+        assert_eq!(level_of(k, "untagged"), None);
+    }
+    // By team: blue's tagged services only.
+    let blue = p["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["team"] == "blue")
+        .unwrap();
+    assert_eq!(
+        blue["services"],
+        serde_json::json!(["mono-api", "mono-web", "untagged"])
+    );
+    let blue_lead = key(&blue["keys"], "lead_time");
+    assert_eq!(level_of(blue_lead, "mono-web"), Some("elite"));
+    assert_eq!(level_of(blue_lead, "mono-api"), Some("high"));
+    // The page says it in words, and links the service that has a site.
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        html.contains("1 of 6 services has no release tags, so no band: it is not counted as low."),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<a href="https://example.org/web/">mono-web</a>"#),
+        "{html}"
+    );
+    // Each service's own bands, judged by the same band set, are the portfolio's.
+    let own: Value = serde_json::from_slice(&std::fs::read(&slow_json).unwrap()).unwrap();
+    let own_q = own["periods"]["quarter"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["period"] == "2023-Q4")
+        .unwrap();
+    for k in q["keys"].as_array().unwrap() {
+        let name = k["key"].as_str().unwrap();
+        assert_eq!(
+            level_of(k, "slow"),
+            own_q["bands"][name]["level"].as_str(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_broken_data_json_is_named_with_its_field() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("bad.json"),
+        r#"{"schema_version": 1, "periods": {"quarter": [{"period": "2026-Q1", "start": "a", "end": "b", "deployments": -3}]}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("portfolio.yaml"),
+        "services:\n  - { id: bad, data: bad.json }\n",
+    )
+    .unwrap();
+    let out = valuestory(&["portfolio", "--out", "site"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let log = stderr(&out);
+    assert!(log.contains("service bad:"), "{log}");
+    assert!(log.contains("bad.json:1:"), "{log}");
+    assert!(
+        log.contains("field `periods.quarter[0].deployments`"),
+        "{log}"
+    );
+    assert!(!dir.path().join("site").exists());
+}
