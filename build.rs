@@ -35,6 +35,7 @@ fn main() {
         ("SITE_TEMPLATES", "templates"),
         ("SITE_THEMES", "themes"),
         ("SCAFFOLD", "scaffold"),
+        ("PORTFOLIO_SCAFFOLD", "scaffold-portfolio"),
     ] {
         let root = Path::new(&manifest).join(folder);
         println!("cargo:rerun-if-changed={folder}");

@@ -82,6 +82,10 @@ pub struct InitArgs {
     /// OWNER/REPO@<40-hex commit> (default: the one this binary was released from).
     #[arg(long, value_name = "OWNER/REPO@COMMIT")]
     pub action: Option<String>,
+    /// Set up a portfolio repository instead: portfolio.yaml and the workflow that
+    /// builds every service in a CI matrix and publishes the portfolio.
+    #[arg(long)]
+    pub portfolio: bool,
 }
 
 #[derive(Args, Debug)]
@@ -112,6 +116,16 @@ pub struct PortfolioArgs {
     /// The quarter to tell, such as 2026-Q3 (default: the latest that has ended).
     #[arg(long, value_name = "YYYY-QN")]
     pub quarter: Option<String>,
+    /// The CI matrix's artifacts: DIR/<id>/data.json for each `github:` service.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print the CI matrix's batches as a JSON list (at most 256), and build nothing.
+    #[arg(long)]
+    pub plan: bool,
+    /// With --plan: print batch N's services, one a line (id, repository, component,
+    /// tab-separated).
+    #[arg(long, value_name = "N", requires = "plan")]
+    pub batch: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -290,7 +304,12 @@ fn diff(args: &DiffArgs) -> crate::error::Result<()> {
 }
 
 fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
-    let done = cmd::init::run(&args.repo, args.action.as_deref())?;
+    let scaffold = if args.portfolio {
+        cmd::init::Scaffold::Portfolio
+    } else {
+        cmd::init::Scaffold::Repository
+    };
+    let done = cmd::init::run(&args.repo, args.action.as_deref(), scaffold)?;
     if !cli.quiet {
         for p in &done.written {
             eprintln!("wrote {}", p.display());
@@ -298,8 +317,13 @@ fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
         for p in &done.kept {
             eprintln!("kept  {} (it exists; not overwritten)", p.display());
         }
+        let config = if args.portfolio {
+            "portfolio.yaml"
+        } else {
+            "valuestory.yaml"
+        };
         eprintln!(
-            "the site is titled {:?} (title: in valuestory.yaml); the workflows run on the branch {:?}",
+            "the site is titled {:?} (title: in {config}); the workflows run on the branch {:?}",
             done.title, done.branch
         );
         if let Some(pages) = done.pages_in_use.as_ref().filter(|p| p.from_branch) {
@@ -324,6 +348,12 @@ fn init(cli: &Cli, args: &InitArgs) -> crate::error::Result<()> {
                 "publishing: in the repository's settings, set Pages to deploy from the branch gh-pages (folder /); the first push to {} creates it",
                 done.branch
             );
+        }
+        if args.portfolio {
+            eprintln!(
+                "next: list your services in portfolio.yaml (`github: OWNER/NAME` for those the workflow builds) and commit it; for private repositories, save a token that can read them as the secret VALUESTORY_PORTFOLIO_TOKEN"
+            );
+            return Ok(());
         }
         if !done.written.is_empty() {
             eprintln!(
@@ -357,10 +387,20 @@ fn pack(cli: &Cli, args: &PackArgs) -> crate::error::Result<()> {
 }
 
 fn portfolio(cli: &Cli, args: &PortfolioArgs) -> crate::error::Result<()> {
+    if args.plan {
+        let plan = cmd::portfolio::plan(&args.config, args.batch)?;
+        if args.batch.is_some() {
+            print!("{plan}");
+        } else {
+            println!("{plan}");
+        }
+        return Ok(());
+    }
     let model = cmd::portfolio::run(&cmd::portfolio::PortfolioOptions {
         config: args.config.clone(),
         out: args.out.clone(),
         quarter: args.quarter.clone(),
+        data_dir: args.data_dir.clone(),
     })?;
     if cli.verbose {
         eprintln!(

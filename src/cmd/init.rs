@@ -13,9 +13,10 @@ use crate::error::{Error, Result};
 
 /// The workflows that write the Pages branch, left out where Pages is already in
 /// use.
-const PAGES_WORKFLOWS: [&str; 2] = [
+const PAGES_WORKFLOWS: [&str; 3] = [
     ".github/workflows/valuestory-pages.yml",
     ".github/workflows/valuestory-preview.yml",
+    ".github/workflows/valuestory-portfolio.yml",
 ];
 
 /// A Pages site that is already there.
@@ -51,7 +52,16 @@ pub struct Initialized {
     pub action: Option<String>,
 }
 
-pub fn run(root: &Path, action: Option<&str>) -> Result<Initialized> {
+/// What `init` sets up: one repository's value story, or a portfolio of services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scaffold {
+    Repository,
+    /// `portfolio.yaml` and the workflow that builds every service in a matrix
+    /// and publishes the portfolio.
+    Portfolio,
+}
+
+pub fn run(root: &Path, action: Option<&str>, scaffold: Scaffold) -> Result<Initialized> {
     let action = match action.or(RELEASED_FROM) {
         Some(a) => Some(pinned(a)?),
         None => None,
@@ -74,7 +84,11 @@ pub fn run(root: &Path, action: Option<&str>) -> Result<Initialized> {
         pages_in_use,
         action,
     };
-    for (path, bytes) in embedded::SCAFFOLD {
+    let files = match scaffold {
+        Scaffold::Repository => embedded::SCAFFOLD,
+        Scaffold::Portfolio => embedded::PORTFOLIO_SCAFFOLD,
+    };
+    for (path, bytes) in files {
         let workflow = path.starts_with(".github/workflows/");
         if workflow && done.action.is_none()
             || PAGES_WORKFLOWS.contains(path)

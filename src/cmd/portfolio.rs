@@ -1,4 +1,5 @@
-//! `valuestory portfolio`: many services' data merged into one site.
+//! `valuestory portfolio`: many services' data merged into one site, and the plan of
+//! the CI matrix that builds their data.
 
 use std::path::{Path, PathBuf};
 
@@ -6,31 +7,45 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::pipeline::{self, Options};
-use crate::portfolio::config::{self, Service, Source};
+use crate::portfolio::config::{self, Portfolio, Service, Source};
 use crate::portfolio::input::{self, ServiceData};
-use crate::portfolio::model::{self, Model};
+use crate::portfolio::model::{self, Model, NO_CI_DATA};
 use crate::site::{self, Guard};
+
+/// The most jobs one GitHub Actions matrix may have.
+pub const MAX_MATRIX_JOBS: usize = 256;
 
 pub struct PortfolioOptions {
     pub config: PathBuf,
     pub out: PathBuf,
     /// The quarter to tell (the latest that has ended, by default).
     pub quarter: Option<String>,
+    /// Where the CI matrix's artifacts are: `<id>/data.json` for each `github:`
+    /// service.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// What reading one service gave: its data, or the reason it is a coverage gap.
+enum Read {
+    Data(ServiceData),
+    Absent(&'static str),
 }
 
 /// Reads every service (one document per worker), merges them and writes the site.
 pub fn run(options: &PortfolioOptions) -> Result<Model> {
     let portfolio = config::read(&options.config).map_err(Error::Invalid)?;
-    let read: Vec<std::result::Result<ServiceData, String>> = portfolio
+    let read: Vec<std::result::Result<Read, String>> = portfolio
         .services
         .par_iter()
-        .map(read_service)
+        .map(|service| read_service(service, options.data_dir.as_deref()))
         .collect();
     let mut services = Vec::new();
+    let mut absent = Vec::new();
     let mut problems = Vec::new();
     for (service, data) in portfolio.services.iter().zip(read) {
         match data {
-            Ok(data) => services.push((service.clone(), data)),
+            Ok(Read::Data(data)) => services.push((service.clone(), data)),
+            Ok(Read::Absent(reason)) => absent.push((service.clone(), reason)),
             Err(message) => problems.push(format!("service {}: {message}", service.id)),
         }
     }
@@ -40,7 +55,7 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
     let now = crate::time::rfc3339(jiff::Timestamp::now().as_second());
     let model = model::build(
         &portfolio.title,
-        &services,
+        (&services, &absent),
         &crate::config::Thresholds::default(),
         options.quarter.as_deref(),
         &now,
@@ -72,7 +87,7 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
     ];
     protected.extend(portfolio.services.iter().filter_map(|s| match &s.source {
         Source::Repo { path, .. } => Some(path.clone()),
-        Source::Data(_) => None,
+        Source::Data(_) | Source::GitHub { .. } => None,
     }));
     let guard = Guard {
         protected,
@@ -82,10 +97,23 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
     Ok(model)
 }
 
-fn read_service(service: &Service) -> std::result::Result<ServiceData, String> {
+fn read_service(service: &Service, data_dir: Option<&Path>) -> std::result::Result<Read, String> {
     match &service.source {
-        Source::Data(path) => input::read(path),
-        Source::Repo { path, component } => build_repo(path, component.clone()),
+        Source::Data(path) => input::read(path).map(Read::Data),
+        Source::Repo { path, component } => build_repo(path, component.clone()).map(Read::Data),
+        Source::GitHub { repo, .. } => {
+            let Some(dir) = data_dir else {
+                return Err(format!(
+                    "it comes from GitHub ({repo}), built by the portfolio workflow: give --data-dir, the folder of its artifacts, or list it with `data:` or `repo:`"
+                ));
+            };
+            let path = dir.join(&service.id).join("data.json");
+            if !path.exists() {
+                // One service's failed build must not hide the rest.
+                return Ok(Read::Absent(NO_CI_DATA));
+            }
+            input::read(&path).map(Read::Data)
+        }
     }
 }
 
@@ -104,4 +132,70 @@ fn build_repo(path: &Path, component: Option<String>) -> std::result::Result<Ser
     let data = pipeline::report(&input, &options.rev, None);
     let json = serde_json::to_vec(&data).map_err(|e| format!("{shown}: {e}"))?;
     input::from_reader(json.as_slice(), &format!("{shown} (built)"))
+}
+
+/// The services the CI matrix builds (those from `github:`), in batches so that
+/// the matrix stays within GitHub's 256 jobs: as many batches as services up to
+/// 256, then more services to a batch.
+pub fn batches(portfolio: &Portfolio) -> Vec<Vec<&Service>> {
+    let built: Vec<&Service> = portfolio
+        .services
+        .iter()
+        .filter(|s| matches!(s.source, Source::GitHub { .. }))
+        .collect();
+    let size = built.len().div_ceil(MAX_MATRIX_JOBS).max(1);
+    built.chunks(size).map(<[&Service]>::to_vec).collect()
+}
+
+/// `--plan`: the batch numbers, as a JSON list for the matrix; `--plan --batch N`:
+/// batch N's services, one a line: id, repository and component, tab-separated.
+pub fn plan(config: &Path, batch: Option<usize>) -> Result<String> {
+    let portfolio = config::read(config).map_err(Error::Invalid)?;
+    let batches = batches(&portfolio);
+    let Some(n) = batch else {
+        let numbers: Vec<usize> = (0..batches.len()).collect();
+        return Ok(serde_json::to_string(&numbers).unwrap_or_else(|_| "[]".into()));
+    };
+    let Some(services) = batches.get(n) else {
+        return Err(Error::Refused(format!(
+            "--batch {n}: the plan has {} batches",
+            batches.len()
+        )));
+    };
+    let mut out = String::new();
+    for s in services {
+        if let Source::GitHub { repo, component } = &s.source {
+            out.push_str(&format!(
+                "{}\t{repo}\t{}\n",
+                s.id,
+                component.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_stay_within_256_and_hold_each_built_service_once() {
+        for n in [0usize, 1, 255, 256, 257, 600, 6000] {
+            let mut yaml = String::from("services:\n  - { id: local, data: x.json }\n");
+            for i in 0..n {
+                yaml.push_str(&format!("  - {{ id: s{i}, github: acme/s{i} }}\n"));
+            }
+            let portfolio = config::parse(&yaml, "p.yaml", Path::new(".")).unwrap();
+            let batches = batches(&portfolio);
+            assert!(batches.len() <= MAX_MATRIX_JOBS, "{n}");
+            // 257 services go two to a batch: 129 batches.
+            let size = n.div_ceil(MAX_MATRIX_JOBS).max(1);
+            assert_eq!(batches.len(), n.div_ceil(size), "{n}");
+            let ids: Vec<&str> = batches.iter().flatten().map(|s| s.id.as_str()).collect();
+            let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+            assert_eq!((ids.len(), unique.len()), (n, n), "{n}");
+            assert!(!unique.contains("local"));
+        }
+    }
 }

@@ -11,6 +11,8 @@
 //!     site: https://example.org/checkout/ # its published site, for links
 //!   - id: ledger
 //!     repo: ../ledger                     # a local repository, built here
+//!   - id: search
+//!     github: acme/search                 # built by the portfolio's CI matrix
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -35,7 +37,8 @@ struct Entry {
     teams: Vec<String>,
     data: Option<String>,
     repo: Option<String>,
-    /// With `repo`: one component of a monorepo, as `build --component`.
+    github: Option<String>,
+    /// With `repo` or `github`: one component of a monorepo, as `build --component`.
     component: Option<String>,
     site: Option<String>,
 }
@@ -67,6 +70,12 @@ pub enum Source {
     /// or one component.
     Repo {
         path: PathBuf,
+        component: Option<String>,
+    },
+    /// A GitHub repository (`owner/name`), built by the portfolio workflow's
+    /// matrix; its data.json is `<--data-dir>/<id>/data.json`.
+    GitHub {
+        repo: String,
         component: Option<String>,
     },
 }
@@ -111,27 +120,39 @@ pub fn parse(text: &str, shown: &str, folder: &Path) -> Result<Portfolio, Vec<Lo
             problems.push(problem(format!("{what}: the id is listed twice")));
             continue;
         }
-        if entry.component.is_some() && entry.repo.is_none() {
+        if entry.component.is_some() && entry.data.is_some() {
             problems.push(problem(format!(
-                "{what}: `component` needs `repo` (a data.json is already one component's)"
+                "{what}: `component` goes with `repo` or `github` (a data.json is already one component's)"
             )));
             continue;
         }
-        let source = match (entry.data, entry.repo) {
-            (Some(data), None) => Source::Data(folder.join(data)),
-            (None, Some(repo)) => Source::Repo {
+        if let Some(repo) = &entry.github
+            && !valid_github(repo)
+        {
+            problems.push(problem(format!(
+                "{what}: github `{repo}` must be OWNER/NAME"
+            )));
+            continue;
+        }
+        let source = match (entry.data, entry.repo, entry.github) {
+            (Some(data), None, None) => Source::Data(folder.join(data)),
+            (None, Some(repo), None) => Source::Repo {
                 path: folder.join(repo),
                 component: entry.component,
             },
-            (Some(_), Some(_)) => {
+            (None, None, Some(repo)) => Source::GitHub {
+                repo,
+                component: entry.component,
+            },
+            (None, None, None) => {
                 problems.push(problem(format!(
-                    "{what}: give `data` (a data.json) or `repo` (a repository), not both"
+                    "{what}: give `data` (a data.json), `repo` (a local repository) or `github` (OWNER/NAME)"
                 )));
                 continue;
             }
-            (None, None) => {
+            _ => {
                 problems.push(problem(format!(
-                    "{what}: give `data` (a data.json) or `repo` (a repository)"
+                    "{what}: give one of `data`, `repo` and `github`, not several"
                 )));
                 continue;
             }
@@ -162,6 +183,18 @@ pub fn parse(text: &str, shown: &str, folder: &Path) -> Result<Portfolio, Vec<Lo
         title: file.title.unwrap_or_else(|| "Portfolio".into()),
         services,
     })
+}
+
+/// `owner/name` as GitHub spells them.
+fn valid_github(repo: &str) -> bool {
+    let name = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('.')
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    repo.split_once('/')
+        .is_some_and(|(owner, name_)| name(owner) && name(name_))
 }
 
 fn valid_id(id: &str) -> bool {
@@ -211,7 +244,7 @@ mod tests {
         assert_eq!(messages.len(), 5, "{messages:?}");
         assert!(messages[0].contains("id `A`"));
         assert!(messages[1].contains("give `data`"));
-        assert!(messages[2].contains("not both"));
+        assert!(messages[2].contains("not several"));
         assert!(messages[3].contains("javascript:"));
         assert!(messages[4].contains("listed twice"));
         let unknown = parse("services: []\nservice: x\n", "p.yaml", Path::new(".")).unwrap_err();

@@ -44,7 +44,8 @@ pub struct ServiceSummary {
     pub teams: Vec<String>,
     pub site: Option<String>,
     pub releases: usize,
-    pub schema_version: u32,
+    /// Of its data.json; none when it had none.
+    pub schema_version: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,12 +108,14 @@ pub struct TeamView {
 /// Why a service has no data for a quarter.
 pub const NO_TAGS: &str = "no release tags";
 pub const NOT_IN_HISTORY: &str = "no history in this quarter";
+pub const NO_CI_DATA: &str = "no data.json from the CI matrix (its build failed or did not run)";
 
-/// The portfolio of `services` with their data, judged with `band_set`; `told` is
-/// the quarter to tell (the latest that ended before `now`, RFC 3339, when `None`).
+/// The portfolio of `services` with their data (and the `absent` ones, with why),
+/// judged with `band_set`; `told` is the quarter to tell (the latest that ended
+/// before `now`, RFC 3339, when `None`).
 pub fn build(
     title: &str,
-    services: &[(Service, ServiceData)],
+    (services, absent): (&[(Service, ServiceData)], &[(Service, &'static str)]),
     band_set: &Thresholds,
     told: Option<&str>,
     now: &str,
@@ -135,7 +138,13 @@ pub fn build(
     let ordered: Vec<&str> = periods.iter().rev().copied().collect();
     for (i, period) in ordered.iter().enumerate() {
         let previous = ordered.get(i + 1).copied();
-        quarters.push(quarter(period, previous, services, &bands));
+        let mut q = quarter(period, previous, services, &bands);
+        q.gaps.extend(absent.iter().map(|(s, reason)| Gap {
+            service: s.id.clone(),
+            reason,
+        }));
+        q.gaps.sort_by(|a, b| a.service.cmp(&b.service));
+        quarters.push(q);
     }
     let told = told.map(str::to_string).or_else(|| {
         let ended: Vec<&Quarter> = services
@@ -155,13 +164,15 @@ pub fn build(
         told,
         services: services
             .iter()
+            .map(|(s, d)| (s, Some(d)))
+            .chain(absent.iter().map(|(s, _)| (s, None)))
             .map(|(s, d)| ServiceSummary {
                 id: s.id.clone(),
                 name: s.name.clone(),
                 teams: s.teams.clone(),
                 site: s.site.clone(),
-                releases: d.releases.0,
-                schema_version: d.schema_version,
+                releases: d.map_or(0, |d| d.releases.0),
+                schema_version: d.map(|d| d.schema_version),
             })
             .collect(),
         quarters,

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::pages::{RenderError, engine, theme_file};
 use super::{bounds, policy};
-use crate::portfolio::model::{Distribution, KEYS, Model, NO_TAGS};
+use crate::portfolio::model::{Distribution, KEYS, Model, NO_CI_DATA, NO_TAGS, NOT_IN_HISTORY};
 
 /// The portfolio's files: `index.html` and its stylesheet (data.json is the
 /// caller's).
@@ -79,8 +79,8 @@ fn view(model: &Model) -> Value {
     let told = model.told.as_deref().and_then(|period| {
         let i = model.quarters.iter().position(|q| q.period == period)?;
         let q = &model.quarters[i];
-        let untagged = q.gaps.iter().filter(|g| g.reason == NO_TAGS).count();
-        let other = q.gaps.len() - untagged;
+        let count = |reason: &str| q.gaps.iter().filter(|g| g.reason == reason).count();
+        let (untagged, unseen, unbuilt) = (count(NO_TAGS), count(NOT_IN_HISTORY), count(NO_CI_DATA));
         let mut gap_sentence = Vec::new();
         if untagged > 0 {
             gap_sentence.push(format!(
@@ -89,10 +89,17 @@ fn view(model: &Model) -> Value {
                 if untagged == 1 { "it is" } else { "they are" }
             ));
         }
-        if other > 0 {
+        if unseen > 0 {
             gap_sentence.push(format!(
-                "{other} of {total} {} no history in {period}.",
-                services_have(other, total)
+                "{unseen} of {total} {} no history in {period}.",
+                services_have(unseen, total)
+            ));
+        }
+        if unbuilt > 0 {
+            gap_sentence.push(format!(
+                "{unbuilt} of {total} {} no data from the CI matrix: {} build failed or did not run.",
+                services_have(unbuilt, total),
+                if unbuilt == 1 { "its" } else { "their" }
             ));
         }
         let key_name = |key: &'static str| KEYS.iter().find(|k| k.0 == key).map_or(key, |k| k.1);
@@ -139,7 +146,8 @@ fn view(model: &Model) -> Value {
             "keys": q.keys.iter().map(|k| json!({"counts": counts(k)})).collect::<Vec<_>>(),
             "gaps": q.gaps.len()})).collect::<Vec<_>>(),
         "services": model.services.iter().map(|s| json!({"name": s.name, "href": s.site,
-            "teams": s.teams, "releases": s.releases, "schema_version": s.schema_version}))
+            "teams": s.teams, "releases": s.releases,
+            "schema_version": s.schema_version.map_or_else(|| "–".to_string(), |v| v.to_string())}))
             .collect::<Vec<_>>(),
     })
 }

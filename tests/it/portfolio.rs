@@ -245,3 +245,93 @@ fn a_broken_data_json_is_named_with_its_field() {
     );
     assert!(!dir.path().join("site").exists());
 }
+
+#[test]
+fn the_ci_plan_stays_within_256_jobs_and_covers_every_service_once() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let plan = |services: usize, listed: bool| -> (Vec<usize>, Vec<String>) {
+        let mut yaml = String::from("services:\n  - { id: local, data: x.json }\n");
+        for i in 0..services {
+            yaml.push_str(&format!(
+                "  - {{ id: s{i}, github: acme/s{i}{} }}\n",
+                if i % 7 == 0 { ", component: api" } else { "" }
+            ));
+        }
+        std::fs::write(dir.path().join("portfolio.yaml"), yaml).unwrap();
+        let out = valuestory(&["portfolio", "--plan"], dir.path());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let batches: Vec<usize> = serde_json::from_slice(&out.stdout).unwrap();
+        let mut lines = Vec::new();
+        for b in batches.iter().filter(|_| listed) {
+            let out = valuestory(
+                &["portfolio", "--plan", "--batch", &b.to_string()],
+                dir.path(),
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+            lines.extend(
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(str::to_string),
+            );
+        }
+        (batches, lines)
+    };
+    // Five services: five jobs of one.
+    let (batches, lines) = plan(5, true);
+    assert_eq!(batches, [0, 1, 2, 3, 4]);
+    assert_eq!(lines[0], "s0\tacme/s0\tapi");
+    assert_eq!(lines[1], "s1\tacme/s1\t");
+    // 600 services: three to a job, 200 jobs (the unit tests check that each is in
+    // one batch).
+    let (batches, _) = plan(600, false);
+    assert_eq!(batches.len(), 200);
+    let last = valuestory(&["portfolio", "--plan", "--batch", "199"], dir.path());
+    assert_eq!(String::from_utf8_lossy(&last.stdout).lines().count(), 3);
+    let out = valuestory(&["portfolio", "--plan", "--batch", "200"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_service_the_ci_matrix_did_not_build_is_a_gap() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let built = releases_with_lead(HOUR);
+    let data = dir.path().join("artifacts/built");
+    std::fs::create_dir_all(&data).unwrap();
+    let json = data_json(&built, dir.path(), "built");
+    std::fs::copy(json, data.join("data.json")).unwrap();
+    std::fs::write(
+        dir.path().join("portfolio.yaml"),
+        "services:\n  - { id: built, github: acme/built }\n  - { id: failed, github: acme/failed }\n",
+    )
+    .unwrap();
+    let out = valuestory(&["portfolio", "--out", "site"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("give --data-dir"), "{}", stderr(&out));
+    let out = valuestory(
+        &["portfolio", "--out", "site", "--data-dir", "artifacts"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let site = dir.path().join("site");
+    let data: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
+    let q = &data["portfolio"]["quarters"][0];
+    assert_eq!(q["gaps"][0]["service"], "failed");
+    assert!(
+        q["gaps"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no data.json from the CI matrix")
+    );
+    assert_eq!(
+        level_of(key(&q["keys"], "lead_time"), "built"),
+        Some("elite")
+    );
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(
+        html.contains(
+            "1 of 2 services has no data from the CI matrix: its build failed or did not run."
+        ),
+        "{html}"
+    );
+}

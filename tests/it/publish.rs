@@ -607,8 +607,8 @@ fn serve_rebuilds_after_a_commit_and_a_tag() {
 const ACTION: &str = "acme/valuestory@0123456789abcdef0123456789abcdef01234567";
 
 /// zizmor (offline) and actionlint find nothing in the action, this repository's
-/// workflows and the workflows `init` writes, but the one documented exception:
-/// the preview workflow's `workflow_run` trigger.
+/// workflows and the workflows `init` and `init --portfolio` write, but the one
+/// documented exception: the preview workflow's `workflow_run` trigger.
 #[test]
 fn workflows_and_the_action_pass_zizmor_and_actionlint() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -644,14 +644,33 @@ fn workflows_and_the_action_pass_zizmor_and_actionlint() {
         dir.path(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    let portfolio = dir.path().join("portfolio");
+    std::fs::create_dir(&portfolio).unwrap();
+    git(&portfolio, &["init", "-q", "-b", "trunk"]);
+    let out = valuestory(
+        &[
+            "init",
+            "--portfolio",
+            "--repo",
+            portfolio.to_str().unwrap(),
+            "--action",
+            &format!("acme/valuestory@{}", "a".repeat(40)),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let written = repo.join(".github/workflows");
-    let mut workflows: Vec<std::path::PathBuf> = [written.clone(), root.join(".github/workflows")]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(d).unwrap())
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut workflows: Vec<std::path::PathBuf> = [
+        written.clone(),
+        portfolio.join(".github/workflows"),
+        root.join(".github/workflows"),
+    ]
+    .iter()
+    .flat_map(|d| std::fs::read_dir(d).unwrap())
+    .map(|e| e.unwrap().path())
+    .collect();
     workflows.sort();
-    assert_eq!(workflows.len(), 4, "{workflows:?}");
+    assert_eq!(workflows.len(), 5, "{workflows:?}");
     // Pinned by commit, credentials not kept, expressions kept out of scripts.
     let mut ignores = 0;
     for w in &workflows {
@@ -697,7 +716,7 @@ fn workflows_and_the_action_pass_zizmor_and_actionlint() {
         .unwrap();
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(
-        o.status.success() && said.contains("actionlint: 0 findings in 4 files"),
+        o.status.success() && said.contains("actionlint: 0 findings in 5 files"),
         "{said}"
     );
 }
