@@ -105,6 +105,9 @@ pub struct TeamView {
     pub keys: Vec<Distribution>,
 }
 
+/// A service with no data at all, and why.
+pub type Absent = (Service, &'static str);
+
 /// Why a service has no data for a quarter.
 pub const NO_TAGS: &str = "no release tags";
 pub const NOT_IN_HISTORY: &str = "no history in this quarter";
@@ -115,7 +118,7 @@ pub const NO_CI_DATA: &str = "no data.json from the CI matrix (its build failed 
 /// before `now`, RFC 3339, when `None`).
 pub fn build(
     title: &str,
-    (services, absent): (&[(Service, ServiceData)], &[(Service, &'static str)]),
+    (services, absent): (&[(Service, ServiceData)], &[Absent]),
     band_set: &Thresholds,
     told: Option<&str>,
     now: &str,
