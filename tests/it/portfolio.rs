@@ -10,7 +10,7 @@ use crate::support::*;
 /// Ten minor releases (patch releases soon after each other would read as
 /// hotfixes), one commit each, a commit every three days from T0 (14 November
 /// 2023, 22:13 UTC), each released `lead` seconds after it was written.
-fn releases_with_lead(lead: i64) -> TestRepo {
+pub fn releases_with_lead(lead: i64) -> TestRepo {
     let mut repo = TestRepo::new();
     let mut prev: Option<valuestory::history::CommitId> = None;
     for i in 0..10 {

@@ -59,6 +59,8 @@ struct Run<'a> {
     number: &'a str,
     /// The commit the workspace has checked out.
     commit: &'a str,
+    /// `matrix.batch`, in a matrix job.
+    matrix: &'a str,
 }
 
 struct Scratch {
@@ -123,6 +125,67 @@ impl Scratch {
         }
     }
 
+    /// A portfolio repository set up with `valuestory init --portfolio`, listing two
+    /// services on the (local) server: `acme/svc-a`, with releases, and
+    /// `acme/svc-b`, which is not there, so its build fails.
+    fn portfolio() -> Scratch {
+        let dir = tempfile::TempDir::new().unwrap();
+        let repo = dir.path().join("portfolio");
+        std::fs::create_dir(&repo).unwrap();
+        let server = dir.path().join("server");
+        std::fs::create_dir_all(server.join("acme")).unwrap();
+        let bare = |name: &str| server.join("acme").join(format!("{name}.git"));
+        git(
+            dir.path(),
+            &["init", "-q", "--bare", bare("shop").to_str().unwrap()],
+        );
+        let service = crate::portfolio::releases_with_lead(crate::support::HOUR);
+        git(
+            dir.path(),
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                service.path().to_str().unwrap(),
+                bare("svc-a").to_str().unwrap(),
+            ],
+        );
+        git(&repo, &["init", "-q", "-b", "main"]);
+        let out = valuestory(
+            &[
+                "init",
+                "--portfolio",
+                "--repo",
+                repo.to_str().unwrap(),
+                "--action",
+                ACTION,
+            ],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::write(
+            repo.join("portfolio.yaml"),
+            "title: Acme\nservices:\n  - { id: svc-a, name: Service A, teams: [red], github: acme/svc-a }\n  - { id: svc-b, github: acme/svc-b }\n",
+        )
+        .unwrap();
+        commit_all(&repo, "chore: valuestory init --portfolio");
+        let stub = dir.path().join("stub");
+        std::fs::create_dir_all(stub.join("bin")).unwrap();
+        std::os::unix::fs::symlink(
+            env!("CARGO_BIN_EXE_valuestory"),
+            stub.join("bin/valuestory"),
+        )
+        .unwrap();
+        let artifacts = dir.path().join("artifacts");
+        Scratch {
+            dir,
+            repo,
+            server,
+            stub,
+            artifacts,
+        }
+    }
+
     fn workflow(&self, name: &str) -> Value {
         let text = std::fs::read_to_string(self.repo.join(".github/workflows").join(name)).unwrap();
         crate::publish::yaml_value(&text)
@@ -140,6 +203,8 @@ impl Scratch {
             "github.event.workflow_run.head_sha" => run.commit.to_string(),
             "github.event.workflow_run.id" => "1".to_string(),
             "runner.temp" => temp.display().to_string(),
+            "matrix.batch" => run.matrix.to_string(),
+            "secrets.VALUESTORY_PORTFOLIO_TOKEN || github.token" => "stub-token".to_string(),
             other => panic!("{}: no stand-in for the expression {other:?}", run.workflow),
         }
     }
@@ -163,6 +228,9 @@ impl Scratch {
             None => true,
             Some("github.event.action != 'closed'") => run.action != "closed",
             Some("github.event.workflow_run.event == 'pull_request'") => true,
+            // The test runs the portfolio's jobs only when their `needs` would.
+            Some("needs.plan.outputs.batches != '[]'") => true,
+            Some("${{ !cancelled() }}") => true,
             Some(other) => panic!("{}: no stand-in for the condition {other:?}", run.workflow),
         }
     }
@@ -204,7 +272,19 @@ impl Scratch {
                         copy_dir(Path::new(&with("path")), &to);
                     }
                     "actions/download-artifact" => {
-                        copy_dir(&self.artifacts.join(with("name")), Path::new(&with("path")));
+                        let pattern = with("pattern");
+                        if let Some(prefix) = pattern.strip_suffix('*') {
+                            // merge-multiple: every matching artifact into one folder.
+                            let entries = std::fs::read_dir(&self.artifacts).into_iter().flatten();
+                            for entry in entries.flatten() {
+                                let name = entry.file_name().to_string_lossy().into_owned();
+                                if name.starts_with(prefix) {
+                                    copy_dir(&entry.path(), Path::new(&with("path")));
+                                }
+                            }
+                        } else {
+                            copy_dir(&self.artifacts.join(with("name")), Path::new(&with("path")));
+                        }
                     }
                     other => panic!("{}: no stand-in for {other}", run.workflow),
                 }
@@ -239,6 +319,11 @@ impl Scratch {
                 .env("STUB", &self.stub)
                 .env("GITHUB_REPOSITORY", "acme/shop")
                 .env("GITHUB_SHA", run.commit)
+                .env(
+                    "GITHUB_SERVER_URL",
+                    format!("file://{}", self.server.display()),
+                )
+                .env("GITHUB_OUTPUT", self.stub.join("github_output"))
                 .env("RUNNER_TEMP", &runner_temp);
             if let Some(env) = step["env"].as_object() {
                 for (k, v) in env {
@@ -318,6 +403,7 @@ fn the_generated_workflows_publish_the_site_and_previews_and_clean_up() {
             action: "",
             number: "",
             commit,
+            matrix: "",
         }
     }
     s.run(publish(&main)).unwrap();
@@ -336,6 +422,7 @@ fn the_generated_workflows_publish_the_site_and_previews_and_clean_up() {
         action,
         number: "7",
         commit: &head,
+        matrix: "",
     };
     let preview = || Run {
         workflow: "valuestory-preview.yml",
@@ -343,6 +430,7 @@ fn the_generated_workflows_publish_the_site_and_previews_and_clean_up() {
         action: "",
         number: "7",
         commit: &head,
+        matrix: "",
     };
     s.run(check("opened")).unwrap();
     s.run(preview()).unwrap();
@@ -418,6 +506,7 @@ fn beside_an_existing_gh_pages_site_the_value_story_takes_a_folder() {
         action: "",
         number: "",
         commit: &main,
+        matrix: "",
     })
     .unwrap();
     let pages = s.pages();
@@ -439,6 +528,7 @@ fn beside_an_existing_gh_pages_site_the_value_story_takes_a_folder() {
         action,
         number: "3",
         commit: &main,
+        matrix: "",
     };
     s.run(run("valuestory-pr.yml", "check", "opened")).unwrap();
     s.run(run("valuestory-preview.yml", "preview", "")).unwrap();
@@ -452,4 +542,46 @@ fn beside_an_existing_gh_pages_site_the_value_story_takes_a_folder() {
     assert!(!pages.keys().any(|k| k.contains("pr-preview/pr-3/")));
     assert_eq!(pages["index.html"], ours.as_bytes());
     assert!(pages.contains_key("value-story/index.html"));
+}
+
+/// The portfolio workflow, job by job: the plan gives one batch a service, the
+/// matrix builds what it can (one service cannot be cloned), and the merge job
+/// publishes the portfolio with the missing service as a coverage gap.
+#[test]
+fn the_portfolio_workflow_builds_each_service_and_publishes_the_portfolio() {
+    let s = Scratch::portfolio();
+    let main = git(&s.repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let job = |job, matrix| Run {
+        workflow: "valuestory-portfolio.yml",
+        job,
+        action: "",
+        number: "",
+        commit: &main,
+        matrix,
+    };
+    s.run(job("plan", "")).unwrap();
+    let output = std::fs::read_to_string(s.stub.join("github_output")).unwrap();
+    assert_eq!(output.trim(), "batches=[0,1]");
+    s.run(job("services", "0")).unwrap();
+    s.run(job("services", "1")).unwrap();
+    assert!(
+        s.artifacts
+            .join("valuestory-data-0/svc-a/data.json")
+            .is_file()
+    );
+    assert!(!s.artifacts.join("valuestory-data-1/svc-b").exists());
+    s.run(job("portfolio", "")).unwrap();
+    let pages = s.pages();
+    assert!(pages.contains_key("index.html") && pages.contains_key(".nojekyll"));
+    let data: Value = serde_json::from_slice(&pages["data.json"]).unwrap();
+    let q = &data["portfolio"]["quarters"][0];
+    assert_eq!(q["gaps"][0]["service"], "svc-b");
+    assert!(
+        q["gaps"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("no data.json from the CI matrix")
+    );
+    let html = String::from_utf8_lossy(&pages["index.html"]).into_owned();
+    assert!(html.contains("Service A"), "{html}");
 }
