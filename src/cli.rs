@@ -232,9 +232,15 @@ pub struct DemoArgs {
     /// Where to write the site.
     #[arg(long, value_name = "DIR", default_value = "site")]
     pub out: PathBuf,
-    /// Where to create (or reuse) the sample repository.
-    #[arg(long, value_name = "DIR", default_value = "valuestory-sample")]
-    pub repo: PathBuf,
+    /// Where to create (or reuse) the sample repository (default:
+    /// valuestory-sample); with --portfolio, the folder of the services'
+    /// repositories (default: valuestory-portfolio).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// A portfolio: the sample and two generated services (one without release
+    /// tags), each service's site under OUT/services/<id>/ and the portfolio at OUT.
+    #[arg(long)]
+    pub portfolio: bool,
 }
 
 /// Runs the command line; errors print as a chain on stderr and exit 1.
@@ -452,7 +458,30 @@ fn build(cli: &Cli, args: &BuildArgs) -> crate::error::Result<()> {
 }
 
 fn demo(cli: &Cli, args: &DemoArgs) -> crate::error::Result<()> {
-    let (repo, built) = cmd::demo::run(&args.repo, &args.out)?;
+    if args.portfolio {
+        let repos = args
+            .repo
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("valuestory-portfolio"));
+        let done = cmd::demo::portfolio(&repos, &args.out)?;
+        if !cli.quiet {
+            for repo in &done.repos {
+                eprintln!("service repository: {}", display_abs(repo));
+            }
+            eprintln!(
+                "{} services; the portfolio tells {}",
+                done.model.services.len(),
+                done.model.told.as_deref().unwrap_or("no quarter yet")
+            );
+        }
+        println!("{}", display_abs(&args.out));
+        return Ok(());
+    }
+    let repo = args
+        .repo
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("valuestory-sample"));
+    let (repo, built) = cmd::demo::run(&repo, &args.out)?;
     if !cli.quiet {
         eprintln!("sample repository: {}", display_abs(&repo));
     }

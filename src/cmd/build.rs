@@ -38,6 +38,23 @@ pub struct Built {
     pub notes: Vec<String>,
 }
 
+/// Every file of the site: the pages, `data.json` (already encoded) and the CSV
+/// tables.
+pub fn site_files(
+    input: &pipeline::Input,
+    data: &Data,
+    json: Vec<u8>,
+    untrusted: bool,
+) -> Result<site::Files> {
+    let mut files = pipeline::render(input, data, untrusted)
+        .map_err(|e| Error::Refused(format!("cannot render the site: {e}")))?;
+    files.insert("data.json".to_string(), json);
+    for (name, csv) in crate::csv::tables(data) {
+        files.insert(format!("data/{name}"), csv.into_bytes());
+    }
+    Ok(files)
+}
+
 pub fn run(options: &BuildOptions) -> Result<Built> {
     let input = pipeline::read(&options.source)?;
     let mut timings = input.timings.clone();
@@ -66,12 +83,7 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
     if options.json_only {
         site::write_json_only(&options.out, &json, &guard)?;
     } else {
-        let mut files = pipeline::render(&input, &data, options.source.untrusted)
-            .map_err(|e| Error::Refused(format!("cannot render the site: {e}")))?;
-        files.insert("data.json".to_string(), json);
-        for (name, csv) in crate::csv::tables(&data) {
-            files.insert(format!("data/{name}"), csv.into_bytes());
-        }
+        let files = site_files(&input, &data, json, options.source.untrusted)?;
         let mut warnings = site::write_site(&options.out, &files, &guard)?;
         input_warnings.append(&mut warnings);
     }

@@ -6,20 +6,14 @@ use std::path::{Path, PathBuf};
 use crate::cmd::build::{self, BuildOptions, Built};
 use crate::demo;
 use crate::error::{Error, Result};
+use crate::history::CommitId;
 use crate::pipeline::Options;
+use crate::portfolio::config::{Service, Source};
+use crate::portfolio::model::Model;
 
 /// Returns the sample repository's folder and the build.
 pub fn run(repo: &Path, out: &Path) -> Result<(PathBuf, Built)> {
-    let repo = place(repo)?;
-    let marker = repo.join(".git").join(demo::MARKER);
-    if !marker.exists() {
-        let head = demo::create(&repo)?;
-        std::fs::write(
-            &marker,
-            format!("{}\n{head}\n", crate::embedded::SAMPLE_VERSION),
-        )
-        .map_err(|e| Error::io("cannot write", &marker, e))?;
-    }
+    let repo = sample(repo)?;
     let built = build::run(&BuildOptions {
         source: Options {
             repo: Some(repo.clone()),
@@ -29,6 +23,105 @@ pub fn run(repo: &Path, out: &Path) -> Result<(PathBuf, Built)> {
         ..BuildOptions::default()
     })?;
     Ok((repo, built))
+}
+
+/// The sample repository in `repo` (or beside it, see [`place`]), written unless
+/// this version's sample is already there.
+fn sample(repo: &Path) -> Result<PathBuf> {
+    generated(repo, demo::create)
+}
+
+/// A demo repository in `repo` (or beside it), written by `write` unless this
+/// version's is already there.
+fn generated(repo: &Path, write: fn(&Path) -> crate::git::Result<CommitId>) -> Result<PathBuf> {
+    let repo = place(repo)?;
+    let marker = repo.join(".git").join(demo::MARKER);
+    if !marker.exists() {
+        let head = write(&repo)?;
+        std::fs::write(
+            &marker,
+            format!("{}\n{head}\n", crate::embedded::SAMPLE_VERSION),
+        )
+        .map_err(|e| Error::io("cannot write", &marker, e))?;
+    }
+    Ok(repo)
+}
+
+/// The portfolio demo: the sample (`checkout`) and the generated services, their
+/// repositories under `repos`, built into `out`: the portfolio at its root and
+/// each service's own site under `services/<id>/`.
+pub struct PortfolioDemo {
+    pub repos: Vec<PathBuf>,
+    pub model: Model,
+}
+
+pub fn portfolio(repos: &Path, out: &Path) -> Result<PortfolioDemo> {
+    let mut made: Vec<(Service, PathBuf)> = Vec::new();
+    let sample_path = sample(&repos.join("checkout"))?;
+    made.push((
+        service("checkout", "Acme Checkout", &["payments"]),
+        sample_path,
+    ));
+    for g in &demo::services::GENERATED {
+        let path = generated(&repos.join(g.id), g.write)?;
+        made.push((service(g.id, g.name, g.teams), path));
+    }
+    let mut files = crate::site::Files::new();
+    let mut services = Vec::new();
+    for (mut service, path) in made.iter().cloned() {
+        let options = Options {
+            repo: Some(path.clone()),
+            ..Options::default()
+        };
+        let input = crate::pipeline::read(&options)?;
+        if !input.problems.is_empty() {
+            return Err(Error::Invalid(input.problems));
+        }
+        // Served under the portfolio's root, as its 404 page must know.
+        let base_url = format!("/services/{}/", service.id);
+        let data = crate::pipeline::report(&input, &options.rev, Some(&base_url));
+        let json = serde_json::to_vec_pretty(&data)
+            .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
+        let read =
+            crate::portfolio::input::from_reader(json.as_slice(), &path.display().to_string())
+                .map_err(Error::Refused)?;
+        for (name, bytes) in build::site_files(&input, &data, json, false)? {
+            files.insert(format!("services/{}/{name}", service.id), bytes);
+        }
+        service.source = Source::Repo {
+            path,
+            component: None,
+        };
+        services.push((service, read));
+    }
+    let now = crate::time::rfc3339(jiff::Timestamp::now().as_second());
+    let model = crate::portfolio::model::build(
+        "Acme portfolio",
+        (&services, &[]),
+        &crate::config::Thresholds::default(),
+        None,
+        &now,
+    );
+    files.extend(crate::cmd::portfolio::site_files(&model)?);
+    let guard = crate::site::Guard {
+        protected: made.iter().map(|(_, p)| p.clone()).collect(),
+        git_dirs: made.iter().map(|(_, p)| p.join(".git")).collect(),
+    };
+    crate::site::write_site(out, &files, &guard)?;
+    Ok(PortfolioDemo {
+        repos: made.into_iter().map(|(_, p)| p).collect(),
+        model,
+    })
+}
+
+fn service(id: &str, name: &str, teams: &[&str]) -> Service {
+    Service {
+        id: id.to_string(),
+        name: name.to_string(),
+        teams: teams.iter().map(|t| t.to_string()).collect(),
+        source: Source::Data(PathBuf::new()),
+        site: Some(format!("services/{id}/index.html")),
+    }
 }
 
 /// Where the sample goes: `repo` when it is new, empty, or this version's sample;

@@ -67,16 +67,7 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
             "--quarter {quarter}: no service has that quarter"
         )));
     }
-    let generator = format!("valuestory {}", env!("CARGO_PKG_VERSION"));
-    let mut files = crate::render::portfolio(&model, &generator)
-        .map_err(|e| Error::Refused(format!("cannot render the portfolio: {e}")))?;
-    let json = serde_json::to_vec_pretty(&serde_json::json!({
-        "schema_version": crate::report::SCHEMA_VERSION,
-        "generator": generator,
-        "portfolio": &model,
-    }))
-    .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
-    files.insert("data.json".to_string(), json);
+    let files = site_files(&model)?;
     // Never over the portfolio's own folder, nor over a service's repository.
     let mut protected = vec![
         options
@@ -95,6 +86,27 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
     };
     site::write_site(&options.out, &files, &guard)?;
     Ok(model)
+}
+
+/// The portfolio's page, stylesheet and `data.json`: the model, with the schema
+/// version and the generator beside its fields.
+pub fn site_files(model: &Model) -> Result<site::Files> {
+    let generator = format!("valuestory {}", env!("CARGO_PKG_VERSION"));
+    let mut files = crate::render::portfolio(model, &generator)
+        .map_err(|e| Error::Refused(format!("cannot render the portfolio: {e}")))?;
+    let mut data = serde_json::to_value(model)
+        .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert(
+            "schema_version".into(),
+            crate::report::SCHEMA_VERSION.into(),
+        );
+        fields.insert("generator".into(), generator.into());
+    }
+    let json = serde_json::to_vec_pretty(&data)
+        .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
+    files.insert("data.json".to_string(), json);
+    Ok(files)
 }
 
 fn read_service(service: &Service, data_dir: Option<&Path>) -> std::result::Result<Read, String> {

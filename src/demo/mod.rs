@@ -10,6 +10,7 @@ use crate::embedded;
 
 #[path = "../../sample-repo/script.rs"]
 mod script;
+pub mod services;
 
 /// Marks a repository as one `valuestory demo` made, inside its git folder.
 pub const MARKER: &str = "valuestory-sample";

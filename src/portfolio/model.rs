@@ -103,6 +103,8 @@ pub struct TeamView {
     pub team: String,
     pub services: Vec<String>,
     pub keys: Vec<Distribution>,
+    /// The team's services with no data for the quarter, and why.
+    pub gaps: Vec<Gap>,
 }
 
 /// A service with no data at all, and why.
@@ -159,7 +161,10 @@ pub fn build(
     });
     let teams = told
         .as_deref()
-        .map(|period| teams(period, services, &bands))
+        .and_then(|period| {
+            let q = quarters.iter().find(|q| q.period == period)?;
+            Some(teams((period, &q.gaps), services, absent, &bands))
+        })
         .unwrap_or_default();
     Model {
         title: title.to_string(),
@@ -333,13 +338,16 @@ fn distributions(
 }
 
 fn teams(
-    period: &str,
+    (period, quarter_gaps): (&str, &[Gap]),
     services: &[(Service, ServiceData)],
+    absent: &[Absent],
     bands: &[BTreeMap<&str, [Band; 4]>],
 ) -> Vec<TeamView> {
     let names: BTreeSet<&str> = services
         .iter()
-        .flat_map(|(s, _)| s.teams.iter().map(String::as_str))
+        .map(|(s, _)| s)
+        .chain(absent.iter().map(|(s, _)| s))
+        .flat_map(|s| s.teams.iter().map(String::as_str))
         .collect();
     names
         .into_iter()
@@ -347,17 +355,31 @@ fn teams(
             let mine: Vec<usize> = (0..services.len())
                 .filter(|&i| services[i].0.teams.iter().any(|t| t == team))
                 .collect();
+            let absent_ids = absent
+                .iter()
+                .filter(|(s, _)| s.teams.iter().any(|t| t == team))
+                .map(|(s, _)| s.id.clone());
             let present: Vec<(usize, &[Band; 4])> = mine
                 .iter()
                 .filter(|&&i| services[i].1.releases.0 > 0)
                 .filter_map(|&i| bands[i].get(period).map(|b| (i, b)))
                 .collect();
             let mut ids: Vec<String> = mine.iter().map(|&i| services[i].0.id.clone()).collect();
+            ids.extend(absent_ids);
             ids.sort();
+            let gaps = quarter_gaps
+                .iter()
+                .filter(|g| ids.contains(&g.service))
+                .map(|g| Gap {
+                    service: g.service.clone(),
+                    reason: g.reason,
+                })
+                .collect();
             TeamView {
                 team: team.to_string(),
                 services: ids,
                 keys: distributions(&present, services),
+                gaps,
             }
         })
         .collect()

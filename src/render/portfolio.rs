@@ -139,6 +139,7 @@ fn view(model: &Model) -> Value {
         "told": told,
         "teams": model.teams.iter().map(|t| json!({"team": t.team,
             "services": t.services.iter().map(|s| name(s)).collect::<Vec<_>>(),
+            "gaps": t.gaps.iter().map(|g| format!("{}: {}", name(&g.service), g.reason)).collect::<Vec<_>>(),
             "keys": keys(&t.keys)})).collect::<Vec<_>>(),
         "key_names": KEYS.iter().map(|k| k.1).collect::<Vec<_>>(),
         "recent": RECENT_QUARTERS,

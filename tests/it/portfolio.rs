@@ -130,7 +130,7 @@ fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
     let site = dir.path().join("site");
     let data: Value =
         serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
-    let p = &data["portfolio"];
+    let p = &data;
     assert_eq!(p["told"], "2023-Q4");
     let q = &p["quarters"][0];
     assert_eq!(q["period"], "2023-Q4");
@@ -315,7 +315,7 @@ fn a_service_the_ci_matrix_did_not_build_is_a_gap() {
     let site = dir.path().join("site");
     let data: Value =
         serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
-    let q = &data["portfolio"]["quarters"][0];
+    let q = &data["quarters"][0];
     assert_eq!(q["gaps"][0]["service"], "failed");
     assert!(
         q["gaps"][0]["reason"]
@@ -334,4 +334,77 @@ fn a_service_the_ci_matrix_did_not_build_is_a_gap() {
         ),
         "{html}"
     );
+}
+
+#[test]
+fn the_portfolio_demo_builds_three_services_and_their_sites() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let args = ["demo", "--portfolio", "--out", "site", "--repo", "repos"];
+    let out = valuestory(&args, dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let site = dir.path().join("site");
+    let all = files(&site);
+    for id in ["checkout", "ledger", "search"] {
+        assert!(
+            dir.path().join("repos").join(id).join(".git").is_dir(),
+            "{id}"
+        );
+        assert!(
+            all.contains_key(&format!("services/{id}/index.html")),
+            "{id}"
+        );
+        assert!(
+            all.contains_key(&format!("services/{id}/data.json")),
+            "{id}"
+        );
+    }
+    assert!(
+        crate::site::broken_links(&all, "/").is_empty(),
+        "{:?}",
+        crate::site::broken_links(&all, "/")
+    );
+    let data: Value = serde_json::from_slice(&all["data.json"]).unwrap();
+    let ids: Vec<&str> = data["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["checkout", "ledger", "search"]);
+    let told = data["told"].as_str().unwrap();
+    let q = data["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["period"] == told)
+        .unwrap();
+    assert_eq!(
+        q["gaps"],
+        serde_json::json!([{"service": "search", "reason": "no release tags"}])
+    );
+    for id in ["checkout", "ledger"] {
+        assert!(level_of(key(&q["keys"], "lead_time"), id).is_some(), "{id}");
+    }
+    // Each service's band in the portfolio is the one its own site shows.
+    let own: Value = serde_json::from_slice(&all["services/ledger/data.json"]).unwrap();
+    let own_q = own["periods"]["quarter"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["period"] == told)
+        .unwrap();
+    for k in q["keys"].as_array().unwrap() {
+        let name = k["key"].as_str().unwrap();
+        assert_eq!(
+            level_of(k, "ledger"),
+            own_q["bands"][name]["level"].as_str(),
+            "{name}"
+        );
+    }
+    // A second run reuses the repositories and writes the same portfolio.
+    let again = valuestory(&args, dir.path());
+    assert!(again.status.success(), "{}", stderr(&again));
+    let second: Value =
+        serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
+    assert_eq!(second["quarters"], data["quarters"]);
 }

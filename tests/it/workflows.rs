@@ -574,7 +574,7 @@ fn the_portfolio_workflow_builds_each_service_and_publishes_the_portfolio() {
     let pages = s.pages();
     assert!(pages.contains_key("index.html") && pages.contains_key(".nojekyll"));
     let data: Value = serde_json::from_slice(&pages["data.json"]).unwrap();
-    let q = &data["portfolio"]["quarters"][0];
+    let q = &data["quarters"][0];
     assert_eq!(q["gaps"][0]["service"], "svc-b");
     assert!(
         q["gaps"][0]["reason"]
