@@ -46,6 +46,9 @@ pub enum Command {
     /// List the built-in themes, or export one to start your own.
     #[command(subcommand)]
     Theme(ThemeCommand),
+    /// Print the JSON Schema of data.json, the contract with themes, portfolios and
+    /// other tools.
+    Schema,
 }
 
 #[derive(Args, Debug)]
@@ -254,6 +257,14 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init(&cli, args),
         Command::Pack(args) => pack(&cli, args),
         Command::Portfolio(args) => portfolio(&cli, args),
+        Command::Schema => {
+            let schema = crate::report::json_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            Ok(())
+        }
         Command::Diff(args) => diff(args),
         Command::Serve(args) => cmd::serve::run(args.repo.clone(), args.port, cli.quiet),
     };

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 /// A problem at a place in a file the user wrote.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, schemars::JsonSchema)]
 #[error("{path}:{line}:{column}: {message}")]
 pub struct Located {
     /// The path as the user knows it, relative to the repository where it lives there.

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 /// A forge's kind, which decides how a commit's address is made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Github,
@@ -39,7 +39,7 @@ impl Kind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Forge {
     /// `https://host/owner/repo`, without credentials or `.git`.
     pub url: String,

@@ -63,6 +63,15 @@ impl serde::Serialize for CommitId {
     }
 }
 
+impl schemars::JsonSchema for CommitId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CommitId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[0-9a-f]{40}$"})
+    }
+}
+
 /// Object ids are already uniformly distributed, so hashing can just take 8 bytes.
 #[derive(Default)]
 pub struct IdHasher(u64);

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 /// What a number measures, and so how it is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// Seconds: `45 minutes`, `10.0 hours`, `4.0 days`.
@@ -184,7 +184,7 @@ pub fn money(v: f64, currency: Option<&str>) -> String {
 /// name a few by older words (`deployment_frequency` in evidence queries,
 /// `deploys_per_week` in guardrails); [`Key::named`] reads those too, and nothing
 /// else matches metric names as text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Key {
     /// Releases in the period.
@@ -269,14 +269,14 @@ impl Key {
 }
 
 /// Which way is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Better {
     Higher,
     Lower,
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
 pub struct Metric {
     pub key: Key,
     pub id: &'static str,

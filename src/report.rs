@@ -9,9 +9,35 @@ use crate::history::{CommitId, History};
 use crate::releases::{Correlation, Evidence, LeadTime, ReleaseKind};
 use crate::time::rfc3339;
 
+/// data.json's schema version. It changes only when a field is removed or changes
+/// meaning; a field added keeps it, so a reader of version N reads every data.json
+/// of version N, older or newer. `valuestory schema` prints the schema.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Serialize)]
+/// The JSON Schema of data.json, generated from the types that write it.
+pub fn json_schema() -> serde_json::Value {
+    // What valuestory writes (a field skipped when empty is optional), not what it
+    // would read.
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    let mut schema =
+        serde_json::to_value(generator.into_root_schema_for::<Data>()).unwrap_or_default();
+    if let Some(fields) = schema.as_object_mut() {
+        fields.insert("title".into(), "valuestory data.json".into());
+        fields.insert(
+            "description".into(),
+            format!(
+                "data.json, schema version {SCHEMA_VERSION}, as valuestory {} writes it. The version changes only when a field is removed or changes meaning.",
+                env!("CARGO_PKG_VERSION")
+            )
+            .into(),
+        );
+    }
+    schema
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Data {
     pub schema_version: u32,
     pub generator: String,
@@ -54,13 +80,13 @@ pub struct Data {
 }
 
 /// What a scoped build covers: one component, or some paths only.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Scope {
     pub component: Option<String>,
     pub paths: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct RepositoryInfo {
     pub head: CommitId,
     pub rev: String,
@@ -70,7 +96,7 @@ pub struct RepositoryInfo {
     pub forge: Option<crate::forge::Forge>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct ReleaseView {
     pub tag: String,
     pub slug: String,
@@ -97,7 +123,7 @@ pub struct ReleaseView {
 
 /// One piece of evidence and where it comes from: `logged` (an incident, a hotfix
 /// tag), `inferred` (read from the history) or `override`.
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct Signal {
     #[serde(flatten)]
     pub evidence: Evidence,
@@ -113,7 +139,7 @@ fn with_sources(list: &[Evidence]) -> Vec<Signal> {
         .collect()
 }
 
-#[derive(Serialize, Clone, Copy, Default)]
+#[derive(Serialize, Clone, Copy, Default, schemars::JsonSchema)]
 pub struct Churn {
     pub files: usize,
     pub added: u64,
@@ -135,7 +161,7 @@ pub fn churn(changes: &Changes, commits: impl Iterator<Item = CommitId>) -> Chur
     churn
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Unreleased {
     pub commit_count: usize,
     pub commits: Vec<CommitId>,
@@ -161,7 +187,7 @@ pub struct Source<'a> {
 }
 
 /// How failures and hotfixes were read, as configured: what the methodology states.
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, schemars::JsonSchema)]
 pub struct SignalRules {
     pub reverts: bool,
     pub patch_of_fixes: bool,

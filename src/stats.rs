@@ -3,7 +3,7 @@
 
 /// Median and 90th percentile of durations in seconds, and how many fell in each
 /// of the [`BUCKETS`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub median_seconds: i64,
     pub p90_seconds: i64,

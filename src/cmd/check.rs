@@ -24,7 +24,7 @@ pub struct Checked {
 }
 
 /// How much a problem matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
@@ -107,7 +107,7 @@ impl Checked {
         match format {
             Format::Human => self.human(),
             Format::Json => {
-                #[derive(serde::Serialize)]
+                #[derive(serde::Serialize, schemars::JsonSchema)]
                 struct Item<'a> {
                     #[serde(flatten)]
                     at: &'a Located,

@@ -22,7 +22,7 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FileChange {
     pub path: String,
     /// `added`, `changed` or `removed`.
@@ -30,21 +30,21 @@ pub struct FileChange {
     pub fields: Vec<FieldChange>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FieldChange {
     pub field: String,
     pub before: Option<String>,
     pub after: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct MetricMove {
     pub metric: String,
     pub before: String,
     pub after: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StoryDiff {
     pub base: String,
     pub head: String,

@@ -672,7 +672,7 @@ const DAY: i64 = 86_400;
 /// their limits cited from the report's published table; the 2024 report's
 /// clusters are not monotonic in change failure rate, and the 2025 report has no
 /// bands at all, only team profiles.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Thresholds {
     /// `dora-2023` or `custom`.
     pub id: String,
@@ -704,7 +704,7 @@ impl Default for Thresholds {
 }
 
 /// When a change between two quarters counts as one.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct StoryRules {
     /// The smallest relative change called a rise or a fall (0.10: 10%).
     pub min_change: f64,

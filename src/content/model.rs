@@ -20,7 +20,23 @@ impl<T: Serialize> Serialize for Spot<T> {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+/// Written as its value, so described as its value.
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Spot<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ValueFolder {
     pub goals: Vec<Goal>,
     /// Business measures the team records (`value/measures/<id>.yaml`).
@@ -35,7 +51,7 @@ pub struct ValueFolder {
 }
 
 /// One correction to what valuestory infers, with the reason people give for it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Override {
     /// The release it sets, by tag.
     pub release: Option<Spot<String>>,
@@ -54,7 +70,7 @@ pub struct Override {
     pub path: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Goal {
     pub id: Spot<String>,
     pub title: String,
@@ -69,7 +85,7 @@ pub struct Goal {
 /// `deployments`, `change_failure_rate`, `recovery_time`) or a recorded measure, its
 /// progress is measured; otherwise the values are free text, as the business states
 /// them.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Target {
     pub metric: String,
     pub baseline: Option<String>,
@@ -85,7 +101,7 @@ pub struct Target {
 }
 
 /// How a measure's values are written and read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureUnit {
     /// `3.1%`, kept as a fraction.
@@ -116,7 +132,7 @@ impl MeasureUnit {
 }
 
 /// A business measure recorded over time: revenue, conversion, satisfaction.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Measure {
     pub id: String,
     pub name: String,
@@ -129,7 +145,7 @@ pub struct Measure {
     pub path: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Team {
     pub id: Spot<String>,
     pub name: String,
@@ -141,7 +157,7 @@ pub struct Team {
     pub path: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     Innovation,
@@ -159,7 +175,7 @@ impl Mode {
 }
 
 /// Thresholds a value stream is judged against, in its own mode.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Guardrails {
     pub change_failure_rate: Option<Percent>,
     pub lead_time: Option<Duration>,
@@ -167,7 +183,7 @@ pub struct Guardrails {
     pub deploys_per_week: Option<f64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Measured {
     /// First commit of a pull request to its opening (with an export), else to its
@@ -181,7 +197,7 @@ pub enum Measured {
     ReleaseWait,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Stage {
     pub name: String,
     pub process: Option<Duration>,
@@ -190,7 +206,7 @@ pub struct Stage {
     pub complete_accurate: Option<Percent>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Stream {
     /// The file name without `.yaml`.
     pub id: String,
@@ -209,14 +225,14 @@ pub struct Stream {
 }
 
 /// One version of a value-stream map, and the quarters it was current at the end of.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MapVersion {
     pub quarters: Vec<Quarter>,
     pub commit: crate::history::CommitId,
     pub stages: Vec<Stage>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Proposed,
@@ -227,7 +243,7 @@ pub enum Status {
 }
 
 /// How commits are linked to an initiative: any one rule is enough.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Match {
     /// A trailer key: a commit with `<key>: <initiative id>` belongs to it.
     pub trailer: Option<String>,
@@ -239,7 +255,7 @@ pub struct Match {
     pub pull_requests: Vec<u32>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Estimate {
     pub kind: &'static str,
     pub amount: Money,
@@ -247,14 +263,14 @@ pub struct Estimate {
     pub confidence: &'static str,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Outcome {
     pub date: Date,
     pub metric: String,
     pub value: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Initiative {
     pub id: String,
     pub title: String,
@@ -273,7 +289,7 @@ pub struct Initiative {
     pub path: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Incident {
     pub id: Spot<String>,
     pub title: String,
@@ -292,7 +308,7 @@ pub struct Incident {
     pub path: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     Executive,
@@ -301,7 +317,7 @@ pub enum Audience {
 }
 
 /// A metric query whose numbers are computed from git, never typed by hand.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct EvidenceQuery {
     pub metric: &'static str,
     /// `repository`, `stream:<id>`, `team:<id>`, `initiative:<id>`.
@@ -311,7 +327,7 @@ pub struct EvidenceQuery {
     pub label: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct CaseStudy {
     pub slug: String,
     pub title: String,

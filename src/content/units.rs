@@ -7,7 +7,9 @@
 use std::fmt;
 
 /// A span of time in whole seconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct Duration(pub i64);
 
@@ -89,7 +91,7 @@ impl fmt::Display for Duration {
 }
 
 /// A share, stored as a fraction (0.85 for 85%).
-#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, serde::Serialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct Percent(pub f64);
 
@@ -327,6 +329,29 @@ impl serde::Serialize for Quarter {
         s.collect_str(self)
     }
 }
+
+/// A hand-written serialization, described by hand: `$name`, and the schema its text
+/// or number keeps to.
+macro_rules! described {
+    ($ty:ty, $name:literal, $schema:tt) => {
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+    };
+}
+
+described!(Money, "Money", {
+    "description": "An amount in the value folder's currency: whole units, or with cents.",
+    "type": "number"
+});
+described!(Date, "Date", {"type": "string", "format": "date"});
+described!(DateTime, "DateTime", {"type": "string", "format": "date-time"});
+described!(Quarter, "Quarter", {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"});
 
 #[cfg(test)]
 mod tests {

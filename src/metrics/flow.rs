@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::history::{Commit, History};
 use crate::releases::Correlation;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowKind {
     Feature,

@@ -25,13 +25,13 @@ use flow::{FlowKind, PullRequest};
 use periods::{Kind, Period};
 
 /// Median (and count) of durations, for metrics without a p90.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Median {
     pub median_seconds: i64,
     pub count: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Bands {
     pub deployment_frequency: Option<Band>,
     pub lead_time: Band,
@@ -39,7 +39,7 @@ pub struct Bands {
     pub recovery_time: Band,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct KindCounts {
     pub feature: usize,
     pub defect: usize,
@@ -73,14 +73,14 @@ impl KindCounts {
 }
 
 /// Work merged but not yet released at the end of a period.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Load {
     pub commits: usize,
     pub median_age_seconds: Option<i64>,
     pub oldest_age_seconds: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PeriodMetrics {
     pub period: String,
     pub start: String,
@@ -121,7 +121,7 @@ pub struct PeriodMetrics {
 }
 
 /// The part of an ISO week inside a quarter, and the releases in that part.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct WeekSlice {
     pub week: String,
     /// The first and last day of the week inside the quarter.
@@ -173,7 +173,7 @@ impl PeriodMetrics {
 }
 
 /// A release's recovery: from failure to fix.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Recovery {
     pub release: String,
     pub started: i64,
@@ -181,7 +181,7 @@ pub struct Recovery {
     pub seconds: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Metrics {
     pub periods: BTreeMap<&'static str, Vec<PeriodMetrics>>,
     pub pull_request_count: usize,

@@ -10,7 +10,7 @@ use super::bands::Level;
 use crate::content::ValueFolder;
 use crate::metric::Key;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Fact {
     pub metric: &'static str,
     pub period: String,
@@ -25,7 +25,7 @@ pub struct Fact {
     pub band_after: Option<Level>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct IncidentFact {
     pub id: String,
     pub title: String,
@@ -35,7 +35,7 @@ pub struct IncidentFact {
     pub duration_seconds: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct QuarterStory {
     pub period: String,
     pub facts: Vec<Fact>,
@@ -43,7 +43,7 @@ pub struct QuarterStory {
     pub incident_cost: f64,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Narrative {
     /// The latest quarter that has ended (by the last commit or release), which the
     /// executive view tells; the current one while none has.

@@ -13,7 +13,7 @@ use crate::history::History;
 use crate::releases::Correlation;
 use crate::stats::{self, Summary};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ScopedKeys {
     pub period: String,
     pub commits: usize,
@@ -25,7 +25,7 @@ pub struct ScopedKeys {
     pub releases: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ScopedQuarters {
     /// `team:<id>`, `stream:<id>` or `initiative:<id>`.
     pub scope: String,

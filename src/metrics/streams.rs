@@ -12,7 +12,7 @@ use crate::history::History;
 use crate::metric::Key;
 use crate::releases::Correlation;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct StageTimes {
     pub name: String,
     pub process_seconds: Option<i64>,
@@ -27,7 +27,7 @@ pub struct StageTimes {
     pub complete_accurate: Option<f64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct MapMetrics {
     pub stages: Vec<StageTimes>,
     pub process_seconds: i64,
@@ -43,13 +43,13 @@ pub struct MapMetrics {
     pub unmeasured: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct VersionMetrics {
     pub quarter: String,
     pub metrics: MapMetrics,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct StreamMetrics {
     pub id: String,
     /// The window measured stages are taken from (the latest quarter).
@@ -62,10 +62,11 @@ pub struct StreamMetrics {
     pub guardrails: Vec<GuardrailCheck>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct GuardrailCheck {
     /// Named in data.json as the stream file names it (`deploys_per_week`).
     #[serde(serialize_with = "guardrail_name")]
+    #[schemars(with = "String")]
     pub metric: Key,
     pub limit: f64,
     pub actual: Option<f64>,

@@ -15,7 +15,7 @@ use crate::releases::Correlation;
 const DAY: i64 = 86_400;
 const YEAR: i64 = 365 * DAY;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct InitiativeMetrics {
     pub id: String,
     pub commits: usize,
@@ -37,7 +37,7 @@ pub struct InitiativeMetrics {
 }
 
 /// An initiative's work at one moment: what had landed, shipped and waited.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct InitiativeAt {
     pub period: String,
     /// The day it is measured on: the quarter's last day, or the last event's.
@@ -49,21 +49,21 @@ pub struct InitiativeAt {
 }
 
 /// The cost of delay of all valued initiatives at the end of a quarter.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct DelayAt {
     pub period: String,
     pub as_of: String,
     pub cost_of_delay: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct GoalValue {
     pub goal: String,
     pub initiatives: usize,
     pub annual_value: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PathKnowledge {
     pub path: String,
     pub changes: usize,
@@ -72,7 +72,7 @@ pub struct PathKnowledge {
     pub people_for_80_percent: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct TeamMetrics {
     pub id: String,
     pub commits: usize,
@@ -91,7 +91,7 @@ pub struct TeamMetrics {
     pub single_person_paths: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Cost {
     pub currency: Option<String>,
     /// Shares of shipped non-merge commits, over all time.

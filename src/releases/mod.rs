@@ -152,7 +152,7 @@ mod tests {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReleaseKind {
     Planned,
@@ -170,7 +170,7 @@ impl ReleaseKind {
 }
 
 /// Why a release counts as a hotfix or as failed: the facts, so pages can show them.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Evidence {
     /// The tag matches `releases.hotfix_tag_pattern`.
@@ -204,7 +204,18 @@ pub enum Evidence {
 
 /// Where a signal comes from: someone logged it (an incident, a hotfix tag), the
 /// history suggests it, or an override in the value folder sets it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Logged,
@@ -320,7 +331,7 @@ impl Release {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct LeadTime {
     pub median_seconds: i64,
     pub p90_seconds: i64,

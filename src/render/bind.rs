@@ -19,7 +19,7 @@ pub struct Bind {
 }
 
 /// One number on a page: its text, and its text in the element that binds it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Fig {
     pub text: String,
     /// `<span class="n" data-ref=… data-period=… data-unit=…>text</span>`.

@@ -15,7 +15,7 @@ use crate::content::{MeasureUnit, ValueFolder};
 use crate::metric::Key;
 use crate::metrics::PeriodMetrics;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Met,
@@ -39,7 +39,7 @@ impl Status {
 }
 
 /// One goal target's progress.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Progress {
     pub goal: String,
     pub metric: String,

@@ -16,7 +16,7 @@ use metric::{Better, KEYS, Key, Metric};
 
 pub use crate::config::StoryRules as Rules;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Story {
     /// The moment the story is told from: the built revision's last commit or
     /// release, whichever is later (never the clock, so builds repeat exactly).
@@ -35,7 +35,7 @@ pub struct Story {
     pub next: next::Next,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct QuarterStory {
     pub period: String,
     pub state: State,
@@ -48,7 +48,7 @@ pub struct QuarterStory {
 }
 
 /// Whether a quarter can be compared as a whole.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Ended,
@@ -58,7 +58,7 @@ pub enum State {
     Partial,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Sentence {
     pub text: String,
     pub tone: Tone,
@@ -74,7 +74,7 @@ pub struct Sentence {
 
 /// A piece of a sentence: words, a number from data.json, or a name that is not a
 /// number though it may hold digits (a tag, or text someone wrote).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Part {
     pub text: String,
     /// The JSON pointer into data.json of the number this part writes; `change`
@@ -201,7 +201,7 @@ impl Words {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tone {
     Better,

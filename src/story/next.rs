@@ -10,7 +10,7 @@ use super::{Sentence, Tone, Words};
 use crate::content::{Initiative, Status as Work, ValueFolder};
 use crate::metrics::streams::{GuardrailCheck, StreamMetrics};
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct Next {
     /// The coming quarter: the one running at `as_of`.
     pub period: Option<String>,

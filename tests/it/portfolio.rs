@@ -408,3 +408,39 @@ fn the_portfolio_demo_builds_three_services_and_their_sites() {
         serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
     assert_eq!(second["quarters"], data["quarters"]);
 }
+
+/// `valuestory schema` describes data.json (every build in these tests is checked
+/// against it, made strict); a field it does not describe, a wrong type or a
+/// missing field is caught; and the portfolio reads a data.json the schema admits.
+#[test]
+fn the_schema_catches_what_it_does_not_describe() {
+    let mut repo = TestRepo::new();
+    let line = repo.line(None, 3, T0);
+    repo.main_at(line[2]);
+    repo.tag("v1.0.0", line[1]);
+    let (out, data) = repo.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data = data.unwrap();
+    assert!(schema_errors(&data).is_empty());
+    let mut extra = data.clone();
+    extra["releases"][0]["surprise"] = true.into();
+    assert!(
+        schema_errors(&extra)[0].contains("/releases/0"),
+        "{:?}",
+        schema_errors(&extra)
+    );
+    let mut wrong = data.clone();
+    wrong["releases"][0]["commit_count"] = "two".into();
+    assert!(!schema_errors(&wrong).is_empty());
+    let mut missing = data.clone();
+    missing.as_object_mut().unwrap().remove("periods");
+    assert!(!schema_errors(&missing).is_empty());
+    let schema = valuestory(&["schema"], repo.root.path());
+    let schema: Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert!(
+        schema["description"]
+            .as_str()
+            .unwrap()
+            .contains("schema version 1")
+    );
+}

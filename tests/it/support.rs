@@ -164,6 +164,9 @@ impl TestRepo {
         let data = std::fs::read(out.join("data.json"))
             .ok()
             .map(|b| serde_json::from_slice(&b).unwrap());
+        if let Some(data) = &data {
+            matches_schema(data);
+        }
         (output, data)
     }
 
@@ -290,7 +293,9 @@ pub fn demo_site_and_pack(dir: &Path) -> serde_json::Value {
         dir,
     );
     assert!(pack.status.success(), "{}", stderr(&pack));
-    serde_json::from_slice(&std::fs::read(dir.join("site/data.json")).unwrap()).unwrap()
+    let data = serde_json::from_slice(&std::fs::read(dir.join("site/data.json")).unwrap()).unwrap();
+    matches_schema(&data);
+    data
 }
 
 /// Whether a tool a test needs (`what`, which `.ci/run` installs) `works`.
@@ -335,4 +340,66 @@ pub fn files(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         }
     }
     out
+}
+
+/// `valuestory schema`, made strict: every object it describes with properties
+/// admits no others (`unevaluatedProperties`, so that the variants of a flattened
+/// enum count as its own), so a field data.json writes and the schema does not
+/// describe is caught too (the published schema admits fields added later).
+fn strict_schema() -> &'static jsonschema::Validator {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let out = Command::new(env!("CARGO_BIN_EXE_valuestory"))
+            .arg("schema")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // `part`: a branch of a parent's oneOf/anyOf/allOf, whose properties the
+        // parent's closing covers.
+        fn close(v: &mut serde_json::Value, part: bool) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    let open = !map.contains_key("additionalProperties")
+                        && !map.contains_key("unevaluatedProperties");
+                    let has_properties = map.contains_key("properties");
+                    if has_properties && open && !part {
+                        map.insert("unevaluatedProperties".into(), false.into());
+                    }
+                    for (key, value) in map.iter_mut() {
+                        let branches = matches!(key.as_str(), "oneOf" | "anyOf" | "allOf");
+                        match value {
+                            serde_json::Value::Array(items) if branches => {
+                                items.iter_mut().for_each(|i| close(i, has_properties))
+                            }
+                            other => close(other, false),
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(|i| close(i, false)),
+                _ => {}
+            }
+        }
+        close(&mut schema, false);
+        jsonschema::validator_for(&schema).unwrap()
+    })
+}
+
+/// Where `data` (a data.json) breaks the strict `valuestory schema`.
+pub fn schema_errors(data: &serde_json::Value) -> Vec<String> {
+    strict_schema()
+        .iter_errors(data)
+        .take(20)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// Fails unless `data` (a data.json) validates against `valuestory schema`.
+pub fn matches_schema(data: &serde_json::Value) {
+    let errors = schema_errors(data);
+    assert!(
+        errors.is_empty(),
+        "data.json does not match `valuestory schema`:\n{}",
+        errors.join("\n")
+    );
 }
