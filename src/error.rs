@@ -2,6 +2,14 @@
 
 use std::path::PathBuf;
 
+/// A serde_json message without the " at line L column C" it ends with, for
+/// messages that give the location on their own.
+pub fn without_json_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
 /// A problem at a place in a file the user wrote.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, schemars::JsonSchema)]
 #[error("{path}:{line}:{column}: {message}")]

@@ -70,7 +70,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Vec<Exported>, Located> {
         column: e.column() as u64,
         message: format!(
             "not a pull-request export as `gh pr list --json number,createdAt,mergedAt,reviews,commits,mergeCommit` writes it: {}",
-            strip_position(&e.to_string())
+            crate::error::without_json_position(&e.to_string())
         ),
     })?;
     let mut out = Vec::new();
@@ -119,13 +119,6 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Vec<Exported>, Located> {
     }
     out.sort_by_key(|p| p.number);
     Ok(out)
-}
-
-/// serde_json ends its messages with " at line L column C", which the location says.
-fn strip_position(message: &str) -> &str {
-    message
-        .rfind(" at line ")
-        .map_or(message, |at| &message[..at])
 }
 
 #[cfg(test)]

@@ -101,11 +101,16 @@ pub fn site_files(model: &Model) -> Result<site::Files> {
             "schema_version".into(),
             crate::report::SCHEMA_VERSION.into(),
         );
-        fields.insert("generator".into(), generator.into());
+        fields.insert("generator".into(), generator.clone().into());
     }
     let json = serde_json::to_vec_pretty(&data)
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
     files.insert("data.json".to_string(), json);
+    let pack = crate::render::portfolio_pack(model, &generator)
+        .map_err(|e| Error::Refused(format!("cannot render the portfolio's pack: {e}")))?;
+    if let Some(pack) = pack {
+        files.insert("pack.html".to_string(), pack.into_bytes());
+    }
     Ok(files)
 }
 

@@ -105,7 +105,7 @@ pub fn from_reader(reader: impl std::io::Read, shown: &str) -> Result<ServiceDat
             "{shown}:{}:{}: {} (field `{field}`): is it a valuestory data.json?",
             inner.line(),
             inner.column(),
-            strip_location(&inner.to_string())
+            crate::error::without_json_position(&inner.to_string())
         )
     })?;
     json.end()
@@ -117,13 +117,6 @@ pub fn from_reader(reader: impl std::io::Read, shown: &str) -> Result<ServiceDat
         ));
     }
     Ok(data)
-}
-
-/// serde_json's message without its ` at line L column C`, given separately.
-fn strip_location(message: &str) -> &str {
-    message
-        .rfind(" at line ")
-        .map_or(message, |at| &message[..at])
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod portfolio;
 mod views;
 
 pub use pages::{Options, RenderError, pack, site, theme_files, themes};
-pub use portfolio::portfolio;
+pub use portfolio::{portfolio, portfolio_pack};
 
 /// A day as people write it: `2026-08-10` (or an RFC 3339 time on that day) is
 /// "10 Aug 2026"; `None` for anything that is not a day.

@@ -152,3 +152,125 @@ fn view(model: &Model) -> Value {
             .collect::<Vec<_>>(),
     })
 }
+
+/// Names a pack's cell or list shows before "and N more": a slide holds that many.
+const PACK_NAMES: usize = 6;
+const PACK_LINES: usize = 10;
+
+/// The portfolio's review pack for the told quarter, in the deck format: one
+/// self-contained HTML file, a slide a message. `None` when no quarter is told.
+pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, RenderError> {
+    let Some(period) = model.told.as_deref() else {
+        return Ok(None);
+    };
+    let Some(i) = model.quarters.iter().position(|q| q.period == period) else {
+        return Ok(None);
+    };
+    let q = &model.quarters[i];
+    let page = view(model);
+    let told = &page["told"];
+    let name = |id: &str| -> String {
+        model
+            .services
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    };
+    let cut = |items: Vec<String>| -> (Vec<String>, usize) {
+        let more = items.len().saturating_sub(PACK_LINES);
+        (items.into_iter().take(PACK_LINES).collect(), more)
+    };
+    let keys: Vec<Value> = q
+        .keys
+        .iter()
+        .map(|k| {
+            json!({"name": k.name, "too_few": k.too_few.len(),
+                "levels": k.levels.iter().map(|g| json!({"level": g.level, "count": g.services.len(),
+                    "names": g.services.iter().take(PACK_NAMES).map(|s| name(s)).collect::<Vec<_>>(),
+                    "more": g.services.len().saturating_sub(PACK_NAMES)})).collect::<Vec<_>>()})
+        })
+        .collect();
+    let (gaps, gaps_more) = cut(q
+        .gaps
+        .iter()
+        .map(|g| format!("{}: {}", name(&g.service), g.reason))
+        .collect());
+    let movements = told["movements"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|m| {
+                    format!(
+                        "{}: {} moved {}, from {} to {}.",
+                        m["name"].as_str().unwrap_or(""),
+                        m["key"].as_str().unwrap_or(""),
+                        m["direction"].as_str().unwrap_or(""),
+                        m["from"].as_str().unwrap_or(""),
+                        m["to"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (movements, movements_more) = cut(movements);
+    let teams: Vec<Value> = model
+        .teams
+        .iter()
+        .take(PACK_LINES)
+        .map(|t| {
+            let cells: Vec<String> = t
+                .keys
+                .iter()
+                .map(|k| {
+                    let parts: Vec<String> = k
+                        .levels
+                        .iter()
+                        .filter(|g| !g.services.is_empty())
+                        .map(|g| format!("{} {}", g.services.len(), g.level))
+                        .collect();
+                    if parts.is_empty() {
+                        "no band".to_string()
+                    } else {
+                        parts.join(", ")
+                    }
+                })
+                .collect();
+            json!({"team": t.team, "services": t.services.len(), "cells": cells})
+        })
+        .collect();
+    let with_data = total_with_data(model, q);
+    let headline = format!(
+        "{with_data} of {} services had data for {period}; each key shows them by band.",
+        model.services.len()
+    );
+    let view = json!({
+        "period": period,
+        "lede": page["lede"],
+        "headline": headline,
+        "keys": keys,
+        "key_names": page["key_names"],
+        "gap_sentence": told["gap_sentence"],
+        "gaps": gaps, "gaps_more": gaps_more,
+        "previous": told["previous"],
+        "movements": movements, "movements_more": movements_more,
+        "teams": teams, "teams_more": model.teams.len().saturating_sub(PACK_LINES),
+        "band_set": page["band_set"],
+        "min_points": page["min_points"],
+    });
+    let tera = engine("default", &[])?;
+    let css = theme_file("default", "style.css").unwrap_or(b"");
+    let mut context = tera::Context::new();
+    context.insert(
+        "site",
+        &json!({"title": model.title, "generator": generator}),
+    );
+    context.insert("css", &String::from_utf8_lossy(css));
+    context.insert("page", &view);
+    let html = bounds::watched(|watch| watch.render(&tera, "portfolio_pack.html", &context))?;
+    Ok(Some(policy::with_csp(&html, policy::PACK_CSP)))
+}
+
+/// Services with data for the quarter: all but its gaps.
+fn total_with_data(model: &Model, q: &crate::portfolio::model::QuarterView) -> usize {
+    model.services.len().saturating_sub(q.gaps.len())
+}

@@ -401,6 +401,15 @@ fn the_portfolio_demo_builds_three_services_and_their_sites() {
             "{name}"
         );
     }
+    // The review pack: a slide a message, the gap named, linked from the page.
+    let pack = String::from_utf8_lossy(&all["pack.html"]).into_owned();
+    assert_eq!(pack.matches(r#"<section class="slide"#).count(), 5);
+    assert!(
+        pack.contains("1 of 3 services has no release tags, so no band: it is not counted as low.")
+    );
+    assert!(pack.contains("Search: no release tags"));
+    assert!(pack.contains("Content-Security-Policy"));
+    assert!(String::from_utf8_lossy(&all["index.html"]).contains(r#"<a href="pack.html">"#));
     // A second run reuses the repositories and writes the same portfolio.
     let again = valuestory(&args, dir.path());
     assert!(again.status.success(), "{}", stderr(&again));
