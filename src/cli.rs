@@ -129,6 +129,10 @@ pub struct PortfolioArgs {
     /// tab-separated).
     #[arg(long, value_name = "N", requires = "plan")]
     pub batch: Option<usize>,
+    /// Also print the review pack to OUT/pack.pdf with headless Chromium (one page a
+    /// slide, checked).
+    #[arg(long)]
+    pub pdf: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -418,6 +422,7 @@ fn portfolio(cli: &Cli, args: &PortfolioArgs) -> crate::error::Result<()> {
         out: args.out.clone(),
         quarter: args.quarter.clone(),
         data_dir: args.data_dir.clone(),
+        pdf: args.pdf,
     })?;
     if cli.verbose {
         eprintln!(

@@ -100,7 +100,7 @@ fn refuse_foreign_file(path: &Path) -> Result<()> {
 
 /// Prints the pack with headless Chromium, when there is one, to a file beside
 /// `pdf` that replaces it only once it holds one page per slide.
-fn print_pdf(html: &Path, pdf: &Path, slides: usize) -> Result<()> {
+pub(crate) fn print_pdf(html: &Path, pdf: &Path, slides: usize) -> Result<()> {
     let chromium = crate::browser::find();
     let Some(chromium) = chromium else {
         return Err(Error::Refused(format!(

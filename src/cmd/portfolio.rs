@@ -23,6 +23,8 @@ pub struct PortfolioOptions {
     /// Where the CI matrix's artifacts are: `<id>/data.json` for each `github:`
     /// service.
     pub data_dir: Option<PathBuf>,
+    /// Also print the review pack to `pack.pdf` with headless Chromium.
+    pub pdf: bool,
 }
 
 /// What reading one service gave: its data, or the reason it is a coverage gap.
@@ -67,7 +69,16 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
             "--quarter {quarter}: no service has that quarter"
         )));
     }
-    let files = site_files(&model)?;
+    let mut files = site_files(&model)?;
+    if options.pdf {
+        let Some(pack) = files.get("pack.html") else {
+            return Err(Error::Refused(
+                "--pdf: no quarter has ended yet, so there is no review pack to print".into(),
+            ));
+        };
+        let pdf = print_pack(pack)?;
+        files.insert("pack.pdf".to_string(), pdf);
+    }
     // Never over the portfolio's own folder, nor over a service's repository.
     let mut protected = vec![
         options
@@ -112,6 +123,19 @@ pub fn site_files(model: &Model) -> Result<site::Files> {
         files.insert("pack.html".to_string(), pack.into_bytes());
     }
     Ok(files)
+}
+
+/// The review pack printed to PDF (a page a slide, checked), through a temporary
+/// folder: the site is written whole, with everything else.
+fn print_pack(html: &[u8]) -> Result<Vec<u8>> {
+    let dir = tempfile::TempDir::new()
+        .map_err(|e| Error::io("cannot create", "a temporary folder", e))?;
+    let page = dir.path().join("pack.html");
+    std::fs::write(&page, html).map_err(|e| Error::io("cannot write", &page, e))?;
+    let pdf = dir.path().join("pack.pdf");
+    let slides = crate::cmd::pack::slides(&String::from_utf8_lossy(html));
+    crate::cmd::pack::print_pdf(&page, &pdf, slides)?;
+    std::fs::read(&pdf).map_err(|e| Error::io("cannot read", &pdf, e))
 }
 
 fn read_service(service: &Service, data_dir: Option<&Path>) -> std::result::Result<Read, String> {

@@ -453,3 +453,40 @@ fn the_schema_catches_what_it_does_not_describe() {
             .contains("schema version 1")
     );
 }
+
+#[test]
+fn the_portfolio_pack_prints_a_page_a_slide() {
+    let Some(_) = chromium("the_portfolio_pack_prints_a_page_a_slide") else {
+        return;
+    };
+    let dir = tempfile::TempDir::new().unwrap();
+    let fast = releases_with_lead(HOUR);
+    let json = data_json(&fast, dir.path(), "fast");
+    std::fs::write(
+        dir.path().join("portfolio.yaml"),
+        format!(
+            "services:\n  - {{ id: fast, teams: [red], data: {} }}\n",
+            json.display()
+        ),
+    )
+    .unwrap();
+    let out = valuestory(&["portfolio", "--out", "site", "--pdf"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(dir.path().join("site/pack.html")).unwrap();
+    let slides = html.matches(r#"<section class="slide"#).count();
+    let pdf = std::fs::read(dir.path().join("site/pack.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(valuestory::cmd::pack::pdf_pages(&pdf), slides);
+    let info = std::process::Command::new("pdfinfo")
+        .arg(dir.path().join("site/pack.pdf"))
+        .output()
+        .unwrap();
+    let pages = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Pages:")
+                .map(|n| n.trim().parse::<usize>().unwrap())
+        })
+        .unwrap();
+    assert_eq!(pages, slides);
+}
