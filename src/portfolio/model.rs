@@ -107,6 +107,16 @@ pub struct TeamView {
     pub gaps: Vec<Gap>,
 }
 
+impl Model {
+    /// The name of the service `id`, as `portfolio.yaml` gives it.
+    pub fn name_of(&self, id: &str) -> String {
+        self.services
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| id.to_string(), |s| s.name.clone())
+    }
+}
+
 /// A service with no data at all, and why.
 pub type Absent = (Service, &'static str);
 

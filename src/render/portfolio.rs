@@ -46,13 +46,7 @@ fn services_have(n: usize, total: usize) -> String {
 }
 
 fn view(model: &Model) -> Value {
-    let name = |id: &str| -> String {
-        model
-            .services
-            .iter()
-            .find(|s| s.id == id)
-            .map_or_else(|| id.to_string(), |s| s.name.clone())
-    };
+    let name = |id: &str| model.name_of(id);
     let href = |id: &str| -> Option<String> {
         model
             .services
@@ -169,13 +163,7 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
     let q = &model.quarters[i];
     let page = view(model);
     let told = &page["told"];
-    let name = |id: &str| -> String {
-        model
-            .services
-            .iter()
-            .find(|s| s.id == id)
-            .map_or_else(|| id.to_string(), |s| s.name.clone())
-    };
+    let name = |id: &str| model.name_of(id);
     let cut = |items: Vec<String>| -> (Vec<String>, usize) {
         let more = items.len().saturating_sub(PACK_LINES);
         (items.into_iter().take(PACK_LINES).collect(), more)
