@@ -44,6 +44,16 @@ impl Worktree {
         })
     }
 
+    /// A plain folder (a portfolio's, beside its `portfolio.yaml`), read as a working
+    /// tree is: nothing outside it, nothing in a `.git` inside it.
+    pub fn folder(root: &Path) -> Result<Worktree> {
+        let root = std::fs::canonicalize(root).map_err(|e| Error::io("cannot read", root, e))?;
+        Ok(Worktree {
+            root,
+            git_dirs: Vec::new(),
+        })
+    }
+
     /// The real path of `rel` (relative, `/`-separated), or `None` when nothing is
     /// there; an error when it resolves outside the working tree or into a git dir.
     fn resolve(&self, rel: &str) -> Result<Option<PathBuf>> {

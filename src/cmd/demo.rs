@@ -95,13 +95,24 @@ pub fn portfolio(repos: &Path, out: &Path) -> Result<PortfolioDemo> {
         services.push((service, read));
     }
     let now = crate::time::rfc3339(jiff::Timestamp::now().as_second());
-    let model = crate::portfolio::model::build(
+    let mut model = crate::portfolio::model::build(
         "Acme portfolio",
         (&services, &[]),
         &crate::config::Thresholds::default(),
         None,
         &now,
     );
+    // The portfolio's own goals, written once into its folder as an example.
+    let goals_file = repos.join(crate::content::VALUE_DIR).join("goals.yaml");
+    if !goals_file.exists() {
+        let dir = repos.join(crate::content::VALUE_DIR);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+        std::fs::write(&goals_file, PORTFOLIO_GOALS)
+            .map_err(|e| Error::io("cannot write", &goals_file, e))?;
+    }
+    let goals = crate::cmd::portfolio::value_goals(repos)?;
+    model.goals =
+        crate::portfolio::goals::views(&goals, &services, &[], jiff::Timestamp::now().as_second());
     files.extend(crate::cmd::portfolio::site_files(&model)?);
     let guard = crate::site::Guard {
         protected: made.iter().map(|(_, p)| p.clone()).collect(),
@@ -113,6 +124,20 @@ pub fn portfolio(repos: &Path, out: &Path) -> Result<PortfolioDemo> {
         model,
     })
 }
+
+/// The portfolio demo's goals: one a service can meet, one it can miss.
+const PORTFOLIO_GOALS: &str = "\
+- id: ship-within-a-week
+  title: Every service ships a change within a week
+  owner: VP Engineering
+  targets:
+    - { metric: lead_time, target: 7d, by: 2026-09-30 }
+- id: fewer-failed-releases
+  title: Fewer failed releases
+  owner: VP Engineering
+  targets:
+    - { metric: change_failure_rate, target: 5%, by: 2026-12-31 }
+";
 
 fn service(id: &str, name: &str, teams: &[&str]) -> Service {
     Service {

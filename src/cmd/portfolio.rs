@@ -54,14 +54,22 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
     if !problems.is_empty() {
         return Err(Error::Refused(problems.join("\n")));
     }
-    let now = crate::time::rfc3339(jiff::Timestamp::now().as_second());
-    let model = model::build(
+    // `portfolio.yaml` alone has the empty path as its parent.
+    let folder = options
+        .config
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let goals = value_goals(folder)?;
+    let now = jiff::Timestamp::now().as_second();
+    let mut model = model::build(
         &portfolio.title,
         (&services, &absent),
         &crate::config::Thresholds::default(),
         options.quarter.as_deref(),
-        &now,
+        &crate::time::rfc3339(now),
     );
+    model.goals = crate::portfolio::goals::views(&goals, &services, &absent, now);
     if let Some(quarter) = &options.quarter
         && !model.quarters.iter().any(|q| &q.period == quarter)
     {
@@ -80,13 +88,7 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
         files.insert("pack.pdf".to_string(), pdf);
     }
     // Never over the portfolio's own folder, nor over a service's repository.
-    let mut protected = vec![
-        options
-            .config
-            .parent()
-            .unwrap_or(Path::new("."))
-            .to_path_buf(),
-    ];
+    let mut protected = vec![folder.to_path_buf()];
     protected.extend(portfolio.services.iter().filter_map(|s| match &s.source {
         Source::Repo { path, .. } => Some(path.clone()),
         Source::Data(_) | Source::GitHub { .. } => None,
@@ -123,6 +125,36 @@ pub fn site_files(model: &Model) -> Result<site::Files> {
         files.insert("pack.html".to_string(), pack.into_bytes());
     }
     Ok(files)
+}
+
+/// The goals of the portfolio's own value folder (`value/goals.yaml` beside
+/// `portfolio.yaml`), read and checked as a repository's are; none without one.
+pub fn value_goals(folder: &Path) -> Result<Vec<crate::content::Goal>> {
+    if !folder.join(crate::content::VALUE_DIR).is_dir() {
+        return Ok(Vec::new());
+    }
+    let files = crate::source::Files::Worktree(crate::source::Worktree::folder(folder)?);
+    let loaded = crate::content::load(&files)?;
+    let mut problems = loaded.problems;
+    for g in &loaded.folder.goals {
+        for t in &g.targets {
+            let Some(unit) = crate::content::delivery_unit(&t.metric) else {
+                continue;
+            };
+            if let Err(message) = unit.parse_value(&t.target) {
+                problems.push(crate::error::Located {
+                    path: g.path.clone(),
+                    line: t.target_at.line,
+                    column: t.target_at.column,
+                    message: format!("goal {}: target {:?}: {message}", g.id.value, t.target),
+                });
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    Ok(loaded.folder.goals)
 }
 
 /// The review pack printed to PDF (a page a slide, checked), through a temporary

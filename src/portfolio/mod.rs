@@ -5,5 +5,6 @@
 //! the bands, with the services lacking data listed as coverage gaps.
 
 pub mod config;
+pub mod goals;
 pub mod input;
 pub mod model;

@@ -35,6 +35,8 @@ pub struct Model {
     pub quarters: Vec<QuarterView>,
     /// Each team's services in the told quarter.
     pub teams: Vec<TeamView>,
+    /// The goals of the portfolio's own value folder, judged for each service.
+    pub goals: Vec<super::goals::GoalView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -195,6 +197,7 @@ pub fn build(
             .collect(),
         quarters,
         teams,
+        goals: Vec::new(),
     }
 }
 

@@ -149,6 +149,44 @@ fn status(
     }
 }
 
+/// The baseline: the last value on or before `baseline_date`, else the first.
+fn baseline<'a>(series: &'a [Point], t: &crate::content::Target) -> Option<&'a Point> {
+    match t.baseline_date.as_ref().map(day_of) {
+        Some(b) => series.iter().rev().find(|p| p.day <= b).or(series.first()),
+        None => series.first(),
+    }
+}
+
+/// The status of a target on a delivery metric over one service's ended quarters,
+/// by the same rules as a service's own story: `values` are each ended quarter's
+/// last day (seconds) and value, in order. `None` when the target names no
+/// delivery metric or does not read.
+pub fn delivery_status(
+    t: &crate::content::Target,
+    values: &[(i64, f64)],
+    as_of: i64,
+) -> Option<Status> {
+    let unit = crate::content::delivery_unit(&t.metric)?;
+    let target = unit.parse_value(&t.target).ok()?;
+    let higher = metric::KEYS
+        .iter()
+        .find(|m| m.id == t.metric)
+        .is_some_and(|m| m.better == metric::Better::Higher);
+    let series: Vec<Point> = values
+        .iter()
+        .filter(|(day, _)| *day <= as_of)
+        .map(|&(day, value)| Point {
+            day,
+            value,
+            at: String::new(),
+            period: String::new(),
+        })
+        .collect();
+    let baseline = baseline(&series, t);
+    let by = t.by.as_ref().map(day_of);
+    Some(status(&series, target, higher, baseline.map(|b| b.day), by, as_of).0)
+}
+
 /// Each goal target's progress as of `as_of`; `at` is where data.json holds the
 /// list (`/story/goals`), for the targets the sentences write.
 pub fn progress(
@@ -260,11 +298,7 @@ impl Measured {
         let unit = unit_of(&t.metric, self.unit);
         // Values known on the built revision's day only.
         let series: Vec<Point> = self.series.into_iter().filter(|p| p.day <= as_of).collect();
-        // The baseline: the last value on or before `baseline_date`, else the first.
-        let baseline = match t.baseline_date.as_ref().map(day_of) {
-            Some(b) => series.iter().rev().find(|p| p.day <= b).or(series.first()),
-            None => series.first(),
-        };
+        let baseline = baseline(&series, t);
         let by = t.by.as_ref().map(day_of);
         let (status, met_on) = status(
             &series,

@@ -125,6 +125,13 @@ fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
         mono.path().display(),
     );
     std::fs::write(dir.path().join("portfolio.yaml"), yaml).unwrap();
+    // A goal across services, in the portfolio's own value folder.
+    std::fs::create_dir(dir.path().join("value")).unwrap();
+    std::fs::write(
+        dir.path().join("value/goals.yaml"),
+        "- id: fast\n  title: Ship within a day\n  targets:\n    - { metric: lead_time, target: 1d, by: 2024-06-30 }\n    - { metric: revenue, target: 10% }\n",
+    )
+    .unwrap();
     let out = valuestory(&["portfolio", "--out", "site"], dir.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let site = dir.path().join("site");
@@ -193,6 +200,28 @@ fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
     let blue_lead = key(&blue["keys"], "lead_time");
     assert_eq!(level_of(blue_lead, "mono-web"), Some("elite"));
     assert_eq!(level_of(blue_lead, "mono-api"), Some("high"));
+    // The goal, by hand: 2023-Q4 is the only ended quarter; an hour is within a
+    // day (met), two and ten days are not, and 2024-06-30 has passed (missed); the
+    // untagged service has no lead time at all.
+    let target = &data["goals"][0]["targets"][0];
+    let group = |status: &str| -> Vec<&str> {
+        target["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["status"] == status)
+            .unwrap()["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(group("met"), ["fast", "mono-web", "old"]);
+    assert_eq!(group("missed"), ["mono-api", "slow"]);
+    assert!(group("on track").is_empty() && group("at risk").is_empty());
+    assert_eq!(target["no_data"], serde_json::json!(["untagged"]));
+    assert_eq!(data["goals"][0]["targets"][1]["measured"], false);
     // The page says it in words, and links the service that has a site.
     let html = std::fs::read_to_string(site.join("index.html")).unwrap();
     assert!(
@@ -489,4 +518,28 @@ fn the_portfolio_pack_prints_a_page_a_slide() {
         })
         .unwrap();
     assert_eq!(pages, slides);
+}
+
+#[test]
+fn a_portfolio_goal_whose_target_does_not_read_is_refused_with_its_line() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let fast = releases_with_lead(HOUR);
+    let json = data_json(&fast, dir.path(), "fast");
+    std::fs::write(
+        dir.path().join("portfolio.yaml"),
+        format!("services:\n  - {{ id: fast, data: {} }}\n", json.display()),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("value")).unwrap();
+    std::fs::write(
+        dir.path().join("value/goals.yaml"),
+        "- id: soon\n  title: Soon\n  targets:\n    - { metric: lead_time, target: soon }\n",
+    )
+    .unwrap();
+    let out = valuestory(&["portfolio", "--out", "site"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let log = stderr(&out);
+    assert!(log.contains("value/goals.yaml:4:"), "{log}");
+    assert!(log.contains("goal soon: target \"soon\""), "{log}");
+    assert!(!dir.path().join("site").exists());
 }
