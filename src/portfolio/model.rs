@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use serde::Serialize;
 
 use super::config::Service;
@@ -142,12 +144,13 @@ pub fn build(
         periods.extend(data.periods.quarter.iter().map(|q| q.period.as_str()));
     }
     let bands: Vec<BTreeMap<&str, [Band; 4]>> = services
-        .iter()
+        .par_iter()
         .map(|(_, data)| {
+            let days = DeployDays::of(&data.periods);
             data.periods
                 .quarter
                 .iter()
-                .map(|q| (q.period.as_str(), judge(q, &data.periods, band_set)))
+                .map(|q| (q.period.as_str(), judge(q, &days, band_set)))
                 .collect()
         })
         .collect();
@@ -201,10 +204,31 @@ pub fn build(
     }
 }
 
+/// A service's deploy-days by the start of each week and month its data lists.
+pub struct DeployDays<'a> {
+    weeks: HashMap<&'a str, usize>,
+    months: HashMap<&'a str, usize>,
+}
+
+impl<'a> DeployDays<'a> {
+    pub fn of(periods: &'a super::input::Periods) -> DeployDays<'a> {
+        let index = |spans: &'a [Span]| {
+            spans
+                .iter()
+                .map(|s| (s.start.as_str(), s.deploy_days))
+                .collect()
+        };
+        DeployDays {
+            weeks: index(&periods.week),
+            months: index(&periods.month),
+        }
+    }
+}
+
 /// The four bands of one quarter, from its raw values, as `metrics` judges them.
-pub fn judge(q: &Quarter, periods: &super::input::Periods, t: &Thresholds) -> [Band; 4] {
-    let weeks = deploy_days(q, Kind::Week, &periods.week);
-    let months = deploy_days(q, Kind::Month, &periods.month);
+pub fn judge(q: &Quarter, days: &DeployDays<'_>, t: &Thresholds) -> [Band; 4] {
+    let weeks = deploy_days(q, Kind::Week, &days.weeks);
+    let months = deploy_days(q, Kind::Month, &days.months);
     [
         bands::deployment_frequency_with(t, &weeks, &months),
         bands::lead_time_with(
@@ -224,7 +248,7 @@ pub fn judge(q: &Quarter, periods: &super::input::Periods, t: &Thresholds) -> [B
 /// Deploy-days of every week (or month) wholly inside the part of the quarter the
 /// history observed, as `metrics` counts them (a data.json from before the
 /// observed part was written counted the whole quarter).
-fn deploy_days(q: &Quarter, kind: Kind, spans: &[Span]) -> Vec<usize> {
+fn deploy_days(q: &Quarter, kind: Kind, known: &HashMap<&str, usize>) -> Vec<usize> {
     let parse = crate::time::parse_date_or_datetime;
     let start = q.observed_start.as_deref().unwrap_or(&q.start);
     let end = q.observed_end.as_deref().unwrap_or(&q.end);
@@ -235,10 +259,6 @@ fn deploy_days(q: &Quarter, kind: Kind, spans: &[Span]) -> Vec<usize> {
     if end <= start {
         return Vec::new();
     }
-    let known: HashMap<&str, usize> = spans
-        .iter()
-        .map(|s| (s.start.as_str(), s.deploy_days))
-        .collect();
     periods::between(kind, start, end - 1)
         .into_iter()
         .filter(|w| w.start >= start && w.end <= end)

@@ -86,6 +86,21 @@ fn level_of<'a>(key: &'a Value, service: &str) -> Option<&'a str> {
     })
 }
 
+/// The services of the group in `groups` whose `field` is `value`.
+fn members<'a>(groups: &'a Value, field: &str, value: &str) -> Vec<&'a str> {
+    groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g[field] == value)
+        .unwrap()["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect()
+}
+
 fn key<'a>(keys: &'a Value, name: &str) -> &'a Value {
     keys.as_array()
         .unwrap()
@@ -144,19 +159,7 @@ fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
     // Lead time, by hand: an hour is elite (under a day), two days high (under a
     // week), ten days medium (under 30 days).
     let lead = key(&q["keys"], "lead_time");
-    let by_level = |level: &str| -> Vec<&str> {
-        lead["levels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["level"] == level)
-            .unwrap()["services"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap())
-            .collect()
-    };
+    let by_level = |level: &str| members(&lead["levels"], "level", level);
     assert_eq!(by_level("elite"), ["fast", "mono-web", "old"]);
     assert_eq!(by_level("high"), ["mono-api"]);
     assert_eq!(by_level("medium"), ["slow"]);
@@ -204,19 +207,7 @@ fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
     // day (met), two and ten days are not, and 2024-06-30 has passed (missed); the
     // untagged service has no lead time at all.
     let target = &data["goals"][0]["targets"][0];
-    let group = |status: &str| -> Vec<&str> {
-        target["statuses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["status"] == status)
-            .unwrap()["services"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap())
-            .collect()
-    };
+    let group = |status: &str| members(&target["statuses"], "status", status);
     assert_eq!(group("met"), ["fast", "mono-web", "old"]);
     assert_eq!(group("missed"), ["mono-api", "slow"]);
     assert!(group("on track").is_empty() && group("at risk").is_empty());
