@@ -59,16 +59,16 @@ pub fn portfolio(repos: &Path, out: &Path) -> Result<PortfolioDemo> {
     let mut made: Vec<(Service, PathBuf)> = Vec::new();
     let sample_path = sample(&repos.join("checkout"))?;
     made.push((
-        service("checkout", "Acme Checkout", &["payments"]),
+        service("checkout", "Acme Checkout", &["payments"], &sample_path),
         sample_path,
     ));
     for g in &demo::services::GENERATED {
         let path = generated(&repos.join(g.id), g.write)?;
-        made.push((service(g.id, g.name, g.teams), path));
+        made.push((service(g.id, g.name, g.teams, &path), path));
     }
     let mut files = crate::site::Files::new();
     let mut services = Vec::new();
-    for (mut service, path) in made.iter().cloned() {
+    for (service, path) in made.iter().cloned() {
         let options = Options {
             repo: Some(path.clone()),
             ..Options::default()
@@ -88,20 +88,8 @@ pub fn portfolio(repos: &Path, out: &Path) -> Result<PortfolioDemo> {
         for (name, bytes) in build::site_files(&input, &data, json, false)? {
             files.insert(format!("services/{}/{name}", service.id), bytes);
         }
-        service.source = Source::Repo {
-            path,
-            component: None,
-        };
         services.push((service, read));
     }
-    let now = crate::time::rfc3339(jiff::Timestamp::now().as_second());
-    let mut model = crate::portfolio::model::build(
-        "Acme portfolio",
-        (&services, &[]),
-        &crate::config::Thresholds::default(),
-        None,
-        &now,
-    );
     // The portfolio's own goals, written once into its folder as an example.
     let goals_file = repos.join(crate::content::VALUE_DIR).join("goals.yaml");
     if !goals_file.exists() {
@@ -111,8 +99,13 @@ pub fn portfolio(repos: &Path, out: &Path) -> Result<PortfolioDemo> {
             .map_err(|e| Error::io("cannot write", &goals_file, e))?;
     }
     let goals = crate::cmd::portfolio::value_goals(repos)?;
-    model.goals =
-        crate::portfolio::goals::views(&goals, &services, &[], jiff::Timestamp::now().as_second());
+    let model = crate::portfolio::model::build(
+        "Acme portfolio",
+        (&services, &[]),
+        (&crate::config::Thresholds::default(), &goals),
+        None,
+        jiff::Timestamp::now().as_second(),
+    );
     files.extend(crate::cmd::portfolio::site_files(&model)?);
     let guard = crate::site::Guard {
         protected: made.iter().map(|(_, p)| p.clone()).collect(),
@@ -139,12 +132,15 @@ const PORTFOLIO_GOALS: &str = "\
     - { metric: change_failure_rate, target: 5%, by: 2026-12-31 }
 ";
 
-fn service(id: &str, name: &str, teams: &[&str]) -> Service {
+fn service(id: &str, name: &str, teams: &[&str], repo: &Path) -> Service {
     Service {
         id: id.to_string(),
         name: name.to_string(),
         teams: teams.iter().map(|t| t.to_string()).collect(),
-        source: Source::Data(PathBuf::new()),
+        source: Source::Repo {
+            path: repo.to_path_buf(),
+            component: None,
+        },
         site: Some(format!("services/{id}/index.html")),
     }
 }

@@ -61,15 +61,13 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let goals = value_goals(folder)?;
-    let now = jiff::Timestamp::now().as_second();
-    let mut model = model::build(
+    let model = model::build(
         &portfolio.title,
         (&services, &absent),
-        &crate::config::Thresholds::default(),
+        (&crate::config::Thresholds::default(), &goals),
         options.quarter.as_deref(),
-        &crate::time::rfc3339(now),
+        jiff::Timestamp::now().as_second(),
     );
-    model.goals = crate::portfolio::goals::views(&goals, &services, &absent, now);
     if let Some(quarter) = &options.quarter
         && !model.quarters.iter().any(|q| &q.period == quarter)
     {

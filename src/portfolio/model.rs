@@ -130,15 +130,17 @@ pub const NOT_IN_HISTORY: &str = "no history in this quarter";
 pub const NO_CI_DATA: &str = "no data.json from the CI matrix (its build failed or did not run)";
 
 /// The portfolio of `services` with their data (and the `absent` ones, with why),
-/// judged with `band_set`; `told` is the quarter to tell (the latest that ended
-/// before `now`, RFC 3339, when `None`).
+/// judged with `band_set`, and its `goals` judged for each service; `told` is the
+/// quarter to tell (the latest that ended before `now`, in seconds, when `None`).
 pub fn build(
     title: &str,
     (services, absent): (&[(Service, ServiceData)], &[Absent]),
-    band_set: &Thresholds,
+    (band_set, goals): (&Thresholds, &[crate::content::Goal]),
     told: Option<&str>,
-    now: &str,
+    now_seconds: i64,
 ) -> Model {
+    let now = crate::time::rfc3339(now_seconds);
+    let now = now.as_str();
     let mut periods: BTreeSet<&str> = BTreeSet::new();
     for (_, data) in services {
         periods.extend(data.periods.quarter.iter().map(|q| q.period.as_str()));
@@ -200,7 +202,7 @@ pub fn build(
             .collect(),
         quarters,
         teams,
-        goals: Vec::new(),
+        goals: super::goals::views(goals, services, absent, now_seconds),
     }
 }
 
