@@ -72,6 +72,15 @@ pub struct Data {
     pub initiatives: Vec<content::Initiative>,
     pub incidents: Vec<content::Incident>,
     pub case_studies: Vec<content::CaseStudy>,
+    /// The personal view (`views.personal`): one entry per person, alphabetical
+    /// by name; empty when the view is off. No email, and nothing that compares
+    /// people.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<crate::metrics::people::PersonWork>,
+    /// The history's people (by id) left out by `views.personal_exclude`: the pages
+    /// name them nowhere. Not written out.
+    #[serde(skip)]
+    pub hidden_people: Vec<crate::history::PersonId>,
     /// The band set every band was judged by.
     pub band_set: crate::metrics::bands::Thresholds,
     /// How failures and hotfixes were read from the history.
@@ -184,6 +193,8 @@ pub struct Source<'a> {
     pub warnings: Vec<String>,
     pub signals: SignalRules,
     pub band_set: crate::metrics::bands::Thresholds,
+    /// Canonical emails (lowercase) of people left out of every list.
+    pub personal_exclude: Vec<String>,
 }
 
 /// How failures and hotfixes were read, as configured: what the methodology states.
@@ -233,6 +244,7 @@ pub fn data(source: Source<'_>) -> Data {
         warnings,
         signals,
         band_set,
+        personal_exclude,
     } = source;
     let ids = |list: &[u32]| -> Vec<CommitId> {
         list.iter()
@@ -298,15 +310,62 @@ pub fn data(source: Source<'_>) -> Data {
         scopes: metrics.scopes,
         goals: value.goals.clone(),
         measures: value.measures.clone(),
-        teams: value.teams.clone(),
+        teams: named_members(&value.teams, history, &personal_exclude),
         streams: value.streams.clone(),
         initiatives: value.initiatives.clone(),
         incidents: value.incidents.clone(),
         case_studies: value.case_studies.clone(),
+        people: metrics.people,
+        hidden_people: (0..history.people.len() as crate::history::PersonId)
+            .filter(|&p| {
+                personal_exclude.contains(&history.person(p).email.trim().to_ascii_lowercase())
+            })
+            .collect(),
         band_set,
         signals,
         warnings,
     }
+}
+
+/// The teams with their members named as their commits name them, never by email.
+fn named_members(
+    teams: &[content::Team],
+    history: &History,
+    exclude: &[String],
+) -> Vec<content::Team> {
+    // The name each email's latest commit carries.
+    let mut names: std::collections::HashMap<String, (i64, &str)> =
+        std::collections::HashMap::new();
+    for c in &history.commits {
+        let p = history.person(c.author);
+        let at = c.committer_time.seconds;
+        let e = names
+            .entry(p.email.trim().to_ascii_lowercase())
+            .or_insert((at, &p.name));
+        if at >= e.0 {
+            *e = (at, &p.name);
+        }
+    }
+    teams
+        .iter()
+        .map(|t| {
+            let mut team = t.clone();
+            let mut members: Vec<String> = t
+                .members
+                .iter()
+                .map(|m| m.value.trim().to_ascii_lowercase())
+                .filter(|e| !exclude.contains(e))
+                .map(|e| match names.get(&e) {
+                    Some((_, name)) => name.to_string(),
+                    None => e.split('@').next().unwrap_or_default().to_string(),
+                })
+                .collect();
+            members.sort_by(|a, b| crate::metrics::people::alphabetical(a, b));
+            members.dedup();
+            team.member_names = members;
+            team
+        })
+        .collect()
 }
 
 /// A file-name-safe form of a tag: ASCII letters, digits, `.`, `_` and `-` kept,

@@ -137,6 +137,9 @@ pub struct MoneyFile {
 #[serde(deny_unknown_fields, default)]
 pub struct ViewsFile {
     pub personal: bool,
+    /// Identities (canonical mailmap emails) that get no personal page and appear on
+    /// no list of people.
+    pub personal_exclude: Vec<Spanned<String>>,
 }
 
 /// Which time of a commit its lead time starts from.
@@ -180,6 +183,10 @@ pub struct Settings {
     pub incidents_complete: bool,
     /// A pull-request export in the repository, by path.
     pub pull_requests: Option<String>,
+    /// The personal view: a page for each person, opt-in.
+    pub personal: bool,
+    /// Canonical emails, lowercased, of people left out of every list and page.
+    pub personal_exclude: Vec<String>,
 }
 
 /// How failures and hotfixes are inferred from the history, each rule on or off.
@@ -269,6 +276,8 @@ impl Default for Settings {
             signals: Signals::default(),
             incidents_complete: false,
             pull_requests: None,
+            personal: false,
+            personal_exclude: Vec::new(),
         }
     }
 }
@@ -343,6 +352,18 @@ impl ConfigFile {
         if let Some(p) = &self.pull_requests {
             c.ok(check_path(path, p));
         }
+        for e in &self.views.personal_exclude {
+            if !e.value.contains('@') {
+                c.0.push(spanned(
+                    path,
+                    e,
+                    format!(
+                        "`{}` in views.personal_exclude is not an email; list the identity's email as .mailmap resolves it, such as ada@example.com",
+                        e.value
+                    ),
+                ));
+            }
+        }
         if !c.0.is_empty() {
             return Err(c.0);
         }
@@ -366,6 +387,13 @@ impl ConfigFile {
             components,
             story,
             forge,
+            personal: self.views.personal,
+            personal_exclude: self
+                .views
+                .personal_exclude
+                .iter()
+                .map(|e| e.value.trim().to_ascii_lowercase())
+                .collect(),
         })
     }
 

@@ -74,7 +74,10 @@ pub const CONFIG: Shape = Map(&[
         "money",
         Map(&[("currency", Scalar), ("engineer_hour_cost", Scalar)]),
     ),
-    ("views", Map(&[("personal", Scalar)])),
+    (
+        "views",
+        Map(&[("personal", Scalar), ("personal_exclude", List(&Scalar))]),
+    ),
     ("components", List(&Map(COMPONENT))),
     (
         "story",

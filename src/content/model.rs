@@ -150,7 +150,14 @@ pub struct Team {
     pub id: Spot<String>,
     pub name: String,
     /// Emails, as written (mailmap resolution happens when matching commits).
+    /// Never written out: data.json names members by name.
+    #[serde(skip)]
     pub members: Vec<Spot<String>>,
+    /// The members by the name their commits carry, alphabetical; a member with no
+    /// commit by the part of the email before `@`. Filled in by the report; never
+    /// an email, and never someone left out by `views.personal_exclude`.
+    #[serde(rename = "members")]
+    pub member_names: Vec<String>,
     /// Folder or file prefixes the team owns, relative to the repository root.
     pub paths: Vec<String>,
     #[serde(skip)]

@@ -239,6 +239,7 @@ fn team(node: &Node, path: &str, problems: &mut Problems<'_>) -> Option<Team> {
             id,
             name,
             members,
+            member_names: Vec::new(),
             paths: owned,
             path: path.to_string(),
         });

@@ -27,7 +27,8 @@ impl Mailmap {
         Mailmap { text: None }
     }
 
-    fn resolver(&self) -> Resolver {
+    /// A resolver for one thread (libgit2's mailmap is not shared between threads).
+    pub fn resolver(&self) -> Resolver {
         Resolver {
             inner: self
                 .text
@@ -42,12 +43,13 @@ impl Mailmap {
     }
 }
 
-struct Resolver {
+pub struct Resolver {
     inner: Option<git2::Mailmap>,
 }
 
 impl Resolver {
-    fn resolve(&self, name: &str, email: &str) -> Person {
+    /// The real name and email behind one identity.
+    pub fn resolve(&self, name: &str, email: &str) -> Person {
         let resolved = self.inner.as_ref().and_then(|map| {
             let sig = git2::Signature::new(name, email, &git2::Time::new(0, 0)).ok()?;
             let real = map.resolve_signature(&sig).ok()?;

@@ -6,6 +6,7 @@
 pub mod bands;
 pub mod flow;
 pub mod narrative;
+pub mod people;
 pub mod periods;
 pub mod scopes;
 pub mod streams;
@@ -195,6 +196,11 @@ pub struct Metrics {
     pub teams: Vec<work::TeamMetrics>,
     pub cost: work::Cost,
     pub scopes: Vec<scopes::ScopedQuarters>,
+    /// The personal view's pages, when `views.personal` is on.
+    pub people: Vec<people::PersonWork>,
+    /// Each commit's pull-request number, when known.
+    #[serde(skip)]
+    pub pr_numbers: Vec<Option<u32>>,
     #[serde(skip)]
     pub pull_requests: Vec<PullRequest>,
 }
@@ -357,6 +363,8 @@ pub fn compute(
         now,
     );
     Metrics {
+        people: Vec::new(),
+        pr_numbers,
         periods,
         pull_request_count: prs.len(),
         recoveries,

@@ -266,7 +266,7 @@ pub fn compute(
 }
 
 /// Each guardrail the stream declares, against the repository's latest quarter.
-fn guardrails(stream: &crate::content::Stream, q: &PeriodMetrics) -> Vec<GuardrailCheck> {
+pub fn guardrails(stream: &crate::content::Stream, q: &PeriodMetrics) -> Vec<GuardrailCheck> {
     let g = &stream.guardrails;
     let mut out = Vec::new();
     let mut check = |metric: Key, limit: Option<f64>| {

@@ -103,6 +103,8 @@ pub struct Input {
     /// Merged pull requests from an export, when one was given.
     pub pull_requests: Vec<crate::pull_requests::Exported>,
     pub scope: Option<Scope>,
+    /// Resolves identities that the history does not hold (`Co-authored-by`).
+    pub mailmap: crate::git::Mailmap,
     /// How many commits' changes came from the cache and how many were computed.
     pub diff_stats: Option<changes::Stats>,
     pub warnings: Vec<String>,
@@ -166,6 +168,7 @@ pub fn read(options: &Options) -> Result<Input> {
         changes,
         pull_requests: config.pull_requests,
         scope: config.scope,
+        mailmap: config.mailmap,
         diff_stats,
         warnings,
         problems: checked.problems,

@@ -25,7 +25,7 @@ pub fn report(input: &Input, rev: &str, base_url: Option<&str>) -> Data {
 
 /// Stage 8: the delivery metrics of every period.
 fn compute_metrics(input: &Input) -> Metrics {
-    metrics::compute(
+    let mut metrics = metrics::compute(
         &input.history,
         &input.correlation,
         &input.value.folder,
@@ -33,6 +33,33 @@ fn compute_metrics(input: &Input) -> Metrics {
         input.changes.as_ref(),
         &input.pull_requests,
         &input.settings,
+    );
+    if input.settings.personal {
+        metrics.people = personal_view(input, &metrics);
+    }
+    metrics
+}
+
+/// The personal view's pages, with `Co-authored-by` identities read through the
+/// mailmap.
+fn personal_view(input: &Input, metrics: &Metrics) -> Vec<metrics::people::PersonWork> {
+    let resolver = input.mailmap.resolver();
+    let quarters = metrics.periods.get("quarter").map(Vec::as_slice);
+    metrics::people::people(
+        &input.history,
+        &input.correlation,
+        &metrics::people::Inputs {
+            value: &input.value.folder,
+            links: metrics::work::Links {
+                changes: input.changes.as_ref(),
+                pull_requests: &metrics.pr_numbers,
+            },
+            quarters: quarters.unwrap_or(&[]),
+            as_of: metrics.as_of,
+            bots: &input.settings.exclude_authors,
+            exclude: &input.settings.personal_exclude,
+            resolve: &|name: &str, email: &str| resolver.resolve(name, email),
+        },
     )
 }
 
@@ -91,6 +118,7 @@ fn build_report(
         scope: input.scope.clone(),
         signals: report::SignalRules::of(settings),
         band_set: settings.bands.clone(),
+        personal_exclude: settings.personal_exclude.clone(),
         // Only what the data says; warnings about this machine (a damaged cache)
         // would make data.json differ between identical builds.
         warnings: input.correlation.warnings.clone(),

@@ -199,6 +199,13 @@ fn page_list(s: &Site<'_>, data: &Data) -> Vec<(String, &'static str, Value)> {
         let path = format!("case-studies/{}.html", c.slug);
         pages.push((path, "case_study.html", s.case_study(c)));
     }
+    if !data.people.is_empty() {
+        pages.push(("people/index.html".into(), "people.html", s.people()));
+        for (k, p) in data.people.iter().enumerate() {
+            let path = format!("people/{}.html", p.slug);
+            pages.push((path, "person.html", json!({"person": s.person(k)})));
+        }
+    }
     pages.push(("incidents.html".into(), "incidents.html", s.incidents()));
     pages.push((
         "methodology.html".into(),
@@ -221,6 +228,9 @@ fn site_values(data: &Data) -> Value {
     let value_folder = sections
         .as_object()
         .is_some_and(|m| m.values().any(|v| v == true));
+    let mut sections = sections;
+    // People come from the history, not the value folder.
+    sections["people"] = json!(!data.people.is_empty());
     json!({"title": data.title, "generator": data.generator, "base_url": data.base_url,
         "sections": sections, "value_folder": value_folder})
 }

@@ -352,9 +352,23 @@ impl<'a> Site<'a> {
                 })
                 .collect()
         });
+        // Wins and lessons link to their evidence on the site (not in the pack).
+        let linked = |field: &str, list: &[crate::story::Sentence]| -> Vec<Value> {
+            list.iter()
+                .enumerate()
+                .map(|(k, s)| {
+                    let mut v = view(&format!("/story/quarters/{qi}/{field}"), k, s);
+                    v["href"] = json!(root.zip(s.href.as_ref()).map(|(r, h)| format!("{r}{h}")));
+                    v["link"] = json!(s.href.as_deref().map(link_words));
+                    v
+                })
+                .collect()
+        };
         json!({
             "lead": opening.iter().enumerate().map(|(k, s)| view(&opening_at, k, s)).collect::<Vec<_>>(),
             "changes": quarter.changes.iter().enumerate().map(|(k, s)| view(&changes_at, k, s)).collect::<Vec<_>>(),
+            "wins": linked("wins", &quarter.wins),
+            "lessons": linked("lessons", &quarter.lessons),
             "previous": previous,
             "incidents": incidents,
             "cost": n.map(|n| self.money(format!("/narrative/quarters/{n}/incident_cost"), period)),
@@ -818,7 +832,8 @@ impl<'a> Site<'a> {
                 "subject": sentence_case(&crate::message::description(&commit.subject)),
                 "id": commit.id.to_hex()[..10].to_string(),
                 "url": data.repository.forge.as_ref().map(|f| f.commit_url(&commit.id.to_hex())),
-                "author": self.history.person(commit.author).name,
+                // Someone left out by `views.personal_exclude` is named nowhere.
+                "author": (!data.hidden_people.contains(&commit.author)).then(|| &self.history.person(commit.author).name),
             }));
         }
         let headings = [
@@ -1095,7 +1110,7 @@ impl<'a> Site<'a> {
                 let tm = |f: &str, unit: Unit| m.map(|m| self.bind.num(format!("/team_metrics/{m}/{f}"), unit, &as_of));
                 let metrics = m.map(|m| &data.team_metrics[m]);
                 json!({
-                    "id": t.id.value, "name": t.name, "paths": t.paths,
+                    "id": t.id.value, "name": t.name, "paths": t.paths, "member_list": self.members(t),
                     "commits": tm("commits", COMMITS), "people": tm("people", PEOPLE),
                     "members": tm("declared_members", MEMBERS),
                     "co_authored": metrics.and_then(|x| x.co_authored_share).and_then(|_| tm("co_authored_share", Unit::Share)),
@@ -1112,6 +1127,88 @@ impl<'a> Site<'a> {
                         .map(|i| json!({"id": i.id, "title": i.title, "status": status(i.status)})).collect::<Vec<_>>(),
                     "as_of": self.as_of(),
                 })
+            })
+            .collect()
+    }
+
+    /// The people of the personal view, alphabetical by name, with nothing that
+    /// compares them.
+    pub fn people(&self) -> Value {
+        let people: Vec<Value> = self
+            .data
+            .people
+            .iter()
+            .map(|p| json!({"slug": p.slug, "name": p.name, "past": p.past}))
+            .collect();
+        json!({"people": people, "as_of": self.as_of()})
+    }
+
+    /// A person of the personal view, by index into `data.people`: what their
+    /// shipped work was linked to, newest quarter first.
+    pub fn person(&self, k: usize) -> Value {
+        let data = self.data;
+        let p = &data.people[k];
+        let team = |id: &String| {
+            let name = data
+                .teams
+                .iter()
+                .find(|t| &t.id.value == id)
+                .map_or(id.as_str(), |t| t.name.as_str());
+            json!({"id": id, "name": name})
+        };
+        let quarters: Vec<Value> = p
+            .quarters
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(q, pq)| {
+                let at = format!("/people/{k}/quarters/{q}");
+                let releases: Vec<Value> = pq.releases.iter().enumerate().map(|(r, rel)| {
+                    let release = data.releases.iter().find(|x| x.tag == rel.tag);
+                    json!({"tag": rel.tag, "slug": release.map(|x| x.slug.clone()), "date": release.map(|x| day(&x.time).to_string()),
+                           "commits": self.bind.num(format!("{at}/releases/{r}/commits"), COMMITS, &pq.period)})
+                }).collect();
+                let initiatives: Vec<Value> = pq.initiatives.iter().filter_map(|id| data.initiatives.iter().find(|i| &i.id == id))
+                    .map(|i| json!({"id": i.id, "title": i.title})).collect();
+                let goals: Vec<Value> = pq.goals.iter().filter_map(|id| data.goals.iter().find(|g| &g.id.value == id))
+                    .map(|g| json!({"id": g.id.value, "title": g.title})).collect();
+                let incidents: Vec<Value> = pq.incidents.iter().filter_map(|x| {
+                    let i = data.incidents.iter().find(|i| i.id.value == x.id)?;
+                    Some(json!({"id": i.id.value, "title": i.title, "fixed": x.role == crate::metrics::people::IncidentRole::Fixed}))
+                }).collect();
+                let studies: Vec<Value> = pq.case_studies.iter().filter_map(|s| data.case_studies.iter().find(|c| &c.slug == s))
+                    .map(|c| json!({"slug": c.slug, "title": c.title})).collect();
+                let co_authors: Vec<Value> = pq.co_authors.iter().filter_map(|s| data.people.iter().find(|x| &x.slug == s))
+                    .map(|x| json!({"slug": x.slug, "name": x.name})).collect();
+                json!({
+                    "period": pq.period, "slug": quarter_slug(&pq.period),
+                    "releases": releases, "initiatives": initiatives, "goals": goals,
+                    "incidents": incidents, "case_studies": studies, "co_authors": co_authors,
+                    "co_authored": (pq.co_authored_commits > 0).then(|| self.bind.num(format!("{at}/co_authored_commits"), COMMITS, &pq.period)),
+                    "teams": pq.teams.iter().map(team).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({
+            "slug": p.slug, "name": p.name, "past": p.past,
+            "first_commit": p.first_commit, "last_commit": p.last_commit,
+            "teams": p.teams.iter().map(team).collect::<Vec<_>>(),
+            "quarters": quarters, "as_of": self.as_of(),
+        })
+    }
+
+    /// A team's members by name, linked to their pages when the personal view is on.
+    fn members(&self, t: &crate::content::Team) -> Vec<Value> {
+        t.member_names
+            .iter()
+            .map(|name| {
+                let slug = self
+                    .data
+                    .people
+                    .iter()
+                    .find(|p| &p.name == name)
+                    .map(|p| p.slug.clone());
+                json!({"name": name, "slug": slug})
             })
             .collect()
     }
@@ -1273,6 +1370,9 @@ impl<'a> Site<'a> {
         // The quarter's incidents have their own page in the pack.
         let mut pack_story = self.story(quarter, None);
         pack_story["incidents"] = json!([]);
+        // Wins and lessons fill their slide in larger type when they are few.
+        let said = |f: &str| pack_story[f].as_array().map_or(0, Vec::len);
+        pack_story["roomy"] = json!(said("wins") + said("lessons") <= 6);
         json!({
             "quarter": quarter, "keys": self.keys(i, None),
             "previous": compare("The quarter before", i.checked_sub(1)),
@@ -1556,6 +1656,18 @@ fn rows(points: &[Point]) -> Vec<Value> {
 }
 
 /// Words as a sentence or a label starts: their first letter a capital.
+/// What a link to a page of this kind says.
+fn link_words(href: &str) -> &'static str {
+    match href.split('/').next().unwrap_or_default() {
+        "initiatives" => "The initiative",
+        "streams" => "The value stream",
+        "case-studies" => "Read it",
+        h if h.starts_with("goals.html") => "The goal",
+        h if h.starts_with("incidents.html") => "The incident",
+        _ => "Details",
+    }
+}
+
 fn sentence_case(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {

@@ -8,6 +8,7 @@
 pub mod goals;
 pub use crate::metric;
 mod next;
+mod wins;
 
 use serde::Serialize;
 
@@ -45,6 +46,11 @@ pub struct QuarterStory {
     pub changes: Vec<Sentence>,
     /// Each goal target's progress as of the quarter's last day.
     pub goals: Vec<goals::Progress>,
+    /// What went well: goals met, initiatives finished, guardrails brought back
+    /// within their limits, case studies published, in that order.
+    pub wins: Vec<Sentence>,
+    /// The lessons the incident log records for the quarter's incidents.
+    pub lessons: Vec<Sentence>,
 }
 
 /// Whether a quarter can be compared as a whole.
@@ -70,6 +76,10 @@ pub struct Sentence {
     /// A comparison's relative change (0.25: 25% more), which its text writes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<f64>,
+    /// Where the sentence's evidence is, relative to the site's root
+    /// (`incidents.html#INC-4`), for the sentences about one thing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
 }
 
 /// A piece of a sentence: words, a number from data.json, or a name that is not a
@@ -100,6 +110,7 @@ pub(crate) struct Words {
     parts: Vec<Part>,
     refs: Vec<String>,
     change: Option<f64>,
+    href: Option<String>,
 }
 
 impl Words {
@@ -137,6 +148,11 @@ impl Words {
     /// A release tag.
     pub(crate) fn tag(self, tag: &str) -> Words {
         self.part(tag.to_string(), Some("tag"))
+    }
+
+    /// An identifier someone chose (an incident's `INC-4`), shown as written.
+    pub(crate) fn id(self, id: &str) -> Words {
+        self.part(id.to_string(), Some("id"))
     }
 
     /// Text someone wrote in the value folder (a title), shown as written.
@@ -178,6 +194,12 @@ impl Words {
         self
     }
 
+    /// Where the sentence's evidence is, relative to the site's root.
+    pub(crate) fn link(mut self, href: String) -> Words {
+        self.href = Some(href);
+        self
+    }
+
     /// A number the sentence rests on without writing it.
     pub(crate) fn rests_on(mut self, pointer: String) -> Words {
         self.refs.push(pointer);
@@ -197,6 +219,7 @@ impl Words {
             refs,
             parts: self.parts,
             change: self.change,
+            href: self.href,
         }
     }
 }
@@ -536,6 +559,10 @@ pub fn tell(
             &format!("/story/quarters/{i}/goals"),
         );
     }
+    for i in 0..stories.len() {
+        stories[i].wins = wins::wins(quarters, i, &stories, folder, as_of);
+        stories[i].lessons = wins::lessons(&quarters[i], folder);
+    }
     Story {
         as_of: crate::time::rfc3339(as_of),
         rules,
@@ -575,6 +602,8 @@ fn quarter_story(quarters: &[PeriodMetrics], i: usize, as_of: i64, rules: &Rules
         summary: summary_lines,
         changes: i.checked_sub(1).map(against).unwrap_or_default(),
         goals: Vec::new(),
+        wins: Vec::new(),
+        lessons: Vec::new(),
     }
 }
 

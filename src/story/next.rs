@@ -133,6 +133,7 @@ fn due_goal(g: &Progress) -> Sentence {
         refs: g.refs.clone(),
         parts,
         change: None,
+        href: None,
     }
 }
 

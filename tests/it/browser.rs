@@ -149,6 +149,8 @@ fn pages_fit_a_phone_and_chart_text_stays_readable() {
         "incidents.html",
         "case-studies/daily-releases.html",
         "methodology.html",
+        "people/index.html",
+        "people/bob-lee.html",
     ] {
         assert!(site.join(page).exists(), "{page}");
         for width in [390, 1400] {

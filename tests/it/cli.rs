@@ -91,7 +91,7 @@ fn config_is_read_from_the_built_revision() {
 }
 
 /// The sample repository's `main`: change it only with the sample script or files.
-const SAMPLE_HEAD: &str = "72c92846ab3aeac3d5861a1b10f353dcc854877f";
+const SAMPLE_HEAD: &str = "0065bc681f409a30a5de721b6f94cbbde30431cd";
 
 #[test]
 fn sample_repository_is_deterministic_and_pinned() {

@@ -15,6 +15,7 @@ mod metrics;
 mod odd_histories;
 mod odd_repos;
 mod output;
+mod people;
 mod portfolio;
 mod publish;
 mod signals;
