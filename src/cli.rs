@@ -48,7 +48,14 @@ pub enum Command {
     Theme(ThemeCommand),
     /// Print the JSON Schema of data.json, the contract with themes, portfolios and
     /// other tools.
-    Schema,
+    Schema(SchemaArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// The schema of a portfolio's data.json (`valuestory portfolio`) instead.
+    #[arg(long)]
+    pub portfolio: bool,
 }
 
 #[derive(Args, Debug)]
@@ -261,8 +268,11 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init(&cli, args),
         Command::Pack(args) => pack(&cli, args),
         Command::Portfolio(args) => portfolio(&cli, args),
-        Command::Schema => {
-            let schema = crate::report::json_schema();
+        Command::Schema(args) => {
+            let schema = match args.portfolio {
+                true => crate::portfolio::model::json_schema(),
+                false => crate::report::json_schema(),
+            };
             println!(
                 "{}",
                 serde_json::to_string_pretty(&schema).unwrap_or_default()

@@ -16,19 +16,23 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The JSON Schema of data.json, generated from the types that write it.
 pub fn json_schema() -> serde_json::Value {
-    // What valuestory writes (a field skipped when empty is optional), not what it
-    // would read.
+    schema_of::<Data>("valuestory data.json", "data.json")
+}
+
+/// The JSON Schema (draft 2020-12) of what valuestory writes as `T`: a field
+/// skipped when empty is optional (not what it would read).
+pub fn schema_of<T: schemars::JsonSchema>(title: &str, what: &str) -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12()
         .for_serialize()
         .into_generator();
     let mut schema =
-        serde_json::to_value(generator.into_root_schema_for::<Data>()).unwrap_or_default();
+        serde_json::to_value(generator.into_root_schema_for::<T>()).unwrap_or_default();
     if let Some(fields) = schema.as_object_mut() {
-        fields.insert("title".into(), "valuestory data.json".into());
+        fields.insert("title".into(), title.into());
         fields.insert(
             "description".into(),
             format!(
-                "data.json, schema version {SCHEMA_VERSION}, as valuestory {} writes it. The version changes only when a field is removed or changes meaning.",
+                "{what}, schema version {SCHEMA_VERSION}, as valuestory {} writes it. The version changes only when a field is removed or changes meaning.",
                 env!("CARGO_PKG_VERSION")
             )
             .into(),

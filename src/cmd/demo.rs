@@ -90,19 +90,21 @@ pub fn portfolio(repos: &Path, out: &Path) -> Result<PortfolioDemo> {
         }
         services.push((service, read));
     }
-    // The portfolio's own goals, written once into its folder as an example.
-    let goals_file = repos.join(crate::content::VALUE_DIR).join("goals.yaml");
-    if !goals_file.exists() {
-        let dir = repos.join(crate::content::VALUE_DIR);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
-        std::fs::write(&goals_file, PORTFOLIO_GOALS)
-            .map_err(|e| Error::io("cannot write", &goals_file, e))?;
+    // The portfolio's own goals and initiatives, each written once into its folder
+    // as an example (never over a file someone changed).
+    for (name, text) in PORTFOLIO_VALUE {
+        let file = repos.join(crate::content::VALUE_DIR).join(name);
+        if !file.exists() {
+            let dir = file.parent().unwrap_or(repos);
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
+            std::fs::write(&file, text).map_err(|e| Error::io("cannot write", &file, e))?;
+        }
     }
-    let goals = crate::cmd::portfolio::value_goals(repos)?;
+    let value = crate::cmd::portfolio::value_folder(repos)?;
     let model = crate::portfolio::model::build(
         "Acme portfolio",
         (&services, &[]),
-        (&crate::config::Thresholds::default(), &goals),
+        (&crate::config::Thresholds::default(), &value),
         None,
         jiff::Timestamp::now().as_second(),
     );
@@ -130,7 +132,28 @@ const PORTFOLIO_GOALS: &str = "\
   owner: VP Engineering
   targets:
     - { metric: change_failure_rate, target: 5%, by: 2026-12-31 }
+- id: revenue-growth
+  title: Grow online revenue
+  owner: VP Product
+  targets:
+    - { metric: conversion_rate, target: 3.2%, by: 2026-12-31 }
 ";
+
+/// An initiative that spans services: the checkout sample and the ledger each link
+/// their own work to `saved-cards`.
+const PORTFOLIO_INITIATIVE: &str = "\
+title: Saved cards
+goal: revenue-growth
+status: in-progress
+started: 2024-12-16
+hypothesis: Customers who pay with a saved card come back more often.
+";
+
+/// The files of the portfolio demo's value folder.
+const PORTFOLIO_VALUE: [(&str, &str); 2] = [
+    ("goals.yaml", PORTFOLIO_GOALS),
+    ("initiatives/saved-cards.yaml", PORTFOLIO_INITIATIVE),
+];
 
 fn service(id: &str, name: &str, teams: &[&str], repo: &Path) -> Service {
     Service {

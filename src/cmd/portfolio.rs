@@ -60,11 +60,11 @@ pub fn run(options: &PortfolioOptions) -> Result<Model> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let goals = value_goals(folder)?;
+    let value = value_folder(folder)?;
     let model = model::build(
         &portfolio.title,
         (&services, &absent),
-        (&crate::config::Thresholds::default(), &goals),
+        (&portfolio.bands, &value),
         options.quarter.as_deref(),
         jiff::Timestamp::now().as_second(),
     );
@@ -105,15 +105,11 @@ pub fn site_files(model: &Model) -> Result<site::Files> {
     let generator = format!("valuestory {}", env!("CARGO_PKG_VERSION"));
     let mut files = crate::render::portfolio(model, &generator)
         .map_err(|e| Error::Refused(format!("cannot render the portfolio: {e}")))?;
-    let mut data = serde_json::to_value(model)
-        .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
-    if let Some(fields) = data.as_object_mut() {
-        fields.insert(
-            "schema_version".into(),
-            crate::report::SCHEMA_VERSION.into(),
-        );
-        fields.insert("generator".into(), generator.clone().into());
-    }
+    let data = model::Data {
+        schema_version: crate::report::SCHEMA_VERSION,
+        generator: generator.clone(),
+        model,
+    };
     let json = serde_json::to_vec_pretty(&data)
         .map_err(|e| Error::Refused(format!("cannot encode data.json: {e}")))?;
     files.insert("data.json".to_string(), json);
@@ -125,11 +121,11 @@ pub fn site_files(model: &Model) -> Result<site::Files> {
     Ok(files)
 }
 
-/// The goals of the portfolio's own value folder (`value/goals.yaml` beside
+/// The goals and initiatives of the portfolio's own value folder (`value/` beside
 /// `portfolio.yaml`), read and checked as a repository's are; none without one.
-pub fn value_goals(folder: &Path) -> Result<Vec<crate::content::Goal>> {
+pub fn value_folder(folder: &Path) -> Result<model::Value> {
     if !folder.join(crate::content::VALUE_DIR).is_dir() {
-        return Ok(Vec::new());
+        return Ok(model::Value::default());
     }
     let files = crate::source::Files::Worktree(crate::source::Worktree::folder(folder)?);
     let loaded = crate::content::load(&files)?;
@@ -152,7 +148,10 @@ pub fn value_goals(folder: &Path) -> Result<Vec<crate::content::Goal>> {
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
-    Ok(loaded.folder.goals)
+    Ok(model::Value {
+        goals: loaded.folder.goals,
+        initiatives: loaded.folder.initiatives,
+    })
 }
 
 /// The review pack printed to PDF (a page a slide, checked), through a temporary

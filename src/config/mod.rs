@@ -585,7 +585,8 @@ fn first_line(s: &str) -> String {
 
 impl DoraFile {
     /// The thresholds in force, each limit parsed and checked to be in order.
-    fn resolve(&self, path: &str) -> Result<Thresholds, Located> {
+    /// The band set these lines name; `path` names the file in errors.
+    pub fn resolve(&self, path: &str) -> Result<Thresholds, Located> {
         use crate::content::units::{Duration, Percent};
         let mut t = Thresholds::default();
         let custom = match &self.bands {

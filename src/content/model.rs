@@ -249,6 +249,19 @@ pub enum Status {
     Dropped,
 }
 
+impl Status {
+    /// As pages write it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Status::Proposed => "proposed",
+            Status::InProgress => "in progress",
+            Status::Paused => "paused",
+            Status::Done => "done",
+            Status::Dropped => "dropped",
+        }
+    }
+}
+
 /// How commits are linked to an initiative: any one rule is enough.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Match {

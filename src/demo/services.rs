@@ -69,6 +69,22 @@ impl Line {
         Ok(line)
     }
 
+    /// The service's own value folder: a goal, and its part of an initiative that
+    /// spans services.
+    fn value_folder(&mut self, time: i64) -> git::Result<CommitId> {
+        self.commit(
+            time,
+            "docs: link the ledger's work to saved cards",
+            &[
+                ("value/goals.yaml", LEDGER_GOALS.as_bytes()),
+                (
+                    "value/initiatives/saved-cards.yaml",
+                    LEDGER_INITIATIVE.as_bytes(),
+                ),
+            ],
+        )
+    }
+
     fn commit(
         &mut self,
         time: i64,
@@ -99,6 +115,13 @@ impl Line {
         self.commit(time, &message, &[(file.as_str(), body.as_bytes())])
     }
 
+    /// A change linked to an initiative by its trailer.
+    fn linked(&mut self, time: i64, topic: &str, initiative: &str) -> git::Result<CommitId> {
+        let body = format!("// change {}\n", self.count);
+        let message = format!("feat: {topic} {}\n\nInitiative: {initiative}\n", self.count);
+        self.commit(time, &message, &[("src/cards.rs", body.as_bytes())])
+    }
+
     fn tag(&self, name: &str, time: i64) -> git::Result<()> {
         let (tagger, email) = PEOPLE[0];
         let who = Signature::new(tagger, email, GitTime::utc(time));
@@ -114,11 +137,26 @@ impl Line {
     }
 }
 
+const LEDGER_GOALS: &str = "\
+- id: revenue-growth
+  title: Grow online revenue
+";
+
+const LEDGER_INITIATIVE: &str = "\
+title: Saved cards
+goal: revenue-growth
+status: in-progress
+started: 2026-03-02
+match: { trailer: Initiative }
+";
+
 /// Weekday changes; a minor release every other Monday afternoon, and after every
 /// fifth one a fix and a patch release the next morning (a failed deployment and
-/// its recovery, by the patch-timing rule).
+/// its recovery, by the patch-timing rule). From March 2026, each Thursday also
+/// stores card tokens for the saved-cards initiative.
 fn ledger(dir: &Path) -> git::Result<CommitId> {
     let mut line = Line::new(dir, "Ledger")?;
+    let linked_from = 392; // 2026-03-02
     let kinds = ["feat", "feat", "fix", "refactor", "chore", "feat", "perf"];
     let mut minor = 0;
     for d in 1..DAYS {
@@ -126,11 +164,17 @@ fn ledger(dir: &Path) -> git::Result<CommitId> {
         if d % 7 >= 5 {
             continue; // the weekend
         }
+        if d == linked_from {
+            line.value_folder(day + 8 * HOUR)?;
+        }
         line.change(
             day + (9 + d % 6) * HOUR,
             kinds[(d % 7) as usize],
             "ledger entries",
         )?;
+        if d > linked_from && d % 7 == 3 {
+            line.linked(day + 15 * HOUR, "card tokens", "saved-cards")?;
+        }
         if d % 14 == 0 {
             minor += 1;
             line.tag(&format!("v1.{minor}.0"), day + 16 * HOUR)?;

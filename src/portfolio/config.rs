@@ -13,6 +13,7 @@
 //!     repo: ../ledger                     # a local repository, built here
 //!   - id: search
 //!     github: acme/search                 # built by the portfolio's CI matrix
+//! dora: { bands: dora-2023 }              # or custom limits, as in valuestory.yaml
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,9 @@ use crate::error::Located;
 struct File {
     title: Option<String>,
     services: Vec<Entry>,
+    /// The band set every service is judged by, written as in `valuestory.yaml`.
+    #[serde(default)]
+    dora: crate::config::DoraFile,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +53,8 @@ struct Entry {
 pub struct Portfolio {
     pub title: String,
     pub services: Vec<Service>,
+    /// The band set every service is judged by: DORA 2023 unless `dora:` says.
+    pub bands: crate::config::Thresholds,
 }
 
 #[derive(Debug, Clone)]
@@ -176,12 +182,14 @@ pub fn parse(text: &str, shown: &str, folder: &Path) -> Result<Portfolio, Vec<Lo
     if services.is_empty() && problems.is_empty() {
         problems.push(problem("no services are listed".into()));
     }
+    let bands = file.dora.resolve(shown).map_err(|l| problems.push(l)).ok();
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok(Portfolio {
         title: file.title.unwrap_or_else(|| "Portfolio".into()),
         services,
+        bands: bands.unwrap_or_default(),
     })
 }
 

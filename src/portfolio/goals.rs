@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::config::Service;
 use super::input::{Quarter, ServiceData};
 use crate::content::{Goal, Target};
-use crate::story::goals::{Status, delivery_status};
+use crate::story::goals::{Status, delivery_status, status_of};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct GoalView {
     pub id: String,
     pub title: String,
@@ -19,14 +19,15 @@ pub struct GoalView {
     pub targets: Vec<TargetView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TargetView {
     pub metric: String,
     /// As written in goals.yaml.
     pub target: String,
     pub by: Option<String>,
-    /// Whether the metric is a delivery metric the services' data holds; the
-    /// others (business measures) are shown as written.
+    /// Whether anything measures it: a delivery metric (every service's data holds
+    /// it), or a business measure some service records. A target nothing measures
+    /// is shown as written.
     pub measured: bool,
     /// Met, on track, at risk and missed, in that order, each with its services.
     pub statuses: Vec<StatusGroup>,
@@ -34,7 +35,7 @@ pub struct TargetView {
     pub no_data: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StatusGroup {
     pub status: &'static str,
     pub services: Vec<String>,
@@ -71,7 +72,14 @@ fn target(
     absent: &[super::model::Absent],
     as_of: i64,
 ) -> TargetView {
-    let measured = crate::content::delivery_unit(&t.metric).is_some();
+    let delivery = crate::content::delivery_unit(&t.metric).is_some();
+    fn recorded<'d>(data: &'d ServiceData, metric: &str) -> Option<&'d super::input::MeasureData> {
+        data.measures.iter().find(|m| m.id == metric)
+    }
+    let measured = delivery
+        || services
+            .iter()
+            .any(|(_, d)| recorded(d, &t.metric).is_some());
     let mut statuses: Vec<StatusGroup> = STATUSES
         .iter()
         .map(|s| StatusGroup {
@@ -82,8 +90,15 @@ fn target(
     let mut no_data: Vec<String> = absent.iter().map(|(s, _)| s.id.clone()).collect();
     if measured {
         for (service, data) in services {
-            let values = values(&t.metric, &data.periods.quarter, as_of);
-            match delivery_status(t, &values, as_of).filter(|_| !values.is_empty()) {
+            let status = match (delivery, recorded(data, &t.metric)) {
+                (true, _) => {
+                    let values = values(&t.metric, &data.periods.quarter, as_of);
+                    delivery_status(t, &values, as_of).filter(|_| !values.is_empty())
+                }
+                (false, Some(m)) => measure_status(t, m, as_of),
+                (false, None) => None,
+            };
+            match status {
                 Some(status) => {
                     let at = STATUSES.iter().position(|s| *s == status).unwrap_or(2);
                     statuses[at].services.push(service.id.clone());
@@ -104,6 +119,29 @@ fn target(
         statuses,
         no_data: if measured { no_data } else { Vec::new() },
     }
+}
+
+/// A target on a business measure, judged on the values one service recorded by
+/// `as_of`, by the story's rules; `None` when it recorded none, or when the target
+/// does not read in the measure's unit.
+fn measure_status(t: &Target, m: &super::input::MeasureData, as_of: i64) -> Option<Status> {
+    use crate::content::MeasureUnit;
+    let unit = match m.unit.as_str() {
+        "percent" => MeasureUnit::Percent,
+        "money" => MeasureUnit::Money,
+        "duration" => MeasureUnit::Duration,
+        _ => MeasureUnit::Number,
+    };
+    let values: Vec<(i64, f64)> = m
+        .values
+        .iter()
+        .filter_map(|(day, v)| Some((crate::time::parse_date_or_datetime(day).ok()?, *v)))
+        .filter(|(day, _)| *day <= as_of)
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    status_of(t, unit, m.higher_is_better, &values, as_of)
 }
 
 /// A delivery metric's value in each quarter that ended by `as_of`, on the

@@ -22,6 +22,41 @@ pub struct ServiceData {
     #[serde(default)]
     pub releases: Count,
     pub periods: Periods,
+    /// The work linked to each of the service's initiatives (absent from a data.json
+    /// without a value folder).
+    #[serde(default)]
+    pub initiative_metrics: Vec<InitiativeStat>,
+    /// The business measures the service records, with their values.
+    #[serde(default)]
+    pub measures: Vec<MeasureData>,
+}
+
+/// One initiative's linked work in one service.
+#[derive(Debug, Deserialize)]
+pub struct InitiativeStat {
+    pub id: String,
+    #[serde(default)]
+    pub commits: usize,
+    #[serde(default)]
+    pub shipped_commits: usize,
+    /// The tags of the releases that shipped linked commits, in release order.
+    #[serde(default)]
+    pub releases: Vec<String>,
+    /// When the last of them was released (RFC 3339).
+    pub last_release: Option<String>,
+    #[serde(default)]
+    pub unreleased_commits: usize,
+}
+
+/// A business measure a service records, as its value folder writes it.
+#[derive(Debug, Deserialize)]
+pub struct MeasureData {
+    pub id: String,
+    /// `percent`, `money`, `number` or `duration`.
+    pub unit: String,
+    pub higher_is_better: bool,
+    /// Day (`YYYY-MM-DD`) and value, oldest first.
+    pub values: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Default, Deserialize)]

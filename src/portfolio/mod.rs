@@ -6,5 +6,6 @@
 
 pub mod config;
 pub mod goals;
+pub mod initiatives;
 pub mod input;
 pub mod model;

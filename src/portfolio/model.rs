@@ -26,7 +26,7 @@ pub const KEYS: [(&str, &str); 4] = [
 
 const LEVELS: [Level; 4] = [Level::Elite, Level::High, Level::Medium, Level::Low];
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Model {
     pub title: String,
     pub band_set: Thresholds,
@@ -39,9 +39,19 @@ pub struct Model {
     pub teams: Vec<TeamView>,
     /// The goals of the portfolio's own value folder, judged for each service.
     pub goals: Vec<super::goals::GoalView>,
+    /// The initiatives of the portfolio's own value folder, service by service.
+    pub initiatives: Vec<super::initiatives::InitiativeView>,
 }
 
-#[derive(Debug, Serialize)]
+/// The portfolio's own value folder, beside `portfolio.yaml`: goals and
+/// initiatives that span services.
+#[derive(Debug, Default)]
+pub struct Value {
+    pub goals: Vec<crate::content::Goal>,
+    pub initiatives: Vec<crate::content::Initiative>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ServiceSummary {
     pub id: String,
     pub name: String,
@@ -52,7 +62,7 @@ pub struct ServiceSummary {
     pub schema_version: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct QuarterView {
     pub period: String,
     pub keys: Vec<Distribution>,
@@ -63,7 +73,7 @@ pub struct QuarterView {
 }
 
 /// One key's services by band.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Distribution {
     pub key: &'static str,
     pub name: &'static str,
@@ -73,26 +83,26 @@ pub struct Distribution {
     pub too_few: Vec<Unbanded>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LevelGroup {
     pub level: &'static str,
     /// Service ids, alphabetical.
     pub services: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Unbanded {
     pub service: String,
     pub note: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Gap {
     pub service: String,
     pub reason: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Movement {
     pub service: String,
     pub key: &'static str,
@@ -102,13 +112,32 @@ pub struct Movement {
     pub direction: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TeamView {
     pub team: String,
     pub services: Vec<String>,
     pub keys: Vec<Distribution>,
     /// The team's services with no data for the quarter, and why.
     pub gaps: Vec<Gap>,
+}
+
+/// The portfolio's data.json: the model, with the schema version (the same as a
+/// service's data.json) and what wrote it.
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct Data<'a> {
+    pub schema_version: u32,
+    pub generator: String,
+    #[serde(flatten)]
+    pub model: &'a Model,
+}
+
+/// The JSON Schema of the portfolio's data.json, generated from the types that
+/// write it (`valuestory schema --portfolio`).
+pub fn json_schema() -> serde_json::Value {
+    crate::report::schema_of::<Data<'static>>(
+        "valuestory portfolio data.json",
+        "A portfolio's data.json",
+    )
 }
 
 impl Model {
@@ -135,7 +164,7 @@ pub const NO_CI_DATA: &str = "no data.json from the CI matrix (its build failed 
 pub fn build(
     title: &str,
     (services, absent): (&[(Service, ServiceData)], &[Absent]),
-    (band_set, goals): (&Thresholds, &[crate::content::Goal]),
+    (band_set, value): (&Thresholds, &Value),
     told: Option<&str>,
     now_seconds: i64,
 ) -> Model {
@@ -202,7 +231,8 @@ pub fn build(
             .collect(),
         quarters,
         teams,
-        goals: super::goals::views(goals, services, absent, now_seconds),
+        goals: super::goals::views(&value.goals, services, absent, now_seconds),
+        initiatives: super::initiatives::views(&value.initiatives, services, absent),
     }
 }
 

@@ -146,6 +146,14 @@ fn view(model: &Model) -> Value {
                     "names": s.services.iter().map(|id| name(id)).collect::<Vec<_>>()})).collect::<Vec<_>>(),
                 "no_data": t.no_data.iter().map(|id| name(id)).collect::<Vec<_>>(),
             })).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "initiatives": model.initiatives.iter().map(|i| json!({"title": i.title, "status": i.status.words(),
+            "goal": model.goals.iter().find(|g| g.id == i.goal).map_or(i.goal.clone(), |g| g.title.clone()),
+            "services": i.services.iter().map(|w| json!({"name": name(&w.service), "href": href(&w.service),
+                "commits": w.commits, "shipped": w.shipped_commits, "releases": w.releases,
+                "last_release": w.last_release, "waiting": w.unreleased_commits})).collect::<Vec<_>>(),
+            "not_linked": i.not_linked.iter().map(|id| name(id)).collect::<Vec<_>>(),
+            "no_data": i.no_data.iter().map(|id| name(id)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "quarters": model.quarters.iter().take(RECENT_QUARTERS).map(|q| json!({"period": q.period,
             "keys": q.keys.iter().map(|k| json!({"counts": counts(k)})).collect::<Vec<_>>(),
             "gaps": q.gaps.len()})).collect::<Vec<_>>(),
@@ -253,6 +261,8 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
         "teams": teams, "teams_more": model.teams.len().saturating_sub(PACK_LINES),
         "band_set": page["band_set"],
         "min_points": page["min_points"],
+        "goals": page["goals"],
+        "initiatives": page["initiatives"],
     });
     let tera = engine("default", &[])?;
     let css = theme_file("default", "style.css").unwrap_or(b"");

@@ -53,13 +53,7 @@ pub fn quarter_slug(label: &str) -> String {
 }
 
 fn status(s: crate::content::Status) -> &'static str {
-    match s {
-        crate::content::Status::Proposed => "proposed",
-        crate::content::Status::InProgress => "in progress",
-        crate::content::Status::Paused => "paused",
-        crate::content::Status::Done => "done",
-        crate::content::Status::Dropped => "dropped",
-    }
+    s.words()
 }
 
 /// An initiative's status on the day before `end`, from its dates: done only once

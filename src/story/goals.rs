@@ -167,11 +167,23 @@ pub fn delivery_status(
     as_of: i64,
 ) -> Option<Status> {
     let unit = crate::content::delivery_unit(&t.metric)?;
-    let target = unit.parse_value(&t.target).ok()?;
     let higher = metric::KEYS
         .iter()
         .find(|m| m.id == t.metric)
         .is_some_and(|m| m.better == metric::Better::Higher);
+    status_of(t, unit, higher, values, as_of)
+}
+
+/// The status of a target on a series of `values` (day in seconds, value) in
+/// `unit`, by the story's rules; `None` when the target does not read in `unit`.
+pub fn status_of(
+    t: &crate::content::Target,
+    unit: MeasureUnit,
+    higher: bool,
+    values: &[(i64, f64)],
+    as_of: i64,
+) -> Option<Status> {
+    let target = unit.parse_value(&t.target).ok()?;
     let series: Vec<Point> = values
         .iter()
         .filter(|(day, _)| *day <= as_of)

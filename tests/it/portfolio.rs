@@ -152,6 +152,7 @@ fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
     let site = dir.path().join("site");
     let data: Value =
         serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
+    matches_portfolio_schema(&data);
     let p = &data;
     assert_eq!(p["told"], "2023-Q4");
     let q = &p["quarters"][0];
@@ -335,6 +336,7 @@ fn a_service_the_ci_matrix_did_not_build_is_a_gap() {
     let site = dir.path().join("site");
     let data: Value =
         serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
+    matches_portfolio_schema(&data);
     let q = &data["quarters"][0];
     assert_eq!(q["gaps"][0]["service"], "failed");
     assert!(
@@ -384,6 +386,7 @@ fn the_portfolio_demo_builds_three_services_and_their_sites() {
         crate::site::broken_links(&all, "/")
     );
     let data: Value = serde_json::from_slice(&all["data.json"]).unwrap();
+    matches_portfolio_schema(&data);
     let ids: Vec<&str> = data["services"]
         .as_array()
         .unwrap()
@@ -423,7 +426,11 @@ fn the_portfolio_demo_builds_three_services_and_their_sites() {
     }
     // The review pack: a slide a message, the gap named, linked from the page.
     let pack = String::from_utf8_lossy(&all["pack.html"]).into_owned();
-    assert_eq!(pack.matches(r#"<section class="slide"#).count(), 5);
+    assert_eq!(pack.matches(r#"<section class="slide"#).count(), 6);
+    assert!(
+        pack.contains("Saved cards"),
+        "the initiative across services"
+    );
     assert!(
         pack.contains("1 of 3 services has no release tags, so no band: it is not counted as low.")
     );
@@ -533,4 +540,102 @@ fn a_portfolio_goal_whose_target_does_not_read_is_refused_with_its_line() {
     assert!(log.contains("value/goals.yaml:4:"), "{log}");
     assert!(log.contains("goal soon: target \"soon\""), "{log}");
     assert!(!dir.path().join("site").exists());
+}
+
+/// Initiatives and goals that span services, and a band set of the portfolio's
+/// own, worked out by hand. `cards` links three commits to its `cards` initiative
+/// by trailer, of which v1.0.0 and v1.1.0 shipped two and one waits; it records
+/// conversion at 2.0% (2023-11-30) then 3.5% (2023-12-31). `plain` has no value
+/// folder. The portfolio's `cards` initiative therefore shows `cards`' own counts
+/// and `plain` as linking no work; its conversion target of 3% by 2024-12-31 is met
+/// by `cards` (3.5% on 2023-12-31) and has no data from `plain`.
+#[test]
+fn initiatives_and_business_goals_span_services_and_the_band_set_is_the_portfolios() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let cards = TestRepo::new();
+    let value: [(&str, &[u8]); 3] = [
+        ("value/goals.yaml", b"- id: grow\n  title: Grow\n"),
+        (
+            "value/initiatives/cards.yaml",
+            b"title: Cards\ngoal: grow\nmatch: { trailer: Initiative }\n",
+        ),
+        (
+            "value/measures/conversion_rate.yaml",
+            b"name: Conversion rate\nunit: percent\ndirection: higher\nvalues:\n  - { date: 2023-11-30, value: 2.0% }\n  - { date: 2023-12-31, value: 3.5% }\n",
+        ),
+    ];
+    let mut prev = Vec::new();
+    for (i, tag) in [Some("v1.0.0"), Some("v1.1.0"), None]
+        .into_iter()
+        .enumerate()
+    {
+        let n = format!("{i}\n");
+        let mut files = value.to_vec();
+        files.push(("src.rs", n.as_bytes()));
+        let time = T0 + i as i64 * DAY;
+        let c = cards.commit_files(
+            &prev,
+            &files,
+            &format!("feat: step {i}\n\nInitiative: cards\n"),
+            time,
+        );
+        if let Some(tag) = tag {
+            cards.tag_annotated(tag, c, time + HOUR);
+        }
+        prev = vec![c];
+    }
+    let plain = releases_with_lead(HOUR);
+    let cards_json = data_json(&cards, dir.path(), "cards");
+    let plain_json = data_json(&plain, dir.path(), "plain");
+    // Lead time elite only under a minute: `plain`'s one-hour lead times are high.
+    let yaml = format!(
+        "services:\n  - {{ id: cards, data: {} }}\n  - {{ id: plain, data: {} }}\ndora:\n  bands: custom\n  lead_time: {{ elite: 1m, high: 1d, medium: 30d }}\n",
+        cards_json.display(),
+        plain_json.display(),
+    );
+    std::fs::write(dir.path().join("portfolio.yaml"), yaml).unwrap();
+    std::fs::create_dir_all(dir.path().join("value/initiatives")).unwrap();
+    std::fs::write(
+        dir.path().join("value/goals.yaml"),
+        "- id: grow\n  title: Grow\n  targets:\n    - { metric: conversion_rate, target: 3%, by: 2024-12-31 }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("value/initiatives/cards.yaml"),
+        "title: Cards everywhere\ngoal: grow\nstatus: in-progress\n",
+    )
+    .unwrap();
+    let out = valuestory(&["portfolio", "--out", "site"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let data: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("site/data.json")).unwrap()).unwrap();
+    matches_portfolio_schema(&data);
+    let i = &data["initiatives"][0];
+    assert_eq!(i["title"], "Cards everywhere");
+    assert_eq!(
+        i["services"],
+        serde_json::json!([{"service": "cards", "commits": 3, "shipped_commits": 2,
+            "releases": 2, "last_release": "v1.1.0",
+            "last_release_time": "2023-11-15T23:13:20Z", "unreleased_commits": 1}])
+    );
+    assert_eq!(i["not_linked"], serde_json::json!(["plain"]));
+    let t = &data["goals"][0]["targets"][0];
+    assert_eq!(t["measured"], true);
+    assert_eq!(members(&t["statuses"], "status", "met"), ["cards"]);
+    assert_eq!(t["no_data"], serde_json::json!(["plain"]));
+    // The portfolio's band set, not DORA 2023: `plain` is high on lead time.
+    assert_eq!(data["band_set"]["id"], "custom");
+    let q = data["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["period"] == "2023-Q4")
+        .unwrap();
+    assert_eq!(
+        level_of(key(&q["keys"], "lead_time"), "plain"),
+        Some("high")
+    );
+    let page = std::fs::read_to_string(dir.path().join("site/index.html")).unwrap();
+    assert!(page.contains("Initiatives across services"));
+    assert!(page.contains("Cards everywhere"));
 }

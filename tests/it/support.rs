@@ -348,9 +348,20 @@ pub fn files(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 /// describe is caught too (the published schema admits fields added later).
 fn strict_schema() -> &'static jsonschema::Validator {
     static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(|| {
+    SCHEMA.get_or_init(|| strict(&["schema"]))
+}
+
+/// `valuestory schema --portfolio`, made strict as [`strict_schema`] is.
+fn strict_portfolio_schema() -> &'static jsonschema::Validator {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| strict(&["schema", "--portfolio"]))
+}
+
+/// The schema `valuestory ARGS` prints, every object closed.
+fn strict(args: &[&str]) -> jsonschema::Validator {
+    {
         let out = Command::new(env!("CARGO_BIN_EXE_valuestory"))
-            .arg("schema")
+            .args(args)
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
@@ -382,7 +393,22 @@ fn strict_schema() -> &'static jsonschema::Validator {
         }
         close(&mut schema, false);
         jsonschema::validator_for(&schema).unwrap()
-    })
+    }
+}
+
+/// Fails unless `data` (a portfolio's data.json) validates against
+/// `valuestory schema --portfolio`, made strict.
+pub fn matches_portfolio_schema(data: &serde_json::Value) {
+    let errors: Vec<String> = strict_portfolio_schema()
+        .iter_errors(data)
+        .take(20)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the portfolio's data.json does not match `valuestory schema --portfolio`:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// Where `data` (a data.json) breaks the strict `valuestory schema`.
