@@ -43,8 +43,16 @@ pub const UNCOUNTED: [Unit; 7] = [
 
 /// Every unit with a count's noun that pages use, so that a page can name its unit
 /// (`data-unit="releases"`) and anyone can format the value again.
-pub const COUNTS: [Unit; 10] = [
+pub const COUNTS: [Unit; 12] = [
     RELEASES,
+    Unit::Count {
+        one: "service",
+        many: "services",
+    },
+    Unit::Count {
+        one: "team",
+        many: "teams",
+    },
     Unit::Count {
         one: "member",
         many: "members",

@@ -33,12 +33,14 @@ pub struct TargetView {
     pub statuses: Vec<StatusGroup>,
     /// Services with no value for the metric yet.
     pub no_data: Vec<String>,
+    pub no_data_count: usize,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StatusGroup {
     pub status: &'static str,
     pub services: Vec<String>,
+    pub count: usize,
 }
 
 const STATUSES: [Status; 4] = [Status::Met, Status::OnTrack, Status::AtRisk, Status::Missed];
@@ -85,6 +87,7 @@ fn target(
         .map(|s| StatusGroup {
             status: s.words(),
             services: Vec::new(),
+            count: 0,
         })
         .collect();
     let mut no_data: Vec<String> = absent.iter().map(|(s, _)| s.id.clone()).collect();
@@ -109,15 +112,20 @@ fn target(
     }
     for group in &mut statuses {
         group.services.sort();
+        group.count = group.services.len();
     }
     no_data.sort();
+    if !measured {
+        no_data.clear();
+    }
     TargetView {
         metric: t.metric.clone(),
         target: t.target.clone(),
         by: t.by.map(|b| b.to_string()),
         measured,
         statuses,
-        no_data: if measured { no_data } else { Vec::new() },
+        no_data_count: no_data.len(),
+        no_data,
     }
 }
 

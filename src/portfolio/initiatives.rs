@@ -42,6 +42,8 @@ pub struct InitiativeWork {
     pub last_release_time: Option<String>,
     /// Linked commits merged and not yet released.
     pub unreleased_commits: usize,
+    /// The day the service's data.json counted them on.
+    pub as_of: Option<String>,
 }
 
 /// Each of the portfolio's initiatives, service by service.
@@ -65,6 +67,7 @@ pub fn views(
                         last_release: m.releases.last().cloned(),
                         last_release_time: m.last_release.clone(),
                         unreleased_commits: m.unreleased_commits,
+                        as_of: data.as_of_day(),
                     }),
                     None => not_linked.push(service.id.clone()),
                 }

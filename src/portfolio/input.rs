@@ -29,6 +29,22 @@ pub struct ServiceData {
     /// The business measures the service records, with their values.
     #[serde(default)]
     pub measures: Vec<MeasureData>,
+    /// Only `as_of`: the moment its story is told from.
+    pub story: Option<StoryAsOf>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StoryAsOf {
+    pub as_of: Option<String>,
+}
+
+impl ServiceData {
+    /// The day (`YYYY-MM-DD`) its data is as of, when its data.json says.
+    pub fn as_of_day(&self) -> Option<String> {
+        let day = self.story.as_ref()?.as_of.as_deref()?.get(..10)?;
+        crate::content::units::Date::parse(day).ok()?;
+        Some(day.to_string())
+    }
 }
 
 /// One initiative's linked work in one service.

@@ -30,6 +30,9 @@ const LEVELS: [Level; 4] = [Level::Elite, Level::High, Level::Medium, Level::Low
 pub struct Model {
     pub title: String,
     pub band_set: Thresholds,
+    /// How many services `portfolio.yaml` lists, and how many teams they name.
+    pub service_count: usize,
+    pub team_count: usize,
     /// The quarter told in detail: the latest that has ended, unless asked.
     pub told: Option<String>,
     pub services: Vec<ServiceSummary>,
@@ -60,14 +63,21 @@ pub struct ServiceSummary {
     pub releases: usize,
     /// Of its data.json; none when it had none.
     pub schema_version: Option<u32>,
+    /// The day its data.json was told as of (its last commit or release).
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct QuarterView {
     pub period: String,
     pub keys: Vec<Distribution>,
+    /// Services with data for this quarter.
+    pub with_data: usize,
     /// Services with no data for this quarter, and why.
     pub gaps: Vec<Gap>,
+    pub gap_count: usize,
+    /// How many gaps of each reason, for the reasons that have any.
+    pub gap_counts: Vec<GapCount>,
     /// Services whose band changed since the quarter before, on enough data.
     pub movements: Vec<Movement>,
 }
@@ -81,6 +91,7 @@ pub struct Distribution {
     pub levels: Vec<LevelGroup>,
     /// Services with data but too little of it for a band.
     pub too_few: Vec<Unbanded>,
+    pub too_few_count: usize,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -88,6 +99,7 @@ pub struct LevelGroup {
     pub level: &'static str,
     /// Service ids, alphabetical.
     pub services: Vec<String>,
+    pub count: usize,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -100,6 +112,12 @@ pub struct Unbanded {
 pub struct Gap {
     pub service: String,
     pub reason: &'static str,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct GapCount {
+    pub reason: &'static str,
+    pub count: usize,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -116,6 +134,7 @@ pub struct Movement {
 pub struct TeamView {
     pub team: String,
     pub services: Vec<String>,
+    pub service_count: usize,
     pub keys: Vec<Distribution>,
     /// The team's services with no data for the quarter, and why.
     pub gaps: Vec<Gap>,
@@ -227,13 +246,30 @@ pub fn build(
                 site: s.site.clone(),
                 releases: d.map_or(0, |d| d.releases.0),
                 schema_version: d.map(|d| d.schema_version),
+                as_of: d.and_then(ServiceData::as_of_day),
             })
             .collect(),
-        quarters,
+        service_count: services.len() + absent.len(),
+        team_count: teams.len(),
+        quarters: quarters.into_iter().map(counted).collect(),
         teams,
         goals: super::goals::views(&value.goals, services, absent, now_seconds),
         initiatives: super::initiatives::views(&value.initiatives, services, absent),
     }
+}
+
+/// A quarter with its gaps counted, by reason in a fixed order.
+fn counted(mut q: QuarterView) -> QuarterView {
+    q.gap_count = q.gaps.len();
+    q.gap_counts = [NO_TAGS, NOT_IN_HISTORY, NO_CI_DATA]
+        .into_iter()
+        .map(|reason| GapCount {
+            reason,
+            count: q.gaps.iter().filter(|g| g.reason == reason).count(),
+        })
+        .filter(|g| g.count > 0)
+        .collect();
+    q
 }
 
 /// A service's deploy-days by the start of each week and month its data lists.
@@ -355,8 +391,11 @@ fn quarter(
     }
     QuarterView {
         period: period.to_string(),
+        with_data: present.len(),
         keys,
         gaps,
+        gap_count: 0,
+        gap_counts: Vec::new(),
         movements,
     }
 }
@@ -373,6 +412,7 @@ fn distributions(
                 .map(|l| LevelGroup {
                     level: l.name(),
                     services: Vec::new(),
+                    count: 0,
                 })
                 .collect();
             let mut too_few = Vec::new();
@@ -392,10 +432,14 @@ fn distributions(
                 group.services.sort();
             }
             too_few.sort_by(|a, b| a.service.cmp(&b.service));
+            for group in &mut levels {
+                group.count = group.services.len();
+            }
             Distribution {
                 key,
                 name,
                 levels,
+                too_few_count: too_few.len(),
                 too_few,
             }
         })
@@ -442,6 +486,7 @@ fn teams(
                 .collect();
             TeamView {
                 team: team.to_string(),
+                service_count: ids.len(),
                 services: ids,
                 keys: distributions(&present, services),
                 gaps,

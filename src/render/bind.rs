@@ -37,6 +37,15 @@ impl Bind {
         }
     }
 
+    /// Numbers bound to any JSON document (a portfolio's data.json), which holds no
+    /// money.
+    pub fn of(json: Value) -> Bind {
+        Bind {
+            json,
+            currency: None,
+        }
+    }
+
     /// The number at `pointer`, written in `unit`, belonging to `period`: a quarter
     /// (`2026-Q3`), a week (`2026-W32`), `since:DAY`, `asof:DAY`, `by:DAY`, or
     /// `target`, `limit`, `estimate`, `rule` for values someone set. A null is

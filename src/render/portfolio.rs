@@ -4,9 +4,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::bind::Bind;
 use super::pages::{RenderError, engine, theme_file};
 use super::{bounds, policy};
 use crate::portfolio::model::{Distribution, KEYS, Model, NO_CI_DATA, NO_TAGS, NOT_IN_HISTORY};
+use crate::story::metric::Unit;
 
 /// The portfolio's files: `index.html` and its stylesheet (data.json is the
 /// caller's).
@@ -20,7 +22,7 @@ pub fn portfolio(model: &Model, generator: &str) -> Result<BTreeMap<String, Vec<
     );
     context.insert("root", "");
     context.insert("path", "index.html");
-    context.insert("page", &view(model));
+    context.insert("page", &view(model, generator));
     let html = bounds::watched(|watch| watch.render(&tera, "portfolio.html", &context))?;
     let mut files = BTreeMap::new();
     files.insert(
@@ -36,6 +38,25 @@ pub fn portfolio(model: &Model, generator: &str) -> Result<BTreeMap<String, Vec<
 /// Quarters in the quarter-by-quarter table; data.json has them all.
 const RECENT_QUARTERS: usize = 8;
 
+const SERVICES: Unit = Unit::Count {
+    one: "service",
+    many: "services",
+};
+const TEAMS: Unit = Unit::Count {
+    one: "team",
+    many: "teams",
+};
+
+/// The portfolio's data.json, to bind every number the page and the pack show.
+fn bind(model: &Model, generator: &str) -> Bind {
+    let data = crate::portfolio::model::Data {
+        schema_version: crate::report::SCHEMA_VERSION,
+        generator: generator.to_string(),
+        model,
+    };
+    Bind::of(serde_json::to_value(&data).unwrap_or(Value::Null))
+}
+
 /// "services have" after "N of M": the noun agrees with M, the verb with N.
 fn services_have(n: usize, total: usize) -> String {
     format!(
@@ -45,126 +66,191 @@ fn services_have(n: usize, total: usize) -> String {
     )
 }
 
-fn view(model: &Model) -> Value {
-    let name = |id: &str| model.name_of(id);
-    let href = |id: &str| -> Option<String> {
-        model
+/// Where the page and the pack take their values from, and how they bind them.
+struct Page<'a> {
+    model: &'a Model,
+    bind: Bind,
+}
+
+impl Page<'_> {
+    fn name(&self, id: &str) -> String {
+        self.model.name_of(id)
+    }
+
+    fn href(&self, id: &str) -> Option<String> {
+        self.model
             .services
             .iter()
             .find(|s| s.id == id)
             .and_then(|s| s.site.clone())
-    };
-    let person = |id: &String| json!({"id": id, "name": name(id), "href": href(id)});
-    let keys = |keys: &[Distribution]| -> Vec<Value> {
+    }
+
+    /// The count at `pointer`, as a plain number, of `period`.
+    fn n(&self, pointer: String, period: &str) -> String {
+        self.bind.num(pointer, Unit::Number, period).html
+    }
+
+    /// One key's services by band, each count bound; `at` is the list of keys.
+    fn keys(&self, keys: &[Distribution], at: &str, period: &str) -> Vec<Value> {
         keys.iter()
-            .map(|k| {
-                json!({"name": k.name,
-                    "levels": k.levels.iter().map(|g| json!({"level": g.level,
-                        "count": g.services.len(),
-                        "names": g.services.iter().map(|s| name(s)).collect::<Vec<_>>(),
-                        "services": g.services.iter().map(person).collect::<Vec<_>>()}))
+            .enumerate()
+            .map(|(k, d)| {
+                json!({"name": d.name,
+                    "levels": d.levels.iter().enumerate().map(|(l, g)| json!({"level": g.level,
+                        "count": self.n(format!("{at}/{k}/levels/{l}/count"), period),
+                        "names": g.services.iter().map(|s| self.name(s)).collect::<Vec<_>>(),
+                        "services": g.services.iter().map(|id| json!({"id": id, "name": self.name(id), "href": self.href(id)}))
+                            .collect::<Vec<_>>()}))
                         .collect::<Vec<_>>(),
-                    "too_few": k.too_few.iter().map(|u| json!({"name": name(&u.service), "note": u.note}))
+                    "too_few_count": self.n(format!("{at}/{k}/too_few_count"), period),
+                    "too_few": d.too_few.iter().map(|u| json!({"name": self.name(&u.service), "note": u.note}))
                         .collect::<Vec<_>>()})
             })
             .collect()
+    }
+
+    /// "1 of 3 services has no release tags, so no band: it is not counted as low."
+    fn gap_sentence(&self, i: usize) -> String {
+        let q = &self.model.quarters[i];
+        let total = self.model.service_count;
+        let of_total = self.n("/service_count".to_string(), &q.period);
+        let mut out = Vec::new();
+        for (j, g) in q.gap_counts.iter().enumerate() {
+            let n = self.n(format!("/quarters/{i}/gap_counts/{j}/count"), &q.period);
+            let have = services_have(g.count, total);
+            let rest = match g.reason {
+                NO_TAGS => format!(
+                    "no release tags, so no band: {} not counted as low.",
+                    if g.count == 1 { "it is" } else { "they are" }
+                ),
+                NOT_IN_HISTORY => format!("no history in {}.", q.period),
+                NO_CI_DATA => format!(
+                    "no data from the CI matrix: {} build failed or did not run.",
+                    if g.count == 1 { "its" } else { "their" }
+                ),
+                other => format!("{other}."),
+            };
+            out.push(format!("{n} of {of_total} {have} {rest}"));
+        }
+        out.join(" ")
+    }
+
+    /// Each goal's targets: the services in each status, counts bound.
+    fn goals(&self, period: &str) -> Vec<Value> {
+        self.model.goals.iter().enumerate().map(|(gi, g)| {
+            json!({"title": g.title, "owner": g.owner,
+                "targets": g.targets.iter().enumerate().map(|(ti, t)| {
+                    let at = format!("/goals/{gi}/targets/{ti}");
+                    let when = t.by.as_ref().map_or(period.to_string(), |b| format!("by:{b}"));
+                    json!({
+                        "label": format!("{}: target {}{}", t.metric.replace('_', " "), t.target,
+                            t.by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default()),
+                        "measured": t.measured,
+                        "groups": t.statuses.iter().enumerate().map(|(si, s)| json!({"status": s.status,
+                            "count": self.n(format!("{at}/statuses/{si}/count"), &when),
+                            "some": s.count > 0,
+                            "names": s.services.iter().map(|id| self.name(id)).collect::<Vec<_>>()}))
+                            .collect::<Vec<_>>(),
+                        "no_data": t.no_data.iter().map(|id| self.name(id)).collect::<Vec<_>>(),
+                        "no_data_count": self.n(format!("{at}/no_data_count"), &when),
+                    })
+                }).collect::<Vec<_>>()})
+        }).collect()
+    }
+
+    /// Each initiative, service by service, counts bound to the day each service's
+    /// data.json counted them on.
+    fn initiatives(&self, period: &str) -> Vec<Value> {
+        let model = self.model;
+        model.initiatives.iter().enumerate().map(|(ii, i)| {
+            json!({"title": i.title, "status": i.status.words(),
+                "goal": model.goals.iter().find(|g| g.id == i.goal).map_or(i.goal.clone(), |g| g.title.clone()),
+                "services": i.services.iter().enumerate().map(|(wi, w)| {
+                    let at = |f: &str| format!("/initiatives/{ii}/services/{wi}/{f}");
+                    let when = w.as_of.as_ref().map_or(period.to_string(), |d| format!("asof:{d}"));
+                    let commits = |f: &str| self.bind.num(at(f), COMMITS, &when).html;
+                    json!({"name": self.name(&w.service), "href": self.href(&w.service),
+                        "commits": commits("commits"), "shipped": commits("shipped_commits"),
+                        "releases": self.n(at("releases"), &when),
+                        "last_release": w.last_release, "waiting": commits("unreleased_commits")})
+                }).collect::<Vec<_>>(),
+                "not_linked": i.not_linked.iter().map(|id| self.name(id)).collect::<Vec<_>>(),
+                "no_data": i.no_data.iter().map(|id| self.name(id)).collect::<Vec<_>>(),
+            })
+        }).collect()
+    }
+}
+
+const COMMITS: Unit = Unit::Count {
+    one: "commit",
+    many: "commits",
+};
+
+fn view(model: &Model, generator: &str) -> Value {
+    let page = Page {
+        model,
+        bind: bind(model, generator),
     };
-    let total = model.services.len();
+    // Counts of the whole portfolio belong to the quarter it tells (else the latest).
+    let period = model
+        .told
+        .clone()
+        .or_else(|| model.quarters.first().map(|q| q.period.clone()));
     let told = model.told.as_deref().and_then(|period| {
         let i = model.quarters.iter().position(|q| q.period == period)?;
         let q = &model.quarters[i];
-        let count = |reason: &str| q.gaps.iter().filter(|g| g.reason == reason).count();
-        let (untagged, unseen, unbuilt) = (count(NO_TAGS), count(NOT_IN_HISTORY), count(NO_CI_DATA));
-        let mut gap_sentence = Vec::new();
-        if untagged > 0 {
-            gap_sentence.push(format!(
-                "{untagged} of {total} {} no release tags, so no band: {} not counted as low.",
-                services_have(untagged, total),
-                if untagged == 1 { "it is" } else { "they are" }
-            ));
-        }
-        if unseen > 0 {
-            gap_sentence.push(format!(
-                "{unseen} of {total} {} no history in {period}.",
-                services_have(unseen, total)
-            ));
-        }
-        if unbuilt > 0 {
-            gap_sentence.push(format!(
-                "{unbuilt} of {total} {} no data from the CI matrix: {} build failed or did not run.",
-                services_have(unbuilt, total),
-                if unbuilt == 1 { "its" } else { "their" }
-            ));
-        }
         let key_name = |key: &'static str| KEYS.iter().find(|k| k.0 == key).map_or(key, |k| k.1);
         Some(json!({
             "period": period,
+            "index": i,
             "previous": model.quarters.get(i + 1).map(|p| p.period.clone()),
-            "keys": keys(&q.keys),
-            "gap_sentence": gap_sentence.join(" "),
-            "gaps": q.gaps.iter().map(|g| json!({"name": name(&g.service), "href": href(&g.service), "reason": g.reason})).collect::<Vec<_>>(),
-            "movements": q.movements.iter().map(|m| json!({"name": name(&m.service),
+            "keys": page.keys(&q.keys, &format!("/quarters/{i}/keys"), period),
+            "gap_sentence": page.gap_sentence(i),
+            "gaps": q.gaps.iter().map(|g| json!({"name": page.name(&g.service), "href": page.href(&g.service), "reason": g.reason})).collect::<Vec<_>>(),
+            "movements": q.movements.iter().map(|m| json!({"name": page.name(&m.service),
                 "key": key_name(m.key).to_lowercase(), "from": m.from, "to": m.to, "direction": m.direction}))
                 .collect::<Vec<_>>(),
         }))
     });
-    let counts = |k: &Distribution| -> String {
-        let levels: Vec<String> = k
-            .levels
-            .iter()
-            .map(|g| g.services.len().to_string())
-            .collect();
-        format!("{}; {} too little", levels.join(" / "), k.too_few.len())
-    };
-    let lede = format!(
-        "{total} {}, {} {}.",
-        if total == 1 { "service" } else { "services" },
-        model.teams.len(),
-        if model.teams.len() == 1 {
-            "team"
-        } else {
-            "teams"
-        }
-    );
+    let lede = period.as_deref().map(|p| {
+        format!(
+            "{}, {}.",
+            page.bind.num("/service_count", SERVICES, p).html,
+            page.bind.num("/team_count", TEAMS, p).html
+        )
+    });
+    let told_period = model.told.clone().unwrap_or_default();
     json!({
         "lede": lede,
         "band_set": model.band_set.name,
         "min_points": crate::config::StoryRules::default().min_points,
         "told": told,
-        "teams": model.teams.iter().map(|t| json!({"team": t.team,
-            "services": t.services.iter().map(|s| name(s)).collect::<Vec<_>>(),
-            "gaps": t.gaps.iter().map(|g| format!("{}: {}", name(&g.service), g.reason)).collect::<Vec<_>>(),
-            "keys": keys(&t.keys)})).collect::<Vec<_>>(),
+        "teams": model.teams.iter().enumerate().map(|(t, team)| json!({"team": team.team,
+            "services": team.services.iter().map(|s| page.name(s)).collect::<Vec<_>>(),
+            "service_count": page.n(format!("/teams/{t}/service_count"), &told_period),
+            "gaps": team.gaps.iter().map(|g| format!("{}: {}", page.name(&g.service), g.reason)).collect::<Vec<_>>(),
+            "keys": page.keys(&team.keys, &format!("/teams/{t}/keys"), &told_period)})).collect::<Vec<_>>(),
         "key_names": KEYS.iter().map(|k| k.1).collect::<Vec<_>>(),
         "recent": RECENT_QUARTERS,
-        "goals": model.goals.iter().map(|g| json!({"title": g.title, "owner": g.owner,
-            "targets": g.targets.iter().map(|t| json!({
-                "label": format!("{}: target {}{}", t.metric.replace('_', " "), t.target,
-                    t.by.as_ref().map(|b| format!(" by {b}")).unwrap_or_default()),
-                "measured": t.measured,
-                "groups": t.statuses.iter().map(|s| json!({"status": s.status, "count": s.services.len(),
-                    "names": s.services.iter().map(|id| name(id)).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-                "no_data": t.no_data.iter().map(|id| name(id)).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "initiatives": model.initiatives.iter().map(|i| json!({"title": i.title, "status": i.status.words(),
-            "goal": model.goals.iter().find(|g| g.id == i.goal).map_or(i.goal.clone(), |g| g.title.clone()),
-            "services": i.services.iter().map(|w| json!({"name": name(&w.service), "href": href(&w.service),
-                "commits": w.commits, "shipped": w.shipped_commits, "releases": w.releases,
-                "last_release": w.last_release, "waiting": w.unreleased_commits})).collect::<Vec<_>>(),
-            "not_linked": i.not_linked.iter().map(|id| name(id)).collect::<Vec<_>>(),
-            "no_data": i.no_data.iter().map(|id| name(id)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "quarters": model.quarters.iter().take(RECENT_QUARTERS).map(|q| json!({"period": q.period,
-            "keys": q.keys.iter().map(|k| json!({"counts": counts(k)})).collect::<Vec<_>>(),
-            "gaps": q.gaps.len()})).collect::<Vec<_>>(),
-        "services": model.services.iter().map(|s| json!({"name": s.name, "href": s.site,
-            "teams": s.teams, "releases": s.releases,
+        "goals": page.goals(period.as_deref().unwrap_or_default()),
+        "initiatives": page.initiatives(period.as_deref().unwrap_or_default()),
+        "quarters": model.quarters.iter().enumerate().take(RECENT_QUARTERS).map(|(i, q)| json!({"period": q.period,
+            "keys": q.keys.iter().enumerate().map(|(k, d)| json!({
+                "levels": (0..d.levels.len()).map(|l| page.n(format!("/quarters/{i}/keys/{k}/levels/{l}/count"), &q.period)).collect::<Vec<_>>(),
+                "too_few": page.n(format!("/quarters/{i}/keys/{k}/too_few_count"), &q.period)})).collect::<Vec<_>>(),
+            "gaps": page.n(format!("/quarters/{i}/gap_count"), &q.period)})).collect::<Vec<_>>(),
+        "services": model.services.iter().enumerate().map(|(k, s)| json!({"name": s.name, "href": s.site,
+            "teams": s.teams,
+            "releases": page.bind.num(format!("/services/{k}/releases"), RELEASES,
+                &s.as_of.as_ref().map_or(told_period.clone(), |d| format!("asof:{d}"))).html,
             "schema_version": s.schema_version.map_or_else(|| "–".to_string(), |v| v.to_string())}))
             .collect::<Vec<_>>(),
     })
 }
 
-/// Names a pack's cell or list shows before "and N more": a slide holds that many.
+const RELEASES: Unit = crate::story::metric::DEPLOYMENTS.unit;
+
+/// Names a pack's cell or list shows before "and the rest": a slide holds that many.
 const PACK_NAMES: usize = 6;
 const PACK_LINES: usize = 10;
 
@@ -178,27 +264,36 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
         return Ok(None);
     };
     let q = &model.quarters[i];
-    let page = view(model);
+    let page = view(model, generator);
+    let bound = Page {
+        model,
+        bind: bind(model, generator),
+    };
     let told = &page["told"];
-    let name = |id: &str| model.name_of(id);
-    let cut = |items: Vec<String>| -> (Vec<String>, usize) {
-        let more = items.len().saturating_sub(PACK_LINES);
+    let cut = |items: Vec<String>| -> (Vec<String>, bool) {
+        let more = items.len() > PACK_LINES;
         (items.into_iter().take(PACK_LINES).collect(), more)
     };
-    let keys: Vec<Value> = q
-        .keys
-        .iter()
-        .map(|k| {
-            json!({"name": k.name, "too_few": k.too_few.len(),
-                "levels": k.levels.iter().map(|g| json!({"level": g.level, "count": g.services.len(),
-                    "names": g.services.iter().take(PACK_NAMES).map(|s| name(s)).collect::<Vec<_>>(),
-                    "more": g.services.len().saturating_sub(PACK_NAMES)})).collect::<Vec<_>>()})
+    let keys: Vec<Value> = told["keys"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .map(|k| {
+                    json!({"name": k["name"], "too_few": k["too_few_count"],
+                        "levels": k["levels"].as_array().map(|ls| ls.iter().map(|g| {
+                            let names: Vec<Value> = g["names"].as_array().cloned().unwrap_or_default();
+                            json!({"level": g["level"], "count": g["count"],
+                                "names": names.iter().take(PACK_NAMES).collect::<Vec<_>>(),
+                                "more": names.len() > PACK_NAMES})
+                        }).collect::<Vec<_>>()).unwrap_or_default()})
+                })
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
     let (gaps, gaps_more) = cut(q
         .gaps
         .iter()
-        .map(|g| format!("{}: {}", name(&g.service), g.reason))
+        .map(|g| format!("{}: {}", bound.name(&g.service), g.reason))
         .collect());
     let movements = told["movements"]
         .as_array()
@@ -221,17 +316,23 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
     let teams: Vec<Value> = model
         .teams
         .iter()
+        .enumerate()
         .take(PACK_LINES)
-        .map(|t| {
-            let cells: Vec<String> = t
+        .map(|(t, team)| {
+            let cells: Vec<String> = team
                 .keys
                 .iter()
-                .map(|k| {
-                    let parts: Vec<String> = k
+                .enumerate()
+                .map(|(k, d)| {
+                    let parts: Vec<String> = d
                         .levels
                         .iter()
-                        .filter(|g| !g.services.is_empty())
-                        .map(|g| format!("{} {}", g.services.len(), g.level))
+                        .enumerate()
+                        .filter(|(_, g)| !g.services.is_empty())
+                        .map(|(l, g)| {
+                            let n = bound.n(format!("/teams/{t}/keys/{k}/levels/{l}/count"), period);
+                            format!("{n} {}", g.level)
+                        })
                         .collect();
                     if parts.is_empty() {
                         "no band".to_string()
@@ -240,13 +341,13 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
                     }
                 })
                 .collect();
-            json!({"team": t.team, "services": t.services.len(), "cells": cells})
+            json!({"team": team.team, "services": bound.n(format!("/teams/{t}/service_count"), period), "cells": cells})
         })
         .collect();
-    let with_data = total_with_data(model, q);
     let headline = format!(
-        "{with_data} of {} services had data for {period}; each key shows them by band.",
-        model.services.len()
+        "{} of {} had data for {period}; each key shows them by band.",
+        bound.n(format!("/quarters/{i}/with_data"), period),
+        bound.bind.num("/service_count", SERVICES, period).html,
     );
     let view = json!({
         "period": period,
@@ -258,7 +359,7 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
         "gaps": gaps, "gaps_more": gaps_more,
         "previous": told["previous"],
         "movements": movements, "movements_more": movements_more,
-        "teams": teams, "teams_more": model.teams.len().saturating_sub(PACK_LINES),
+        "teams": teams, "teams_more": model.teams.len() > PACK_LINES,
         "band_set": page["band_set"],
         "min_points": page["min_points"],
         "goals": page["goals"],
@@ -275,9 +376,4 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
     context.insert("page", &view);
     let html = bounds::watched(|watch| watch.render(&tera, "portfolio_pack.html", &context))?;
     Ok(Some(policy::with_csp(&html, policy::PACK_CSP)))
-}
-
-/// Services with data for the quarter: all but its gaps.
-fn total_with_data(model: &Model, q: &crate::portfolio::model::QuarterView) -> usize {
-    model.services.len().saturating_sub(q.gaps.len())
 }

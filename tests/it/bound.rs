@@ -263,3 +263,32 @@ fn the_crawler_catches_a_wrong_number_and_a_loose_digit() {
     );
     assert_eq!(missing.problems.len(), 1, "{:?}", missing.problems);
 }
+
+/// The portfolio's page and pack, read against the portfolio's data.json: every
+/// count bound, no loose digit.
+#[test]
+fn every_number_on_the_portfolio_page_and_pack_is_bound_to_its_data_json() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = crate::support::valuestory(
+        &["demo", "--portfolio", "--out", "site", "--repo", "repos"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    let site = dir.path().join("site");
+    let data: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("data.json")).unwrap()).unwrap();
+    let found = RefCell::new(Found::default());
+    for page in ["index.html", "pack.html"] {
+        let html = std::fs::read_to_string(site.join(page)).unwrap();
+        crawl(&format!("portfolio/{page}"), &html, &data, &found);
+    }
+    let found = found.into_inner();
+    assert!(
+        found.problems.is_empty(),
+        "{} problems, the first:\n{}",
+        found.problems.len(),
+        found.problems[..found.problems.len().min(40)].join("\n")
+    );
+    // The told quarter's 4 keys by 5 columns, twice (page and pack), and more.
+    assert!(found.numbers >= 100, "only {} numbers bound", found.numbers);
+}

@@ -217,11 +217,12 @@ fn services_fall_into_bands_and_a_service_without_tags_is_a_gap_not_low() {
     // The page says it in words, and links the service that has a site.
     let html = std::fs::read_to_string(site.join("index.html")).unwrap();
     assert!(
-        html.contains("1 of 6 services has no release tags, so no band: it is not counted as low."),
+        text_of(&html)
+            .contains("1 of 6 services has no release tags, so no band: it is not counted as low."),
         "{html}"
     );
     assert!(
-        html.contains(r#"<a href="https://example.org/web/">mono-web</a>"#),
+        html.contains(r#"<a href="https://example.org/web/" data-kind="quote">mono-web</a>"#),
         "{html}"
     );
     // Each service's own bands, judged by the same band set, are the portfolio's.
@@ -349,7 +350,7 @@ fn a_service_the_ci_matrix_did_not_build_is_a_gap() {
         level_of(key(&q["keys"], "lead_time"), "built"),
         Some("elite")
     );
-    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    let html = text_of(&std::fs::read_to_string(site.join("index.html")).unwrap());
     assert!(
         html.contains(
             "1 of 2 services has no data from the CI matrix: its build failed or did not run."
@@ -432,7 +433,8 @@ fn the_portfolio_demo_builds_three_services_and_their_sites() {
         "the initiative across services"
     );
     assert!(
-        pack.contains("1 of 3 services has no release tags, so no band: it is not counted as low.")
+        text_of(&pack)
+            .contains("1 of 3 services has no release tags, so no band: it is not counted as low.")
     );
     assert!(pack.contains("Search: no release tags"));
     assert!(pack.contains("Content-Security-Policy"));
@@ -616,7 +618,8 @@ fn initiatives_and_business_goals_span_services_and_the_band_set_is_the_portfoli
         i["services"],
         serde_json::json!([{"service": "cards", "commits": 3, "shipped_commits": 2,
             "releases": 2, "last_release": "v1.1.0",
-            "last_release_time": "2023-11-15T23:13:20Z", "unreleased_commits": 1}])
+            "last_release_time": "2023-11-15T23:13:20Z", "unreleased_commits": 1,
+            "as_of": "2023-11-16"}])
     );
     assert_eq!(i["not_linked"], serde_json::json!(["plain"]));
     let t = &data["goals"][0]["targets"][0];

@@ -429,3 +429,9 @@ pub fn matches_schema(data: &serde_json::Value) {
         errors.join("\n")
     );
 }
+
+/// The text of an HTML page as a reader sees it: its tags dropped.
+pub fn text_of(html: &str) -> String {
+    let tag = regex::Regex::new(r"<[^>]*>").unwrap();
+    tag.replace_all(html, "").into_owned()
+}
