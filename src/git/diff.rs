@@ -1,8 +1,8 @@
 //! Which files each commit changed, and how many lines, against its first parent:
 //! what `git log --numstat -M` prints. The tree walk skips subtrees whose ids are
 //! equal, so the cost follows the size of the change, not of the repository; only
-//! changed blobs are read, and line counts come from libgit2's xdiff, the same
-//! diff code git uses.
+//! changed blobs are read, and line counts are xdiff's, the diff code git uses
+//! (ported in [`super::xdiff`]).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -601,132 +601,13 @@ pub fn count_lines(data: &[u8]) -> u32 {
     (newlines + partial) as u32
 }
 
-/// (added, removed, binary) between two versions of a file.
+/// (added, removed, binary) between two versions of a file, as git counts them.
 fn line_counts(old: &[u8], new: &[u8]) -> Result<(u32, u32, bool)> {
     if is_binary(old) || is_binary(new) {
         return Ok((0, 0, true));
     }
-    if let Some((added, removed)) = small_change_counts(old, new) {
-        return Ok((added, removed, false));
-    }
-    let mut opts = git2::DiffOptions::new();
-    opts.force_text(true).context_lines(0);
-    let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
-    let (_, additions, deletions) = patch.line_stats()?;
-    Ok((additions as u32, deletions as u32, false))
-}
-
-/// The counts xdiff would give, worked out here when that is provably the same
-/// answer, which is most small edits; `None` leaves the case to xdiff.
-///
-/// xdiff first trims the lines both versions share at the start and the end.
-/// It then drops the lines of the middles that occur nowhere in the other file
-/// (they are changes under any algorithm) and some lines that occur too often
-/// (at least `bogosqrt(lines)` times); dropping a frequent line can make its
-/// answer longer than the shortest, so such middles are left to it. On what is
-/// left it runs Myers' search, which gives a shortest edit script while the edit
-/// cost stays under its heuristic limit (256): the middles here are kept well
-/// under that. A shortest script's counts are fixed by the longest common
-/// subsequence, computed below.
-fn small_change_counts(old: &[u8], new: &[u8]) -> Option<(u32, u32)> {
-    const MAX_MIDDLE: usize = 200;
-    let (a, b) = (Line::split(old), Line::split(new));
-    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let tail = a[head..]
-        .iter()
-        .rev()
-        .zip(b[head..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (am, bm) = (&a[head..a.len() - tail], &b[head..b.len() - tail]);
-    if am.is_empty() || bm.is_empty() {
-        return Some((bm.len() as u32, am.len() as u32));
-    }
-    if am.len() + bm.len() > MAX_MIDDLE || (am.len() + bm.len()) * (a.len() + b.len()) > 200_000 {
-        return None;
-    }
-    let frequent = |middle: &[Line<'_>], own: usize, other: &[Line<'_>]| {
-        let limit = bogosqrt(own).min(1024);
-        middle
-            .iter()
-            .any(|line| other.iter().filter(|o| *o == line).count() >= limit)
-    };
-    if frequent(am, a.len(), &b) || frequent(bm, b.len(), &a) {
-        return None;
-    }
-    let common = longest_common_subsequence(am, bm);
-    Some(((bm.len() - common) as u32, (am.len() - common) as u32))
-}
-
-/// xdiff's integer square root estimate: 2 to the number of base-4 digits.
-fn bogosqrt(mut n: usize) -> usize {
-    let mut i = 1;
-    while n > 0 {
-        i <<= 1;
-        n >>= 2;
-    }
-    i
-}
-
-/// A line with its hash, so that most comparisons are of two numbers.
-#[derive(Clone, Copy)]
-struct Line<'a> {
-    hash: u64,
-    bytes: &'a [u8],
-}
-
-impl PartialEq for Line<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.bytes == other.bytes
-    }
-}
-
-impl<'a> Line<'a> {
-    /// The lines of a text, each with its newline; a last line may lack one.
-    fn split(text: &'a [u8]) -> Vec<Line<'a>> {
-        let mut lines = Vec::with_capacity(text.len() / 32 + 1);
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', text)
-            .map(|i| i + 1)
-            .chain([text.len()])
-        {
-            if end > start {
-                lines.push(Line::of(&text[start..end]));
-            }
-            start = end;
-        }
-        lines
-    }
-
-    fn of(bytes: &'a [u8]) -> Line<'a> {
-        let mut hash = bytes.len() as u64;
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-            hash = (hash.rotate_left(23) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-        for &c in words.remainder() {
-            hash = (hash.rotate_left(7) ^ u64::from(c)).wrapping_mul(0x100_0000_01b3);
-        }
-        Line { hash, bytes }
-    }
-}
-
-fn longest_common_subsequence(a: &[Line<'_>], b: &[Line<'_>]) -> usize {
-    let mut row = vec![0usize; b.len() + 1];
-    for x in a {
-        let mut diagonal = 0;
-        for (j, y) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = if x == y {
-                diagonal + 1
-            } else {
-                above.max(row[j])
-            };
-            diagonal = above;
-        }
-    }
-    row[b.len()]
+    let (added, removed) = super::xdiff::counts(old, new);
+    Ok((added, removed, false))
 }
 
 /// A file cut into spans as git's rename detection cuts it (diffcore-delta.c):
@@ -797,96 +678,6 @@ fn estimate(src: &Option<(Data, Spans)>, dst: &Option<(Data, Spans)>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    fn xdiff_counts(old: &[u8], new: &[u8]) -> (u32, u32) {
-        let mut opts = git2::DiffOptions::new();
-        opts.force_text(true).context_lines(0);
-        let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts)).unwrap();
-        let (_, added, removed) = patch.line_stats().unwrap();
-        (added as u32, removed as u32)
-    }
-
-    /// A file of lines drawn from a small vocabulary, so that lines repeat (as
-    /// `}` and blank lines do in code) and xdiff's frequent-line rule comes in.
-    fn text(vocabulary: u8) -> impl Strategy<Value = Vec<u8>> {
-        (
-            proptest::collection::vec(0..vocabulary, 0..60),
-            any::<bool>(),
-        )
-            .prop_map(|(lines, last_newline)| {
-                let mut out = Vec::new();
-                for l in lines {
-                    out.extend_from_slice(format!("line {l}\n").as_bytes());
-                }
-                if !last_newline && !out.is_empty() {
-                    out.pop();
-                }
-                out
-            })
-    }
-
-    /// An edit of `old` like a commit's: a few lines replaced, inserted or removed.
-    fn edited() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
-        (2u8..40).prop_flat_map(|vocabulary| {
-            (
-                text(vocabulary),
-                proptest::collection::vec((0usize..60, 0u8..3, 0..vocabulary), 1..6),
-            )
-                .prop_map(|(old, edits)| {
-                    let mut lines: Vec<Vec<u8>> = old
-                        .split_inclusive(|&b| b == b'\n')
-                        .map(<[u8]>::to_vec)
-                        .collect();
-                    for (at, op, l) in edits {
-                        let line = format!("line {l}\n").into_bytes();
-                        let at = at % (lines.len() + 1);
-                        match op {
-                            0 if at < lines.len() => lines[at] = line,
-                            1 => lines.insert(at, line),
-                            _ if at < lines.len() => {
-                                lines.remove(at);
-                            }
-                            _ => lines.push(line),
-                        }
-                    }
-                    (old, lines.concat())
-                })
-        })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: crate::testing::property_cases(2_000),
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
-
-        #[test]
-        fn small_change_counts_equal_xdiff((old, new) in edited()) {
-            if let Some(counts) = small_change_counts(&old, &new) {
-                prop_assert_eq!(counts, xdiff_counts(&old, &new));
-            }
-        }
-    }
-
-    #[test]
-    fn small_changes_are_counted_without_xdiff() {
-        for (old, new) in [
-            (&b"a\nb\nc\n"[..], &b"a\nB\nc\n"[..]),
-            (b"a\nb\nc\n", b"a\nc\n"),
-            (b"a\nb\nc\n", b"x\na\nb\nc\n"),
-            (b"a\nb", b"a\nb\n"),
-            (b"", b"a\n"),
-            (b"a\nb\nc\nd\ne\n", b"a\nB\nc\nD\ne\n"),
-        ] {
-            let counts = small_change_counts(old, new).expect("counted here");
-            assert_eq!(counts, xdiff_counts(old, new), "{old:?} -> {new:?}");
-        }
-        // A line that is everywhere in the other file is xdiff's to judge.
-        let old = b"x\nx\nx\nx\nx\na\nx\nb\n";
-        assert_eq!(small_change_counts(old, b"x\nx\nx\nx\nx\nb\nx\na\n"), None);
-    }
 
     #[test]
     fn trees_sort_as_if_ending_in_a_slash() {

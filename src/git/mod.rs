@@ -12,6 +12,7 @@ mod replace;
 mod revision;
 mod tree;
 mod write;
+mod xdiff;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
