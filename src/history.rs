@@ -131,12 +131,53 @@ pub struct Conventional {
     pub breaking: bool,
 }
 
+/// A commit's parents, read as a slice. Most commits have one, held inline; only
+/// merges keep theirs on the heap (on a long history a list per commit was 2.6 MB).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Parents {
+    #[default]
+    None,
+    One(CommitId),
+    Many(Box<[CommitId]>),
+}
+
+impl std::ops::Deref for Parents {
+    type Target = [CommitId];
+
+    fn deref(&self) -> &[CommitId] {
+        match self {
+            Parents::None => &[],
+            Parents::One(p) => std::slice::from_ref(p),
+            Parents::Many(list) => list,
+        }
+    }
+}
+
+impl From<Vec<CommitId>> for Parents {
+    fn from(list: Vec<CommitId>) -> Parents {
+        match list.as_slice() {
+            [] => Parents::None,
+            [p] => Parents::One(*p),
+            _ => Parents::Many(list.into_boxed_slice()),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Parents {
+    type Item = &'a CommitId;
+    type IntoIter = std::slice::Iter<'a, CommitId>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Commit {
     pub id: CommitId,
     /// The commit's root tree (an object id, like a commit id).
     pub tree: CommitId,
-    pub parents: Vec<CommitId>,
+    pub parents: Parents,
     pub author: PersonId,
     pub author_time: GitTime,
     pub committer: PersonId,

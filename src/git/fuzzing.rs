@@ -46,7 +46,7 @@ pub fn parse_pack_entry_header(raw: &[u8], offset: u64) -> Result<PackEntryHeade
 /// The pack entry at `offset` read as from a mapped pack whose data ends where
 /// `raw` does: its header, then its zlib stream inflated to exactly its size.
 pub fn read_pack_entry(raw: &[u8], offset: u64) -> Result<Vec<u8>, String> {
-    let mut inflater = flate2::Decompress::new(true);
+    let mut inflater = odb::Inflater::new();
     odb::read_entry(&mut inflater, raw, offset).map(|entry| entry.data)
 }
 

@@ -264,7 +264,7 @@ fn be32(b: &[u8], at: usize) -> u32 {
 pub struct Objects<'s> {
     store: &'s ObjectStore,
     cache: Cache,
-    inflater: flate2::Decompress,
+    inflater: Inflater,
     buffer: Vec<u8>,
     fallback: Option<git2::Repository>,
     /// The pack that held the last object found, tried first.
@@ -309,7 +309,7 @@ impl<'s> Objects<'s> {
         Objects {
             store,
             cache: Cache::new(bytes),
-            inflater: flate2::Decompress::new(true),
+            inflater: Inflater::new(),
             buffer: Vec::new(),
             fallback: None,
             last_pack: 0,
@@ -511,14 +511,13 @@ impl<'s> Objects<'s> {
         let bound = (size as u64)
             .saturating_add(size as u64 / 1024)
             .saturating_add(64);
-        let mut status = flate2::Status::Ok;
+        let mut whole = false;
         let in_head = (raw.len() - i) as u64;
         if in_head >= bound.min(available) {
-            status = inflate_exact(&mut self.inflater, &raw[i..], size, &mut data)
-                .map_err(|m| pack.damaged(offset, m))?;
+            whole = self.inflater.exact(&raw[i..], size, &mut data);
         }
         for want in [bound, bound.saturating_mul(4).saturating_add(1 << 20)] {
-            if status == flate2::Status::StreamEnd || in_head == available {
+            if whole || in_head == available {
                 break;
             }
             let want = want.min(available) as usize;
@@ -526,13 +525,14 @@ impl<'s> Objects<'s> {
             pack.file
                 .read_exact_at(&mut self.buffer, start)
                 .map_err(|e| pack.damaged(offset, e))?;
-            status = inflate_exact(&mut self.inflater, &self.buffer, size, &mut data)
-                .map_err(|m| pack.damaged(offset, m))?;
+            whole = self.inflater.exact(&self.buffer, size, &mut data);
             if want as u64 == available {
                 break;
             }
         }
-        check_inflated(status, &data, size).map_err(|m| pack.damaged(offset, m))?;
+        if !whole {
+            return Err(pack.damaged(offset, format!("does not inflate to {size} bytes")));
+        }
         Ok(Entry { base, data })
     }
 }
@@ -540,15 +540,84 @@ impl<'s> Objects<'s> {
 /// One pack entry from its bytes in memory: `raw` runs from the entry's first byte
 /// to the end of the pack's data, and `offset` is where the entry is in the pack.
 pub(super) fn read_entry(
-    inflater: &mut flate2::Decompress,
+    inflater: &mut Inflater,
     raw: &[u8],
     offset: u64,
 ) -> std::result::Result<Entry, String> {
     let EntryHeader { base, size, len } = entry_header(raw, offset)?;
     let mut data = Vec::new();
-    let status = inflate_exact(inflater, &raw[len..], size, &mut data)?;
-    check_inflated(status, &data, size)?;
+    if !inflater.exact(&raw[len..], size, &mut data) {
+        return Err(format!("does not inflate to {size} bytes"));
+    }
     Ok(Entry { base, data })
+}
+
+/// Inflates zlib streams whose inflated size is known, as a pack entry's header
+/// gives it, in one call (libdeflate: about twice as fast as a streaming inflate
+/// on the many small objects of a history, whose Huffman tables dominate).
+pub struct Inflater {
+    raw: std::ptr::NonNull<libdeflate_sys::libdeflate_decompressor>,
+}
+
+impl Inflater {
+    pub fn new() -> Inflater {
+        // SAFETY: allocating a decompressor has no preconditions; a null one
+        // means the allocation failed.
+        let raw = unsafe { libdeflate_sys::libdeflate_alloc_decompressor() };
+        Inflater {
+            raw: std::ptr::NonNull::new(raw).expect("memory for a decompressor"),
+        }
+    }
+
+    /// Inflates the zlib stream at the start of `input` (bytes after it are
+    /// ignored) into `out`, replacing what it held: true when the stream is whole,
+    /// its checksum right, and it inflates to exactly `size` bytes. A stream that
+    /// needs more input than `input` holds, or holds more, is refused.
+    pub fn exact(&mut self, input: &[u8], size: usize, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        // A deflate stream inflates at most 1032 times; a header claiming more is
+        // damaged, and nothing that large is ever set aside for it.
+        if size > input.len().saturating_mul(1032).saturating_add(64)
+            || out.try_reserve_exact(size).is_err()
+        {
+            return false;
+        }
+        let mut used = 0usize;
+        // SAFETY: `input` is readable for its length and `out` has room for
+        // `size` bytes; libdeflate writes at most `size` bytes and, with no
+        // place for the output length, succeeds only when it wrote exactly
+        // `size`. Only then is the length set.
+        let result = unsafe {
+            libdeflate_sys::libdeflate_zlib_decompress_ex(
+                self.raw.as_ptr(),
+                input.as_ptr().cast(),
+                input.len(),
+                out.as_mut_ptr().cast(),
+                size,
+                &mut used,
+                std::ptr::null_mut(),
+            )
+        };
+        if result != libdeflate_sys::libdeflate_result_LIBDEFLATE_SUCCESS {
+            return false;
+        }
+        // SAFETY: on success libdeflate wrote all `size` bytes.
+        unsafe { out.set_len(size) };
+        true
+    }
+}
+
+impl Default for Inflater {
+    fn default() -> Inflater {
+        Inflater::new()
+    }
+}
+
+impl Drop for Inflater {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `libdeflate_alloc_decompressor`, freed once.
+        unsafe { libdeflate_sys::libdeflate_free_decompressor(self.raw.as_ptr()) }
+    }
 }
 
 /// What a pack entry's header says: the object's type and inflated size (varint,
@@ -638,51 +707,6 @@ fn reserve_within(out: &mut Vec<u8>, more: usize, limit: usize) -> std::result::
         .max(need);
     out.try_reserve_exact(want - out.len())
         .map_err(|_| format!("cannot hold {want} bytes"))
-}
-
-/// Inflates the zlib stream at the start of `input` into `out` (emptied first),
-/// stopping once `size` bytes are out: a stream that holds more is not read
-/// further, and [`check_inflated`] then refuses it.
-fn inflate_exact(
-    inflater: &mut flate2::Decompress,
-    input: &[u8],
-    size: usize,
-    out: &mut Vec<u8>,
-) -> std::result::Result<flate2::Status, String> {
-    out.clear();
-    inflater.reset(true);
-    let mut used = 0usize;
-    loop {
-        reserve_within(out, 1, size.max(1))?;
-        let room = out.capacity().min(size);
-        // Finish lets zlib inflate in one go when the whole object fits.
-        let flush = if room == size {
-            flate2::FlushDecompress::Finish
-        } else {
-            flate2::FlushDecompress::None
-        };
-        let before = inflater.total_in();
-        let status = inflater
-            .decompress_vec(&input[used..], out, flush)
-            .map_err(|e| e.to_string())?;
-        used += (inflater.total_in() - before) as usize;
-        // Stopped before the room ran out: the stream ended or the input did.
-        if status == flate2::Status::StreamEnd || out.len() < out.capacity() || out.len() >= size {
-            return Ok(status);
-        }
-    }
-}
-
-/// An entry inflated whole: its stream ended, at exactly the size its header gave.
-fn check_inflated(
-    status: flate2::Status,
-    data: &[u8],
-    size: usize,
-) -> std::result::Result<(), String> {
-    if status != flate2::Status::StreamEnd || data.len() != size {
-        return Err(format!("does not inflate to {size} bytes"));
-    }
-    Ok(())
 }
 
 pub(super) struct Entry {
@@ -1027,7 +1051,7 @@ mod tests {
         );
         let mut raw = vec![0xb0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02];
         raw.extend_from_slice(&zlib(b"abc"));
-        let mut inflater = flate2::Decompress::new(true);
+        let mut inflater = Inflater::new();
         let error = read_entry(&mut inflater, &raw, 12)
             .err()
             .expect("a wrong size");
@@ -1050,7 +1074,7 @@ mod tests {
             h
         };
         let stream = zlib(&vec![7u8; size]);
-        let mut inflater = flate2::Decompress::new(true);
+        let mut inflater = Inflater::new();
         for declared in [size - 1, size, size + 1] {
             let raw = [header(declared), stream.clone()].concat();
             let read = read_entry(&mut inflater, &raw, 12);

@@ -126,7 +126,7 @@ impl People {
         Ok(Commit {
             id,
             tree: raw.tree,
-            parents: raw.parents,
+            parents: raw.parents.into(),
             author: self.id(author.0, author.1),
             author_time,
             committer: self.id(committer.0, committer.1),
