@@ -301,6 +301,12 @@ const RELEASES: Unit = Unit::Count {
     many: "releases",
 };
 
+/// Commits counted: `1 commit`, `12 commits`.
+pub const COMMITS: Unit = Unit::Count {
+    one: "commit",
+    many: "commits",
+};
+
 pub const DEPLOYMENTS: Metric = Metric {
     key: Key::Deployments,
     id: "deployments",

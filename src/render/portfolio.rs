@@ -22,7 +22,7 @@ pub fn portfolio(model: &Model, generator: &str) -> Result<BTreeMap<String, Vec<
     );
     context.insert("root", "");
     context.insert("path", "index.html");
-    context.insert("page", &view(model, generator));
+    context.insert("page", &view(&Page::new(model, generator)));
     let html = bounds::watched(|watch| watch.render(&tera, "portfolio.html", &context))?;
     let mut files = BTreeMap::new();
     files.insert(
@@ -72,7 +72,14 @@ struct Page<'a> {
     bind: Bind,
 }
 
-impl Page<'_> {
+impl<'a> Page<'a> {
+    fn new(model: &'a Model, generator: &str) -> Page<'a> {
+        Page {
+            model,
+            bind: bind(model, generator),
+        }
+    }
+
     fn name(&self, id: &str) -> String {
         self.model.name_of(id)
     }
@@ -168,7 +175,7 @@ impl Page<'_> {
                 "services": i.services.iter().enumerate().map(|(wi, w)| {
                     let at = |f: &str| format!("/initiatives/{ii}/services/{wi}/{f}");
                     let when = w.as_of.as_ref().map_or(period.to_string(), |d| format!("asof:{d}"));
-                    let commits = |f: &str| self.bind.num(at(f), COMMITS, &when).html;
+                    let commits = |f: &str| self.bind.num(at(f), crate::story::metric::COMMITS, &when).html;
                     json!({"name": self.name(&w.service), "href": self.href(&w.service),
                         "commits": commits("commits"), "shipped": commits("shipped_commits"),
                         "releases": self.n(at("releases"), &when),
@@ -181,16 +188,8 @@ impl Page<'_> {
     }
 }
 
-const COMMITS: Unit = Unit::Count {
-    one: "commit",
-    many: "commits",
-};
-
-fn view(model: &Model, generator: &str) -> Value {
-    let page = Page {
-        model,
-        bind: bind(model, generator),
-    };
+fn view(page: &Page<'_>) -> Value {
+    let model = page.model;
     // Counts of the whole portfolio belong to the quarter it tells (else the latest).
     let period = model
         .told
@@ -264,11 +263,8 @@ pub fn portfolio_pack(model: &Model, generator: &str) -> Result<Option<String>, 
         return Ok(None);
     };
     let q = &model.quarters[i];
-    let page = view(model, generator);
-    let bound = Page {
-        model,
-        bind: bind(model, generator),
-    };
+    let bound = Page::new(model, generator);
+    let page = view(&bound);
     let told = &page["told"];
     let cut = |items: Vec<String>| -> (Vec<String>, bool) {
         let more = items.len() > PACK_LINES;

@@ -15,10 +15,7 @@ use crate::report::Data;
 use crate::story::metric::{self, Key, Unit};
 
 const RELEASES: Unit = metric::DEPLOYMENTS.unit;
-const COMMITS: Unit = Unit::Count {
-    one: "commit",
-    many: "commits",
-};
+const COMMITS: Unit = metric::COMMITS;
 const RECOVERIES: Unit = Unit::Count {
     one: "recovery",
     many: "recoveries",
