@@ -10,10 +10,9 @@ use serde::Serialize;
 
 use super::PeriodMetrics;
 use super::flow::{FlowKind, kind_of};
-use super::work::{Links, linked};
-use crate::changes::Changes;
-use crate::content::{Team, ValueFolder};
-use crate::history::{Commit, History, Person};
+use super::work::{Links, linked, team_work};
+use crate::content::ValueFolder;
+use crate::history::{History, Person};
 use crate::releases::Correlation;
 
 /// No commit for this long and a person's page is marked as past.
@@ -429,15 +428,6 @@ fn identity(value: &str) -> Option<(String, String)> {
     let email = rest.strip_suffix('>')?.trim();
     let name = name.trim();
     (!name.is_empty() && email.contains('@')).then(|| (name.to_string(), email.to_string()))
-}
-
-/// Whether a commit is a team's work: its author is a declared member, or it
-/// touches a path the team owns.
-pub fn team_work(team: &Team, author: &Person, c: &Commit, changes: Option<&Changes>) -> bool {
-    team.members
-        .iter()
-        .any(|m| m.value.eq_ignore_ascii_case(author.email.trim()))
-        || (!team.paths.is_empty() && changes.is_some_and(|ch| ch.touches(&c.id, &team.paths)))
 }
 
 /// For each commit that fixed incidents, which (by index): the commit an incident

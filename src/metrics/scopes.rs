@@ -124,14 +124,7 @@ pub fn compute(
     };
     let team_member = |team: &crate::content::Team, c: usize| {
         let commit = &history.commits[c];
-        let email = history.person(commit.author).email.to_ascii_lowercase();
-        !bot(c)
-            && (team
-                .members
-                .iter()
-                .any(|m| m.value.eq_ignore_ascii_case(&email))
-                || (!team.paths.is_empty()
-                    && changes.is_some_and(|ch| ch.touches(&commit.id, &team.paths))))
+        !bot(c) && super::work::team_work(team, history.person(commit.author), commit, changes)
     };
     let mut out = Vec::new();
     for team in &value.teams {

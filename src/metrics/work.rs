@@ -107,6 +107,21 @@ pub struct Cost {
     pub estimate: bool,
 }
 
+/// Whether a commit is a team's work: its author is a declared member, or it
+/// touches a path the team owns. Team pages, team scopes and personal pages all
+/// judge by this one rule.
+pub fn team_work(
+    team: &Team,
+    author: &crate::history::Person,
+    c: &crate::history::Commit,
+    changes: Option<&Changes>,
+) -> bool {
+    team.members
+        .iter()
+        .any(|m| m.value.eq_ignore_ascii_case(author.email.trim()))
+        || (!team.paths.is_empty() && changes.is_some_and(|ch| ch.touches(&c.id, &team.paths)))
+}
+
 /// Whether a commit belongs to an initiative by its `match` rules.
 /// What links commits to initiatives besides their messages: the paths they
 /// changed, and the pull request each came in (by commit index).
@@ -374,11 +389,8 @@ pub fn teams(
                 .iter()
                 .map(|m| m.value.to_ascii_lowercase())
                 .collect();
-            let is_team = |c: &crate::history::Commit| {
-                members.contains(&email_of(c))
-                    || (!team.paths.is_empty()
-                        && changes.is_some_and(|ch| ch.touches(&c.id, &team.paths)))
-            };
+            let is_team =
+                |c: &crate::history::Commit| team_work(team, history.person(c.author), c, changes);
             let commits: Vec<&crate::history::Commit> = history
                 .commits
                 .iter()
