@@ -539,6 +539,11 @@ fn report_built(cli: &Cli, built: &cmd::build::Built) {
                 .unwrap_or_default();
             eprintln!("{:8.3} s  {peak}  {}", lap.seconds, lap.stage);
         }
+        let walk = built.walk_stats;
+        eprintln!(
+            "history: {} commits read, {} from the cache, parents of {} from the commit-graph",
+            walk.read, walk.from_cache, walk.from_graph
+        );
         if let Some(stats) = built.diff_stats {
             eprintln!(
                 "changed paths: {} from the cache, {} computed",

@@ -32,6 +32,7 @@ pub struct Built {
     pub data: Data,
     pub out: PathBuf,
     pub diff_stats: Option<crate::changes::Stats>,
+    pub walk_stats: crate::git::WalkStats,
     /// Everything to warn about, those in data.json and those about this machine.
     pub warnings: Vec<String>,
     /// What the build left out by design, and how to have it.
@@ -100,6 +101,7 @@ pub fn run(options: &BuildOptions) -> Result<Built> {
         data,
         out: options.out.clone(),
         diff_stats: input.diff_stats,
+        walk_stats: input.walk_stats,
         warnings: input_warnings,
     })
 }

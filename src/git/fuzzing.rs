@@ -4,6 +4,7 @@
 //! are public only so that the fuzz crate, which links the library from outside,
 //! can reach them, and are no part of valuestory's interface.
 
+use super::commit_graph::{CommitGraph, Position};
 use super::diff::{self, Entries};
 use super::odb::{self, Base};
 use super::read::{People, RawCommit, parent_lines};
@@ -127,4 +128,37 @@ pub fn parse_commit(data: &[u8]) -> ParsedCommit {
         diff_tree,
         diff_parent,
     }
+}
+
+/// One commit of a commit-graph file, as the history walk reads it.
+#[derive(Debug)]
+pub struct GraphCommit {
+    pub id: CommitId,
+    /// Where looking `id` up finds it, and the id at that place (a damaged file
+    /// whose ids are out of order may not find it).
+    pub found: Option<(u32, CommitId)>,
+    /// Its parents by position, or `None` when the walk would not take them from
+    /// the graph (it then reads the commit).
+    pub parents: Option<Vec<u32>>,
+}
+
+/// A commit-graph file read as the history walk reads one, every commit in it, or
+/// why the file is refused; and how many commits it holds.
+pub fn read_commit_graph(file: &[u8]) -> Result<(u32, Vec<GraphCommit>), String> {
+    let graph = CommitGraph::from_bytes(file.to_vec())?;
+    let mut out = Vec::new();
+    let mut parents = Vec::new();
+    for at in 0..graph.len() {
+        let id = graph.id(Position::at(at));
+        let found = graph.find(&id).map(|p| (p.index(), graph.id(p)));
+        let taken = graph
+            .parents(Position::at(at), &mut parents)
+            .then(|| parents.iter().map(|p| p.index()).collect());
+        out.push(GraphCommit {
+            id,
+            found,
+            parents: taken,
+        });
+    }
+    Ok((graph.len(), out))
 }

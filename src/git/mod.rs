@@ -3,6 +3,7 @@
 //! turning every git2 object into the plain types of [`crate::history`] at the edge.
 
 mod commit_cache;
+mod commit_graph;
 mod diff;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub use commit_cache::{COMMIT_CACHE_FILE, CommitCache};
 pub use diff::{Differ, FileChange, count_lines, is_binary};
 pub use odb::{Kind, ObjectStore, Objects, worker_cache_bytes};
-pub use read::{Mailmap, parse_signature};
+pub use read::{Mailmap, WalkStats, parse_signature};
 pub use replace::Replacements;
 pub use write::{Signature, TreeId, Writer};
 

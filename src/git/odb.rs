@@ -131,6 +131,11 @@ impl ObjectStore {
         self.packs.len()
     }
 
+    /// The object folders read: the repository's own, then its alternates'.
+    pub fn object_dirs(&self) -> &[PathBuf] {
+        &self.loose
+    }
+
     /// The replace refs and grafts in effect.
     pub fn replacements(&self) -> &Replacements {
         &self.replacements
@@ -313,7 +318,9 @@ impl<'s> Objects<'s> {
             buffer: Vec::new(),
             fallback: None,
             last_pack: 0,
-            places: vec![None; PLACE_SLOTS],
+            // A reader that keeps nothing reads each object once (commits in a
+            // walk): remembering where they were would only cost memory.
+            places: vec![None; if bytes == 0 { 1 } else { PLACE_SLOTS }],
             fallback_reads: 0,
             depth: 0,
         }
@@ -343,7 +350,7 @@ impl<'s> Objects<'s> {
 
     /// The object stored under `id`, with no replacement.
     pub fn read_stored(&mut self, id: &ObjectId) -> Result<(Kind, Data)> {
-        let slot = usize::from(u16::from_le_bytes([id[18], id[19]])) % PLACE_SLOTS;
+        let slot = usize::from(u16::from_le_bytes([id[18], id[19]])) % self.places.len();
         if let Some((known, p, offset)) = self.places[slot]
             && known == *id
         {

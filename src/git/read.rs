@@ -1,9 +1,11 @@
 //! Reading history: one pass over the commit graph straight from the object
 //! database, parsing each raw commit once, and the tags that may be releases.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::commit_cache::CommitCache;
+use super::commit_graph::{CommitGraph, Position};
 use super::{Error, Repository, Result, to_commit_id};
 use crate::history::{Commit, CommitId, GitTime, History, IdMap, Person, PersonId, Tag, TagTarget};
 use crate::message;
@@ -143,10 +145,9 @@ impl People {
     }
 }
 
-/// Raw commits handed from the reading thread to the parsing one, a batch at a
+/// Raw commits handed from the walk to the readers and the parser, a chunk at a
 /// time.
-type Batch<'c> = Vec<Raw<'c>>;
-const BATCH: usize = 512;
+const BATCH: usize = 128;
 
 /// One commit as git shows it: its id, and the bytes of the object stored under
 /// `stored` (its own id, or its replacement's), borrowed from the commit cache or
@@ -154,7 +155,8 @@ const BATCH: usize = 512;
 struct Raw<'c> {
     id: CommitId,
     stored: CommitId,
-    data: std::borrow::Cow<'c, [u8]>,
+    /// Not yet read when the commit-graph gave its parents.
+    data: Option<Cow<'c, [u8]>>,
     graft: Option<&'c [CommitId]>,
 }
 
@@ -239,18 +241,28 @@ impl Repository {
 
     /// Reads every commit reachable from `starts`, each object read and parsed once.
     pub fn history(&self, starts: &[CommitId], mailmap: &Mailmap) -> Result<History> {
-        self.history_with_progress(starts, mailmap, false, &mut CommitCache::off())
+        let mut warnings = Vec::new();
+        let (history, _) = self.history_with_progress(
+            starts,
+            mailmap,
+            false,
+            &mut CommitCache::off(),
+            &mut warnings,
+        )?;
+        Ok(history)
     }
 
     /// Like [`Repository::history`], with a counter on stderr when `progress`,
-    /// taking the commits `cache` holds from it and adding those it does not.
+    /// taking the commits `cache` holds from it and adding those it does not; and
+    /// where the commits came from.
     pub fn history_with_progress(
         &self,
         starts: &[CommitId],
         mailmap: &Mailmap,
         progress: bool,
         cache: &mut CommitCache,
-    ) -> Result<History> {
+        warnings: &mut Vec<String>,
+    ) -> Result<(History, WalkStats)> {
         // The walk reads commits through the object store of `odb.rs`; libgit2 reads
         // only what that store does not hold. For those, libgit2's object cache would
         // keep every raw commit alive for no gain (each is read once), and
@@ -258,52 +270,151 @@ impl Repository {
         // not verify either (git fsck does).
         git2::opts::enable_caching(false);
         git2::opts::strict_hash_verification(false);
-        let result = self.walk(starts, mailmap, progress, cache);
+        let result = self.walk(starts, mailmap, progress, cache, warnings);
         git2::opts::strict_hash_verification(true);
         git2::opts::enable_caching(true);
-        let (history, fresh) = result?;
+        let (history, fresh, stats) = result?;
         for (id, data) in fresh {
             cache.insert(id, &data);
         }
-        Ok(history)
+        Ok((history, stats))
     }
 
-    /// Two threads: this one reads objects and follows parents (the part that
-    /// cannot be split), the other parses messages and people meanwhile.
+    /// Walks with the commit-graph when git would use one, and again without it
+    /// when the objects disagree with it.
     fn walk(
         &self,
         starts: &[CommitId],
         mailmap: &Mailmap,
         progress: bool,
         cache: &CommitCache,
-    ) -> Result<(History, Fresh)> {
+        warnings: &mut Vec<String>,
+    ) -> Result<(History, Fresh, WalkStats)> {
         let store = super::ObjectStore::open_unmapped(self.inner.path())?;
-        // Each commit is read once: nothing to cache.
-        let mut objects = super::Objects::with_cache(&store, 0);
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(4);
-        let keep = cache.keeps();
+        let graph = match self.commit_graph(&store) {
+            Ok(graph) => graph,
+            Err(why) => {
+                warnings.push(format!("{why}; the history was read without it"));
+                None
+            }
+        };
+        let walk = |graph| Walk {
+            store: &store,
+            graph,
+            cache,
+            mailmap,
+            progress,
+        };
+        // A graph that disagrees with the objects (parents other than theirs, ids
+        // that are not commits) is dropped and the walk done again without it; an
+        // error that was not the graph's comes back from the second walk.
+        if let Some(graph) = &graph
+            && let Ok(Some(walked)) = walk(Some(graph)).run(starts)
+        {
+            return Ok(walked);
+        }
+        // Without a graph, the walk's parents are the objects' own: it always agrees.
+        let walked = walk(None)
+            .run(starts)?
+            .ok_or_else(|| thread_failed("walking"))?;
+        if graph.is_some() {
+            warnings.push(
+                "the commit-graph disagrees with the commits it lists, so it was not used; \
+                 `git commit-graph write --reachable` writes it again"
+                    .to_string(),
+            );
+        }
+        Ok(walked)
+    }
+
+    /// The commit-graph git would use here: none with replace refs or grafts in
+    /// effect, nor with `core.commitGraph = false`. An error says why a graph that
+    /// is there cannot be used.
+    fn commit_graph(
+        &self,
+        store: &super::ObjectStore,
+    ) -> std::result::Result<Option<CommitGraph>, String> {
+        let enabled = self
+            .inner
+            .config()
+            .and_then(|config| config.get_bool("core.commitGraph"))
+            .unwrap_or(true);
+        if !enabled || !store.replacements().is_empty() {
+            return Ok(None);
+        }
+        let dirs = store.object_dirs();
+        if !dirs.iter().any(|dir| has_graph(dir)) {
+            return Ok(None);
+        }
+        CommitGraph::open(dirs).map(Some)
+    }
+}
+
+/// Where the commits of a walk came from, for `-v`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WalkStats {
+    /// Commits whose parents the commit-graph gave, before their objects were read.
+    pub from_graph: usize,
+    /// Commits taken from the commit cache.
+    pub from_cache: usize,
+    /// Commits read from the object store.
+    pub read: usize,
+}
+
+fn has_graph(objects: &std::path::Path) -> bool {
+    let info = objects.join("info");
+    info.join("commit-graph").exists() || info.join("commit-graphs/commit-graph-chain").exists()
+}
+
+/// One walk over the history.
+///
+/// Without a commit-graph, two threads: this one reads objects and follows
+/// parents (the part that cannot be split), the other parses messages and people
+/// meanwhile. With one, this thread follows parents through the graph alone and
+/// hands the commits it finds to a reader per core, which read their objects; the
+/// parser puts the chunks back in the order of the walk.
+struct Walk<'a> {
+    store: &'a super::ObjectStore,
+    graph: Option<&'a CommitGraph>,
+    cache: &'a CommitCache,
+    mailmap: &'a Mailmap,
+    progress: bool,
+}
+
+/// Commits found by the walk, numbered in its order, with their objects when they
+/// are read.
+struct Chunk<'c> {
+    number: usize,
+    raws: Vec<Raw<'c>>,
+}
+
+type Sender<'c> = std::sync::mpsc::SyncSender<Chunk<'c>>;
+type Receiver<'c> = std::sync::mpsc::Receiver<Chunk<'c>>;
+
+impl<'a> Walk<'a> {
+    /// The history and the commits read for the cache; `None` when the graph and
+    /// the objects disagree on what the history is.
+    fn run(&self, starts: &[CommitId]) -> Result<Option<(History, Fresh, WalkStats)>> {
+        let readers = match self.graph {
+            Some(_) => std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)),
+            None => 0,
+        };
+        // Few chunks wait in each queue: the readers keep pace with the walk, and
+        // every chunk waiting holds its commits' objects.
+        let (to_parser, parser_in) = std::sync::mpsc::sync_channel(2 + readers);
+        let (to_readers, readers_in) = std::sync::mpsc::sync_channel(readers);
+        let readers_in = std::sync::Mutex::new(readers_in);
+        let keep = self.cache.keeps();
         std::thread::scope(|scope| {
-            let parser = scope.spawn(move || -> Result<(History, Fresh)> {
-                let mut people = People::new(mailmap);
-                let mut commits = Vec::new();
-                let mut fresh = Vec::new();
-                for batch in receiver {
-                    for raw in batch {
-                        commits.push(people.commit(raw.id, &raw.data, raw.graft)?);
-                        // Objects read from the object store go to the cache, under
-                        // their own id: what it holds never depends on replacements.
-                        if let (true, std::borrow::Cow::Owned(data)) = (keep, raw.data) {
-                            fresh.push((raw.stored, data));
-                        }
-                    }
-                }
-                let history = History {
-                    commits,
-                    people: people.list,
-                };
-                Ok((history, fresh))
-            });
-            let bar = progress.then(|| {
+            let parser = scope.spawn(move || parse_chunks(parser_in, self.mailmap, keep));
+            let readers_in = &readers_in;
+            let reading: Vec<_> = (0..readers)
+                .map(|_| {
+                    let to_parser = to_parser.clone();
+                    scope.spawn(move || read_chunks(self.store, readers_in, &to_parser))
+                })
+                .collect();
+            let bar = self.progress.then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_style(
                     indicatif::ProgressStyle::with_template(
@@ -313,22 +424,236 @@ impl Repository {
                 );
                 bar
             });
-            let read = read_graph(&mut objects, cache, starts, &sender, bar.as_ref());
+            let walked = self.follow(starts, &to_parser, to_readers, bar.as_ref());
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
-            drop(sender);
-            let parsed = parser.join().unwrap_or_else(|_| {
-                Err(Error::BadCommit {
-                    id: String::new(),
-                    message: "the parsing thread failed".into(),
-                })
-            });
-            match (read, parsed) {
-                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-                (Ok(()), Ok(parsed)) => Ok(parsed),
+            drop(to_parser);
+            let mut read = Ok(0);
+            for reader in reading {
+                let done = reader
+                    .join()
+                    .unwrap_or_else(|_| Err(thread_failed("reading")));
+                read = read.and_then(|n| done.map(|m| n + m));
             }
+            let parsed = parser
+                .join()
+                .unwrap_or_else(|_| Err(thread_failed("parsing")));
+            // The first error is the one to report: the others follow from it.
+            let (mut seen, mut stats) = walked?;
+            stats.read += read?;
+            let (history, fresh) = parsed?;
+            if stats.from_graph > 0 && !agrees(&history, starts, &mut seen) {
+                return Ok(None);
+            }
+            Ok(Some((history, fresh, stats)))
         })
+    }
+
+    /// Follows parents from `starts`, depth first, sending the commits found on a
+    /// chunk at a time: straight to the parser when their objects are at hand,
+    /// else to the readers. Returns every commit walked, for [`agrees`].
+    fn follow(
+        &self,
+        starts: &[CommitId],
+        to_parser: &Sender<'a>,
+        to_readers: Sender<'a>,
+        progress: Option<&indicatif::ProgressBar>,
+    ) -> Result<(IdMap<bool>, WalkStats)> {
+        let mut objects = super::Objects::with_cache(self.store, 0);
+        let replacements = objects.replacements();
+        let mut stats = WalkStats::default();
+        let mut seen: IdMap<bool> = IdMap::default();
+        let mut stack: Vec<(CommitId, Option<Position>)> = Vec::new();
+        for &start in starts {
+            if seen.insert(start, true).is_none() {
+                stack.push((start, None));
+            }
+        }
+        let mut chunk = Chunk {
+            number: 0,
+            raws: Vec::with_capacity(BATCH),
+        };
+        let mut parents: Vec<(CommitId, Option<Position>)> = Vec::new();
+        let mut positions = Vec::new();
+        while let Some((id, position)) = stack.pop() {
+            let stored = replacements.object(id)?;
+            let graft = replacements.graft(&id);
+            parents.clear();
+            let data = if let Some(data) = self.cache.get(&stored) {
+                stats.from_cache += 1;
+                Some(Cow::Borrowed(data))
+            } else if let Some(graph) = self.graph
+                && let Some(at) = position.or_else(|| graph.find(&id))
+                && graph.parents(at, &mut positions)
+            {
+                stats.from_graph += 1;
+                parents.extend(positions.iter().map(|&p| (graph.id(p), Some(p))));
+                None
+            } else {
+                stats.read += 1;
+                Some(Cow::Owned(read_commit(&mut objects, id, stored)?))
+            };
+            match (&data, graft) {
+                (_, Some(grafted)) => parents.extend(grafted.iter().map(|&p| (p, None))),
+                (Some(data), None) => {
+                    for parent in parent_lines(data) {
+                        let parent = parent.ok_or_else(|| Error::BadCommit {
+                            id: id.to_hex(),
+                            message: "malformed parent line".into(),
+                        })?;
+                        parents.push((parent, None));
+                    }
+                }
+                (None, None) => {} // the graph's, above
+            }
+            for &(parent, at) in &parents {
+                if let std::collections::hash_map::Entry::Vacant(place) = seen.entry(parent) {
+                    place.insert(false);
+                    stack.push((parent, at));
+                }
+            }
+            chunk.raws.push(Raw {
+                id,
+                stored,
+                data,
+                graft,
+            });
+            if let Some(bar) = progress
+                && seen.len().is_multiple_of(4096)
+            {
+                bar.set_position(seen.len() as u64);
+            }
+            if chunk.raws.len() == BATCH && !send(&mut chunk, to_parser, &to_readers) {
+                break; // a reader or the parser stopped; its error is the one to report
+            }
+        }
+        if !chunk.raws.is_empty() {
+            send(&mut chunk, to_parser, &to_readers);
+        }
+        Ok((seen, stats))
+    }
+}
+
+/// Sends `chunk` on, to the parser when every object in it is at hand, and starts
+/// the next; false when the receiving end has stopped.
+fn send<'c>(chunk: &mut Chunk<'c>, to_parser: &Sender<'c>, to_readers: &Sender<'c>) -> bool {
+    let next = Chunk {
+        number: chunk.number + 1,
+        raws: Vec::with_capacity(BATCH),
+    };
+    let full = std::mem::replace(chunk, next);
+    let to = match full.raws.iter().all(|raw| raw.data.is_some()) {
+        true => to_parser,
+        false => to_readers,
+    };
+    to.send(full).is_ok()
+}
+
+/// A reader: reads the objects of the commits in each chunk it takes, and hands
+/// the chunk to the parser. Returns how many it read.
+fn read_chunks<'c>(
+    store: &'c super::ObjectStore,
+    chunks: &std::sync::Mutex<Receiver<'c>>,
+    to_parser: &Sender<'c>,
+) -> Result<usize> {
+    let mut objects = super::Objects::with_cache(store, 0);
+    let mut read = 0;
+    loop {
+        let next = match chunks.lock() {
+            Ok(chunks) => chunks.recv(),
+            Err(_) => return Err(thread_failed("reading")),
+        };
+        let Ok(mut chunk) = next else {
+            return Ok(read);
+        };
+        for raw in &mut chunk.raws {
+            if raw.data.is_none() {
+                raw.data = Some(Cow::Owned(read_commit(&mut objects, raw.id, raw.stored)?));
+                read += 1;
+            }
+        }
+        if to_parser.send(chunk).is_err() {
+            return Ok(read);
+        }
+    }
+}
+
+/// The parser: parses the chunks in the order of the walk, whatever order they
+/// arrive in, so that people are numbered as they first appear in it.
+fn parse_chunks(chunks: Receiver<'_>, mailmap: &Mailmap, keep: bool) -> Result<(History, Fresh)> {
+    let mut people = People::new(mailmap);
+    let mut commits = Vec::new();
+    let mut fresh = Vec::new();
+    let mut early = std::collections::BTreeMap::new();
+    let mut next = 0;
+    for chunk in chunks {
+        early.insert(chunk.number, chunk.raws);
+        while let Some(raws) = early.remove(&next) {
+            next += 1;
+            for raw in raws {
+                let Some(data) = raw.data else {
+                    return Err(thread_failed("reading"));
+                };
+                commits.push(people.commit(raw.id, &data, raw.graft)?);
+                // Objects read from the object store go to the cache, under their
+                // own id: what it holds never depends on replacements.
+                if let (true, Cow::Owned(data)) = (keep, data) {
+                    fresh.push((raw.stored, data));
+                }
+            }
+        }
+    }
+    let history = History {
+        commits,
+        people: people.list,
+    };
+    Ok((history, fresh))
+}
+
+/// The raw commit stored under `stored`, shown as `id`.
+fn read_commit(
+    objects: &mut super::Objects<'_>,
+    id: CommitId,
+    stored: CommitId,
+) -> Result<Vec<u8>> {
+    let (kind, object) = objects.read_stored(&stored.0)?;
+    if kind != super::Kind::Commit {
+        return Err(Error::BadCommit {
+            id: id.to_hex(),
+            message: format!("it is a {}", kind.name()),
+        });
+    }
+    Ok(std::rc::Rc::try_unwrap(object).unwrap_or_else(|shared| shared.to_vec()))
+}
+
+/// Whether a walk through the commit-graph found exactly the commits that the
+/// parents in the commits' own objects reach: every parent a commit names was
+/// walked, and every commit walked is a start or a walked commit's parent. (A
+/// commit the graph led to through a parent it made up would need a cycle of such
+/// commits to pass, and commits cannot form one.)
+fn agrees(history: &History, starts: &[CommitId], seen: &mut IdMap<bool>) -> bool {
+    seen.values_mut().for_each(|reached| *reached = false);
+    for start in starts {
+        if let Some(reached) = seen.get_mut(start) {
+            *reached = true;
+        }
+    }
+    for commit in &history.commits {
+        for parent in commit.parents.iter() {
+            match seen.get_mut(parent) {
+                Some(reached) => *reached = true,
+                None => return false,
+            }
+        }
+    }
+    seen.len() == history.commits.len() && seen.values().all(|&reached| reached)
+}
+
+fn thread_failed(what: &str) -> Error {
+    Error::BadCommit {
+        id: String::new(),
+        message: format!("the {what} thread failed"),
     }
 }
 
@@ -358,78 +683,6 @@ fn tag_fields(data: &[u8]) -> Option<(CommitId, Option<GitTime>)> {
 
 /// Commits read from the object store during a walk, for the commit cache.
 type Fresh = Vec<(CommitId, Vec<u8>)>;
-
-/// Reads every commit reachable from `starts`, sending the raw objects on.
-fn read_graph<'c>(
-    objects: &mut super::Objects<'c>,
-    cache: &'c CommitCache,
-    starts: &[CommitId],
-    out: &std::sync::mpsc::SyncSender<Batch<'c>>,
-    progress: Option<&indicatif::ProgressBar>,
-) -> Result<()> {
-    let mut seen: IdMap<()> = IdMap::default();
-    let mut stack: Vec<CommitId> = Vec::new();
-    for &start in starts {
-        if seen.insert(start, ()).is_none() {
-            stack.push(start);
-        }
-    }
-    let replacements = objects.replacements();
-    let mut batch = Vec::with_capacity(BATCH);
-    while let Some(id) = stack.pop() {
-        let stored = replacements.object(id)?;
-        let data = match cache.get(&stored) {
-            Some(data) => std::borrow::Cow::Borrowed(data),
-            None => {
-                let (kind, object) = objects.read_stored(&stored.0)?;
-                if kind != super::Kind::Commit {
-                    return Err(Error::BadCommit {
-                        id: id.to_hex(),
-                        message: format!("it is a {}", kind.name()),
-                    });
-                }
-                std::borrow::Cow::Owned(
-                    std::rc::Rc::try_unwrap(object).unwrap_or_else(|shared| shared.to_vec()),
-                )
-            }
-        };
-        let graft = replacements.graft(&id);
-        let mut visit = |parent: CommitId| {
-            if seen.insert(parent, ()).is_none() {
-                stack.push(parent);
-            }
-        };
-        match graft {
-            Some(parents) => parents.iter().copied().for_each(&mut visit),
-            None => {
-                for parent in parent_lines(&data) {
-                    visit(parent.ok_or_else(|| Error::BadCommit {
-                        id: id.to_hex(),
-                        message: "malformed parent line".into(),
-                    })?);
-                }
-            }
-        }
-        batch.push(Raw {
-            id,
-            stored,
-            data,
-            graft,
-        });
-        if let Some(bar) = progress
-            && seen.len().is_multiple_of(4096)
-        {
-            bar.set_position(seen.len() as u64);
-        }
-        if batch.len() == BATCH && out.send(std::mem::take(&mut batch)).is_err() {
-            return Ok(()); // the parser stopped; its error is the one to report
-        }
-    }
-    if !batch.is_empty() {
-        let _ = out.send(batch);
-    }
-    Ok(())
-}
 
 /// The header lines of a raw commit, as (key, value), up to the blank line before
 /// the message: the one reader of commit headers, which the history walk, the

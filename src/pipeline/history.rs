@@ -5,7 +5,7 @@
 use crate::changes::{self, Changes};
 use crate::content;
 use crate::error::Result;
-use crate::git::{CommitCache, Repository};
+use crate::git::{CommitCache, Repository, WalkStats};
 use crate::history::{CommitId, History, IdMap, Tag, TagTarget};
 
 use super::Options;
@@ -15,6 +15,8 @@ use super::config::Configured;
 pub struct Walked {
     pub tags: Vec<Tag>,
     pub history: History,
+    /// Where the commits came from.
+    pub stats: WalkStats,
 }
 
 pub fn read(
@@ -37,16 +39,21 @@ pub fn read(
         Some(dir) => CommitCache::load(dir, warnings),
         None => CommitCache::off(),
     };
-    let history = repo.history_with_progress(
+    let (history, stats) = repo.history_with_progress(
         &starts,
         &config.mailmap,
         options.progress,
         &mut commit_cache,
+        warnings,
     )?;
     if let Some(dir) = &cache_dir {
         let _ = commit_cache.save(dir);
     }
-    Ok(Walked { tags, history })
+    Ok(Walked {
+        tags,
+        history,
+        stats,
+    })
 }
 
 /// Each non-merge commit's changed paths against its first parent, when a scope,

@@ -107,6 +107,8 @@ pub struct Input {
     pub mailmap: crate::git::Mailmap,
     /// How many commits' changes came from the cache and how many were computed.
     pub diff_stats: Option<changes::Stats>,
+    /// Where the commits of the history came from.
+    pub walk_stats: crate::git::WalkStats,
     pub warnings: Vec<String>,
     /// Every problem in the configuration and the value folder, sorted.
     pub problems: Vec<Located>,
@@ -170,6 +172,7 @@ pub fn read(options: &Options) -> Result<Input> {
         scope: config.scope,
         mailmap: config.mailmap,
         diff_stats,
+        walk_stats: walked.stats,
         warnings,
         problems: checked.problems,
         cautions: checked.cautions,

@@ -6,6 +6,7 @@ mod bound;
 mod browser;
 mod changes;
 mod cli;
+mod commit_graph;
 mod correlation;
 mod design;
 mod hardening;
