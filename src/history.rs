@@ -242,4 +242,68 @@ impl History {
     pub fn person(&self, id: PersonId) -> &Person {
         &self.people[id as usize]
     }
+
+    /// The one commit whose id starts with `name`, as the value folder names
+    /// commits (`caused_by`, `fixed_by`): at least 7 hex digits, in either case,
+    /// and no other commit sharing them.
+    pub fn commit_named(&self, name: &str) -> Option<usize> {
+        let name = name.to_ascii_lowercase();
+        if name.len() < 7 || name.len() > 40 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut found = self
+            .commits
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.id.to_hex().starts_with(&name));
+        let (k, _) = found.next()?;
+        found.next().is_none().then_some(k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(hex: &str) -> Commit {
+        Commit {
+            id: CommitId::from_hex(hex).unwrap(),
+            tree: CommitId([0; 20]),
+            parents: Parents::default(),
+            author: 0,
+            author_time: GitTime::utc(0),
+            committer: 0,
+            committer_time: GitTime::utc(0),
+            subject: String::new(),
+            merge_title: None,
+            trailer_block: "".into(),
+            conventional: None,
+            pull_request: None,
+            reverts: None,
+            reverted: Box::new([]),
+        }
+    }
+
+    #[test]
+    fn a_commit_is_named_by_a_unique_prefix_of_seven_digits_or_more() {
+        let history = History {
+            commits: vec![
+                commit("abcdef0123456789abcdef0123456789abcdef01"),
+                commit("abcdef0199999999999999999999999999999999"),
+                commit("1234567000000000000000000000000000000000"),
+            ],
+            people: Vec::new(),
+        };
+        assert_eq!(history.commit_named("1234567"), Some(2));
+        assert_eq!(history.commit_named("ABCDEF012"), Some(0));
+        assert_eq!(
+            history.commit_named("abcdef0199999999999999999999999999999999"),
+            Some(1)
+        );
+        assert_eq!(history.commit_named("abcdef01"), None, "two share it");
+        assert_eq!(history.commit_named("123456"), None, "too short");
+        assert_eq!(history.commit_named("1234567g"), None, "not hex");
+        assert_eq!(history.commit_named("v1.2.3"), None);
+        assert_eq!(history.commit_named("fedcba9"), None);
+    }
 }

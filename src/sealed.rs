@@ -5,16 +5,36 @@
 
 use std::path::Path;
 
-/// A 64-bit hash of 8-byte words (the tail byte by byte): enough to catch a
-/// torn or foreign file, and fast on a cache of many megabytes.
-fn checksum(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-        h = (h.rotate_left(29) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+/// A 64-bit hash of 8-byte words (the tail byte by byte) of the body that `parts`
+/// make one after the other: enough to catch a torn or foreign file, and fast on a
+/// cache of many megabytes.
+fn checksum(parts: &[&[u8]]) -> u64 {
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ len as u64;
+    let mut word = [0u8; 8];
+    let mut filled = 0;
+    for part in parts {
+        let mut rest = *part;
+        if filled > 0 {
+            let take = rest.len().min(8 - filled);
+            word[filled..filled + take].copy_from_slice(&rest[..take]);
+            filled += take;
+            rest = &rest[take..];
+            if filled < 8 {
+                continue;
+            }
+            h = (h.rotate_left(29) ^ u64::from_le_bytes(word)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        let mut words = rest.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+            h = (h.rotate_left(29) ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        let tail = words.remainder();
+        word[..tail.len()].copy_from_slice(tail);
+        filled = tail.len();
     }
-    for &b in words.remainder() {
+    for &b in &word[..filled] {
         h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
     }
     h ^ (h >> 32)
@@ -23,15 +43,29 @@ fn checksum(bytes: &[u8]) -> u64 {
 /// Appends the checksum of `body` and puts it in `dir/name` whole: written to a
 /// temporary file named for this process, then renamed over the old one, so that
 /// a crash or two builds at once leave one complete file or the other.
-pub fn write(dir: &Path, name: &str, mut body: Vec<u8>) -> std::io::Result<()> {
-    let sum = checksum(&body);
-    body.extend_from_slice(&sum.to_le_bytes());
+pub fn write(dir: &Path, name: &str, body: Vec<u8>) -> std::io::Result<()> {
+    write_parts(dir, name, &[&body])
+}
+
+/// [`write`] of the body `parts` make one after the other, without joining them
+/// in memory first.
+pub fn write_parts(dir: &Path, name: &str, parts: &[&[u8]]) -> std::io::Result<()> {
+    use std::io::Write;
+    let sum = checksum(parts);
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, &body)?;
-    std::fs::rename(&tmp, dir.join(name)).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
+        file.write_all(&sum.to_le_bytes())
+    })();
+    written
+        .and_then(|()| std::fs::rename(&tmp, dir.join(name)))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
 }
 
 /// No cache valuestory writes is larger (a million commits' take a few hundred
@@ -83,5 +117,29 @@ pub fn read(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
 /// The body of a sealed file's bytes, when its checksum holds.
 pub fn body(bytes: &[u8]) -> Option<&[u8]> {
     let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    (checksum(body) == u64::from_le_bytes(sum.try_into().ok()?)).then_some(body)
+    (checksum(&[body]) == u64::from_le_bytes(sum.try_into().ok()?)).then_some(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_written_in_parts_seals_as_the_whole() {
+        let body: Vec<u8> = (0..61u8).map(|b| b.wrapping_mul(37)).collect();
+        let whole = checksum(&[&body]);
+        for a in 0..body.len() {
+            for b in a..body.len() {
+                let parts = [&body[..a], &body[a..b], &[][..], &body[b..]];
+                assert_eq!(checksum(&parts), whole, "split at {a} and {b}");
+            }
+        }
+        assert_ne!(checksum(&[&body[1..]]), whole);
+
+        let dir = tempfile::TempDir::new().unwrap();
+        write_parts(dir.path(), "f", &[&body[..13], &body[13..]]).unwrap();
+        let read = read(&dir.path().join("f")).unwrap().unwrap();
+        assert_eq!(self::body(&read), Some(&body[..]));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

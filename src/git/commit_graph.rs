@@ -232,29 +232,42 @@ impl Position {
 
 impl CommitGraph {
     /// The graph git would read for the object folders `dirs` (the repository's
-    /// own first, then its alternates'), or why there is none to use.
+    /// own first, then its alternates'), or why none of those there can be used.
+    /// As in git, the first folder whose single file or chain checks out gives it.
     pub fn open(dirs: &[impl AsRef<Path>]) -> Result<CommitGraph, String> {
+        let mut refused = None;
         for dir in dirs {
             let info = dir.as_ref().join("info");
             let single = info.join("commit-graph");
             if let Ok(file) = std::fs::File::open(&single) {
-                let layer = map(&file)
-                    .and_then(|bytes| Layer::parse(bytes, 0, 0, &[]))
-                    .map_err(|why| format!("{}: {why}", single.display()))?;
-                return Ok(CommitGraph {
-                    layers: vec![layer],
-                });
+                match map(&file).and_then(|bytes| Layer::parse(bytes, 0, 0, &[])) {
+                    Ok(layer) => {
+                        return Ok(CommitGraph {
+                            layers: vec![layer],
+                        });
+                    }
+                    Err(why) => {
+                        refused.get_or_insert_with(|| format!("{}: {why}", single.display()));
+                    }
+                }
             }
-            let chain = info.join("commit-graphs");
-            if let Ok(text) = std::fs::read_to_string(chain.join("commit-graph-chain")) {
-                return CommitGraph::chain(&chain, &text);
+            let chain = info.join("commit-graphs/commit-graph-chain");
+            if let Ok(text) = std::fs::read_to_string(&chain) {
+                match CommitGraph::chain(dirs, &text) {
+                    Ok(graph) => return Ok(graph),
+                    Err(why) => {
+                        refused.get_or_insert_with(|| format!("{}: {why}", chain.display()));
+                    }
+                }
             }
         }
-        Err("no commit-graph".into())
+        Err(refused.unwrap_or_else(|| "no commit-graph".into()))
     }
 
-    /// The layers `text` lists, base first, as far as they check out.
-    fn chain(folder: &Path, text: &str) -> Result<CommitGraph, String> {
+    /// The layers `text` lists, base first, as far as they check out. git looks
+    /// for each layer's file in every object folder: a clone sharing another's
+    /// objects chains its own layers onto that one's.
+    fn chain(dirs: &[impl AsRef<Path>], text: &str) -> Result<CommitGraph, &'static str> {
         let mut layers: Vec<Layer> = Vec::new();
         let mut names: Vec<[u8; ID]> = Vec::new();
         for line in text.lines().take(MAX_LAYERS) {
@@ -262,23 +275,23 @@ impl CommitGraph {
             let Some(name) = CommitId::from_hex(line) else {
                 break;
             };
-            let path = folder.join(format!("graph-{line}.graph"));
+            let file = format!("info/commit-graphs/graph-{line}.graph");
             let below = layers.last().map_or(0, |l| l.below + l.count);
-            let opened = std::fs::File::open(&path)
-                .map_err(|_| "a missing layer")
+            let opened = dirs
+                .iter()
+                .find_map(|dir| std::fs::File::open(dir.as_ref().join(&file)).ok())
+                .ok_or("a missing layer")
                 .and_then(|file| map(&file))
                 .and_then(|bytes| Layer::parse(bytes, layers.len(), below, &names));
             match opened {
                 Ok(layer) => layers.push(layer),
-                Err(why) if layers.is_empty() => {
-                    return Err(format!("{}: {why}", path.display()));
-                }
+                Err(why) if layers.is_empty() => return Err(why),
                 Err(_) => break,
             }
             names.push(name.0);
         }
         if layers.is_empty() {
-            return Err(format!("{}: an empty chain", folder.display()));
+            return Err("an empty chain");
         }
         Ok(CommitGraph { layers })
     }
@@ -323,10 +336,11 @@ impl CommitGraph {
         let (layer, local) = self.layer(at);
         let bytes = &layer.bytes;
         let entry = layer.data + local as usize * DATA + ID;
-        let total = self.len();
+        // A parent is in this layer or one under it.
+        let end = layer.below + layer.count;
         let mut push = |position: u32| {
             out.push(Position(position));
-            position < total
+            position < end
         };
         match (be32(bytes, entry), be32(bytes, entry + 4)) {
             (NO_PARENT, NO_PARENT) => true,
@@ -338,7 +352,13 @@ impl CommitGraph {
                     return false;
                 }
                 let (start, end) = layer.edges;
-                let mut at = start + (edge & !EDGE_FLAG) as usize * 4;
+                let Some(mut at) = usize::try_from(edge & !EDGE_FLAG)
+                    .ok()
+                    .and_then(|i| i.checked_mul(4))
+                    .and_then(|offset| offset.checked_add(start))
+                else {
+                    return false;
+                };
                 while at + 4 <= end {
                     let value = be32(bytes, at);
                     if !push(value & !EDGE_FLAG) {

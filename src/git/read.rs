@@ -158,6 +158,9 @@ struct Raw<'c> {
     /// Not yet read when the commit-graph gave its parents.
     data: Option<Cow<'c, [u8]>>,
     graft: Option<&'c [CommitId]>,
+    /// The graph entry whose parents the walk followed, to check against the
+    /// object's.
+    from_graph: Option<Position>,
 }
 
 impl Repository {
@@ -274,9 +277,7 @@ impl Repository {
         git2::opts::strict_hash_verification(true);
         git2::opts::enable_caching(true);
         let (history, fresh, stats) = result?;
-        for (id, data) in fresh {
-            cache.insert(id, &data);
-        }
+        cache.add(fresh);
         Ok((history, stats))
     }
 
@@ -339,7 +340,8 @@ impl Repository {
             .config()
             .and_then(|config| config.get_bool("core.commitGraph"))
             .unwrap_or(true);
-        if !enabled || !store.replacements().is_empty() {
+        // A shallow clone's cut-off parents are grafts to git.
+        if !enabled || !store.replacements().is_empty() || self.is_shallow() {
             return Ok(None);
         }
         let dirs = store.object_dirs();
@@ -390,30 +392,89 @@ struct Chunk<'c> {
 
 type Sender<'c> = std::sync::mpsc::SyncSender<Chunk<'c>>;
 type Receiver<'c> = std::sync::mpsc::Receiver<Chunk<'c>>;
+/// What the parser receives: a chunk, or `None` when a reader failed, so that it
+/// stops waiting for the chunk that reader held.
+type ToParser<'c> = std::sync::mpsc::SyncSender<Option<Chunk<'c>>>;
+
+/// The readers' end of their queue, dropped by the first reader to stop, however
+/// it stops (an error, the parser gone, a panic), so that the walk's next send
+/// fails instead of waiting for a reader that will never come.
+type Queue<'c> = std::sync::Mutex<Option<Receiver<'c>>>;
+
+/// Held by each reader: unless it finished (the walk done and the queue empty),
+/// closes the queue and stops the parser when the reader ends.
+struct StopUnlessFinished<'q, 'c> {
+    queue: &'q Queue<'c>,
+    to_parser: ToParser<'c>,
+    finished: bool,
+}
+
+impl StopUnlessFinished<'_, '_> {
+    fn disarm(&mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for StopUnlessFinished<'_, '_> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let mut queue = self
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        drop(queue.take());
+        drop(queue);
+        let _ = self.to_parser.send(None);
+    }
+}
+
+/// Chunks the walk may have sent that the parser has not parsed yet: the parser
+/// hands a permit back for each chunk it parses, so chunks waiting for an earlier
+/// one never pile up, however slow one reader is.
+const WINDOW: usize = 8;
 
 impl<'a> Walk<'a> {
-    /// The history and the commits read for the cache; `None` when the graph and
-    /// the objects disagree on what the history is.
+    /// The history and the commits read for the cache; `None` when the graph
+    /// named other parents for a commit than its object does.
     fn run(&self, starts: &[CommitId]) -> Result<Option<(History, Fresh, WalkStats)>> {
         let readers = match self.graph {
             Some(_) => std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8)),
             None => 0,
         };
-        // Few chunks wait in each queue: the readers keep pace with the walk, and
-        // every chunk waiting holds its commits' objects.
-        let (to_parser, parser_in) = std::sync::mpsc::sync_channel(2 + readers);
-        let (to_readers, readers_in) = std::sync::mpsc::sync_channel(readers);
-        let readers_in = std::sync::Mutex::new(readers_in);
+        let (to_parser, parser_in) = std::sync::mpsc::sync_channel(WINDOW);
+        let (to_readers, readers_in) = std::sync::mpsc::sync_channel(WINDOW);
+        let queue: Queue = std::sync::Mutex::new(Some(readers_in));
+        let (permits_back, permits) = std::sync::mpsc::sync_channel(WINDOW);
+        for _ in 0..WINDOW {
+            let _ = permits_back.send(());
+        }
         let keep = self.cache.keeps();
+        let graph = self.graph;
         std::thread::scope(|scope| {
-            let parser = scope.spawn(move || parse_chunks(parser_in, self.mailmap, keep));
-            let readers_in = &readers_in;
+            let parser = scope
+                .spawn(move || parse_chunks(parser_in, graph, self.mailmap, keep, &permits_back));
+            let queue = &queue;
             let reading: Vec<_> = (0..readers)
                 .map(|_| {
-                    let to_parser = to_parser.clone();
-                    scope.spawn(move || read_chunks(self.store, readers_in, &to_parser))
+                    let mut stop = StopUnlessFinished {
+                        queue,
+                        to_parser: to_parser.clone(),
+                        finished: false,
+                    };
+                    scope.spawn(move || {
+                        let read = read_chunks(self.store, queue, &stop.to_parser);
+                        if let Ok((_, true)) = read {
+                            stop.disarm();
+                        }
+                        read.map(|(count, _)| count)
+                    })
                 })
                 .collect();
+            if readers == 0 {
+                drop(queue.lock().map(|mut queue| queue.take()));
+            }
             let bar = self.progress.then(|| {
                 let bar = indicatif::ProgressBar::new_spinner();
                 bar.set_style(
@@ -424,11 +485,15 @@ impl<'a> Walk<'a> {
                 );
                 bar
             });
-            let walked = self.follow(starts, &to_parser, to_readers, bar.as_ref());
+            let sink = Sink {
+                to_parser,
+                to_readers,
+                permits,
+            };
+            let walked = self.follow(starts, sink, bar.as_ref());
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
-            drop(to_parser);
             let mut read = Ok(0);
             for reader in reading {
                 let done = reader
@@ -440,33 +505,30 @@ impl<'a> Walk<'a> {
                 .join()
                 .unwrap_or_else(|_| Err(thread_failed("parsing")));
             // The first error is the one to report: the others follow from it.
-            let (mut seen, mut stats) = walked?;
+            let mut stats = walked?;
             stats.read += read?;
-            let (history, fresh) = parsed?;
-            if stats.from_graph > 0 && !agrees(&history, starts, &mut seen) {
+            let Some((history, fresh)) = parsed? else {
                 return Ok(None);
-            }
+            };
             Ok(Some((history, fresh, stats)))
         })
     }
 
     /// Follows parents from `starts`, depth first, sending the commits found on a
-    /// chunk at a time: straight to the parser when their objects are at hand,
-    /// else to the readers. Returns every commit walked, for [`agrees`].
+    /// chunk at a time.
     fn follow(
         &self,
         starts: &[CommitId],
-        to_parser: &Sender<'a>,
-        to_readers: Sender<'a>,
+        sink: Sink<'a>,
         progress: Option<&indicatif::ProgressBar>,
-    ) -> Result<(IdMap<bool>, WalkStats)> {
+    ) -> Result<WalkStats> {
         let mut objects = super::Objects::with_cache(self.store, 0);
         let replacements = objects.replacements();
         let mut stats = WalkStats::default();
-        let mut seen: IdMap<bool> = IdMap::default();
+        let mut seen: IdMap<()> = IdMap::default();
         let mut stack: Vec<(CommitId, Option<Position>)> = Vec::new();
         for &start in starts {
-            if seen.insert(start, true).is_none() {
+            if seen.insert(start, ()).is_none() {
                 stack.push((start, None));
             }
         }
@@ -480,6 +542,7 @@ impl<'a> Walk<'a> {
             let stored = replacements.object(id)?;
             let graft = replacements.graft(&id);
             parents.clear();
+            let mut from_graph = None;
             let data = if let Some(data) = self.cache.get(&stored) {
                 stats.from_cache += 1;
                 Some(Cow::Borrowed(data))
@@ -488,6 +551,7 @@ impl<'a> Walk<'a> {
                 && graph.parents(at, &mut positions)
             {
                 stats.from_graph += 1;
+                from_graph = Some(at);
                 parents.extend(positions.iter().map(|&p| (graph.id(p), Some(p))));
                 None
             } else {
@@ -508,8 +572,7 @@ impl<'a> Walk<'a> {
                 (None, None) => {} // the graph's, above
             }
             for &(parent, at) in &parents {
-                if let std::collections::hash_map::Entry::Vacant(place) = seen.entry(parent) {
-                    place.insert(false);
+                if seen.insert(parent, ()).is_none() {
                     stack.push((parent, at));
                 }
             }
@@ -518,54 +581,70 @@ impl<'a> Walk<'a> {
                 stored,
                 data,
                 graft,
+                from_graph,
             });
             if let Some(bar) = progress
                 && seen.len().is_multiple_of(4096)
             {
                 bar.set_position(seen.len() as u64);
             }
-            if chunk.raws.len() == BATCH && !send(&mut chunk, to_parser, &to_readers) {
-                break; // a reader or the parser stopped; its error is the one to report
+            if chunk.raws.len() == BATCH && !sink.send(&mut chunk) {
+                return Ok(stats); // a reader or the parser stopped; its error is the one to report
             }
         }
         if !chunk.raws.is_empty() {
-            send(&mut chunk, to_parser, &to_readers);
+            sink.send(&mut chunk);
         }
-        Ok((seen, stats))
+        Ok(stats)
     }
 }
 
-/// Sends `chunk` on, to the parser when every object in it is at hand, and starts
-/// the next; false when the receiving end has stopped.
-fn send<'c>(chunk: &mut Chunk<'c>, to_parser: &Sender<'c>, to_readers: &Sender<'c>) -> bool {
-    let next = Chunk {
-        number: chunk.number + 1,
-        raws: Vec::with_capacity(BATCH),
-    };
-    let full = std::mem::replace(chunk, next);
-    let to = match full.raws.iter().all(|raw| raw.data.is_some()) {
-        true => to_parser,
-        false => to_readers,
-    };
-    to.send(full).is_ok()
+/// Where the walk sends its chunks.
+struct Sink<'c> {
+    to_parser: ToParser<'c>,
+    to_readers: Sender<'c>,
+    permits: std::sync::mpsc::Receiver<()>,
+}
+
+impl<'c> Sink<'c> {
+    /// Sends `chunk` on, to the parser when every object in it is at hand, else
+    /// to the readers, once the parser has room for it, and starts the next; false
+    /// when the other end has stopped.
+    fn send(&self, chunk: &mut Chunk<'c>) -> bool {
+        let next = Chunk {
+            number: chunk.number + 1,
+            raws: Vec::with_capacity(BATCH),
+        };
+        let full = std::mem::replace(chunk, next);
+        if self.permits.recv().is_err() {
+            return false;
+        }
+        match full.raws.iter().all(|raw| raw.data.is_some()) {
+            true => self.to_parser.send(Some(full)).is_ok(),
+            false => self.to_readers.send(full).is_ok(),
+        }
+    }
 }
 
 /// A reader: reads the objects of the commits in each chunk it takes, and hands
-/// the chunk to the parser. Returns how many it read.
+/// the chunk to the parser. Returns how many it read, and whether it finished
+/// (the walk done and every chunk taken) rather than stopped.
 fn read_chunks<'c>(
     store: &'c super::ObjectStore,
-    chunks: &std::sync::Mutex<Receiver<'c>>,
-    to_parser: &Sender<'c>,
-) -> Result<usize> {
+    queue: &Queue<'c>,
+    to_parser: &ToParser<'c>,
+) -> Result<(usize, bool)> {
     let mut objects = super::Objects::with_cache(store, 0);
     let mut read = 0;
     loop {
-        let next = match chunks.lock() {
-            Ok(chunks) => chunks.recv(),
+        let next = match queue.lock() {
+            Ok(queue) => queue.as_ref().map(|chunks| chunks.recv()),
             Err(_) => return Err(thread_failed("reading")),
         };
-        let Ok(mut chunk) = next else {
-            return Ok(read);
+        let mut chunk = match next {
+            Some(Ok(chunk)) => chunk,
+            Some(Err(_)) => return Ok((read, true)), // the walk is done
+            None => return Ok((read, false)),        // another reader stopped
         };
         for raw in &mut chunk.raws {
             if raw.data.is_none() {
@@ -573,21 +652,34 @@ fn read_chunks<'c>(
                 read += 1;
             }
         }
-        if to_parser.send(chunk).is_err() {
-            return Ok(read);
+        if to_parser.send(Some(chunk)).is_err() {
+            return Ok((read, false));
         }
     }
 }
 
 /// The parser: parses the chunks in the order of the walk, whatever order they
-/// arrive in, so that people are numbered as they first appear in it.
-fn parse_chunks(chunks: Receiver<'_>, mailmap: &Mailmap, keep: bool) -> Result<(History, Fresh)> {
+/// arrive in, so that people are numbered as they first appear in it; and checks
+/// that each commit whose parents the walk took from the graph has those parents,
+/// in that order, in its object: then the walk went exactly where the objects
+/// lead, and its order is theirs. `None` when one does not.
+fn parse_chunks(
+    chunks: std::sync::mpsc::Receiver<Option<Chunk<'_>>>,
+    graph: Option<&CommitGraph>,
+    mailmap: &Mailmap,
+    keep: bool,
+    permits: &std::sync::mpsc::SyncSender<()>,
+) -> Result<Option<(History, Fresh)>> {
     let mut people = People::new(mailmap);
     let mut commits = Vec::new();
-    let mut fresh = Vec::new();
+    let mut fresh = Fresh::default();
     let mut early = std::collections::BTreeMap::new();
     let mut next = 0;
+    let mut positions = Vec::new();
     for chunk in chunks {
+        let Some(chunk) = chunk else {
+            return Err(thread_failed("reading")); // the reader's error is reported
+        };
         early.insert(chunk.number, chunk.raws);
         while let Some(raws) = early.remove(&next) {
             next += 1;
@@ -595,20 +687,33 @@ fn parse_chunks(chunks: Receiver<'_>, mailmap: &Mailmap, keep: bool) -> Result<(
                 let Some(data) = raw.data else {
                     return Err(thread_failed("reading"));
                 };
-                commits.push(people.commit(raw.id, &data, raw.graft)?);
+                let commit = people.commit(raw.id, &data, raw.graft)?;
+                if let (Some(graph), Some(at)) = (graph, raw.from_graph) {
+                    graph.parents(at, &mut positions);
+                    let walked = positions.iter().map(|&p| graph.id(p));
+                    if !walked.eq(commit.parents.iter().copied()) {
+                        return Ok(None);
+                    }
+                }
+                commits.push(commit);
                 // Objects read from the object store go to the cache, under their
                 // own id: what it holds never depends on replacements.
                 if let (true, Cow::Owned(data)) = (keep, data) {
-                    fresh.push((raw.stored, data));
+                    fresh.push(raw.stored, &data);
                 }
             }
+            let _ = permits.send(());
         }
+    }
+    if !early.is_empty() {
+        // The walk stopped early; what stopped it is the error to report.
+        return Err(thread_failed("walking"));
     }
     let history = History {
         commits,
         people: people.list,
     };
-    Ok((history, fresh))
+    Ok(Some((history, fresh)))
 }
 
 /// The raw commit stored under `stored`, shown as `id`.
@@ -625,29 +730,6 @@ fn read_commit(
         });
     }
     Ok(std::rc::Rc::try_unwrap(object).unwrap_or_else(|shared| shared.to_vec()))
-}
-
-/// Whether a walk through the commit-graph found exactly the commits that the
-/// parents in the commits' own objects reach: every parent a commit names was
-/// walked, and every commit walked is a start or a walked commit's parent. (A
-/// commit the graph led to through a parent it made up would need a cycle of such
-/// commits to pass, and commits cannot form one.)
-fn agrees(history: &History, starts: &[CommitId], seen: &mut IdMap<bool>) -> bool {
-    seen.values_mut().for_each(|reached| *reached = false);
-    for start in starts {
-        if let Some(reached) = seen.get_mut(start) {
-            *reached = true;
-        }
-    }
-    for commit in &history.commits {
-        for parent in commit.parents.iter() {
-            match seen.get_mut(parent) {
-                Some(reached) => *reached = true,
-                None => return false,
-            }
-        }
-    }
-    seen.len() == history.commits.len() && seen.values().all(|&reached| reached)
 }
 
 fn thread_failed(what: &str) -> Error {
@@ -681,8 +763,9 @@ fn tag_fields(data: &[u8]) -> Option<(CommitId, Option<GitTime>)> {
     Some((target?, tagger))
 }
 
-/// Commits read from the object store during a walk, for the commit cache.
-type Fresh = Vec<(CommitId, Vec<u8>)>;
+/// Commits read from the object store during a walk, for the commit cache, in the
+/// form its file holds them (so that saving it copies nothing).
+type Fresh = super::commit_cache::Records;
 
 /// The header lines of a raw commit, as (key, value), up to the blank line before
 /// the message: the one reader of commit headers, which the history walk, the

@@ -109,12 +109,6 @@ pub fn people(
     inputs: &Inputs<'_>,
 ) -> Vec<PersonWork> {
     let mut book = Book::new(inputs);
-    let commit_index: HashMap<crate::history::CommitId, usize> = history
-        .commits
-        .iter()
-        .enumerate()
-        .map(|(k, c)| (c.id, k))
-        .collect();
     // Each commit's people: its author, then its co-authors; None for a bot or an
     // excluded person.
     let credited: Vec<Vec<usize>> = history
@@ -141,7 +135,7 @@ pub fn people(
             who
         })
         .collect();
-    let fixes = fixing_commits(history, correlation, inputs.value, &commit_index);
+    let fixes = fixing_commits(history, correlation, inputs.value);
     let quarter_of = |t: i64| {
         inputs
             .quarters
@@ -437,7 +431,6 @@ fn fixing_commits(
     history: &History,
     correlation: &Correlation,
     value: &ValueFolder,
-    index: &HashMap<crate::history::CommitId, usize>,
 ) -> HashMap<usize, Vec<usize>> {
     let mut out: HashMap<usize, Vec<usize>> = HashMap::new();
     for (n, incident) in value.incidents.iter().enumerate() {
@@ -454,35 +447,13 @@ fn fixing_commits(
                         && kind_of(&history.commits[c]) == FlowKind::Defect
                 })
                 .collect(),
-            None => commit_named(history, index, named).into_iter().collect(),
+            None => history.commit_named(named).into_iter().collect(),
         };
         for c in commits {
             out.entry(c).or_default().push(n);
         }
     }
     out
-}
-
-/// The one commit whose id starts with `name` (at least 7 hex digits).
-fn commit_named(
-    history: &History,
-    index: &HashMap<crate::history::CommitId, usize>,
-    name: &str,
-) -> Option<usize> {
-    let name = name.to_ascii_lowercase();
-    if name.len() < 7 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    if let Some(id) = crate::history::CommitId::from_hex(&name) {
-        return index.get(&id).copied();
-    }
-    let mut found = history
-        .commits
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.id.to_hex().starts_with(&name));
-    let (k, _) = found.next()?;
-    found.next().is_none().then_some(k)
 }
 
 /// Credits each case study to the people whose shipped commits its figures rest

@@ -994,19 +994,7 @@ pub fn apply_incidents(
         if let Some(i) = correlation.releases.iter().position(|r| r.tag == name) {
             return Some(i);
         }
-        let name = name.to_ascii_lowercase();
-        if name.len() < 7 {
-            return None;
-        }
-        let mut found = history
-            .commits
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.id.to_hex().starts_with(&name));
-        let (ci, _) = found.next()?;
-        if found.next().is_some() {
-            return None;
-        }
+        let ci = history.commit_named(name)?;
         correlation
             .owner
             .get(ci)

@@ -139,6 +139,7 @@ fn rewrite(path: &std::path::Path, bytes: &[u8]) {
 }
 
 const NO_PARENT: u32 = 0x7000_0000;
+const EDGE: u32 = 0x8000_0000;
 
 #[test]
 fn walk_through_the_commit_graph_reads_the_same_history() {
@@ -161,13 +162,92 @@ fn walk_through_the_commit_graph_reads_the_same_history() {
             read: all.len(),
         }
     );
-    // The octopus merge's parents, in order, through the EDGE chunk.
-    let octopus = history
-        .commits
+
+    // The octopus merge's third and fourth parents are in the EDGE chunk: with its
+    // pointer there past the chunk's end, that one commit is read instead.
+    let octopus = truth
         .iter()
-        .find(|c| c.subject == "merge: three sides")
+        .find(|(_, _, subject)| subject == "merge: three sides")
         .unwrap();
-    assert_eq!(octopus.parents.iter().count(), 4);
+    let bytes = std::fs::read(graph_file(&repo)).unwrap();
+    set_parents(
+        &repo,
+        octopus.0,
+        position(&bytes, octopus.1[0]),
+        EDGE | 1_000,
+    );
+    let (history, stats, warnings) = walk(&repo, &starts);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(shape(&history), truth);
+    assert_eq!(stats.from_graph, all.len() - 1);
+}
+
+/// Many chunks of commits, read by several readers and put back in order: the
+/// same history, in the same order, as without the graph.
+#[test]
+fn long_history_through_the_graph_keeps_the_walk_order() {
+    let mut repo = TestRepo::new();
+    let trunk = repo.line(None, 1_200, T0);
+    let side = repo.line(Some(trunk[300]), 400, T0 + HOUR / 2);
+    let merge = repo.commit(&[trunk[1_199], side[399]], "merge: side", T0 + 2_000 * HOUR);
+    let tip = repo.line(Some(merge), 50, T0 + 2_001 * HOUR);
+    repo.main_at(tip[49]);
+    repo.tag("v1.0", trunk[600]);
+    let starts = [tip[49], trunk[600]];
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let truth = truth(&repo, &starts);
+    let (history, stats, warnings) = walk(&repo, &starts);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(truth.len(), 1_651);
+    assert_eq!(shape(&history), truth);
+    assert_eq!(stats.from_graph, truth.len());
+    let people: Vec<String> = history.people.iter().map(|p| p.email.clone()).collect();
+    repo.git(&["config", "core.commitGraph", "false"]);
+    let (without, _, _) = walk(&repo, &starts);
+    let before: Vec<String> = without.people.iter().map(|p| p.email.clone()).collect();
+    assert_eq!(people, before);
+}
+
+/// A commit whose object is gone: the build stops with git's error at once, as
+/// it does without a graph, instead of waiting on a reader that stopped.
+#[test]
+fn missing_commit_with_a_graph_is_an_error_not_a_hang() {
+    let mut repo = TestRepo::new();
+    let line = repo.line(None, 3_000, T0);
+    repo.main_at(line[2_999]);
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    for &gone in &[line[100], line[1_500], line[2_000], line[2_900]] {
+        let hex = gone.to_hex();
+        let path = git_dir(&repo)
+            .join("objects")
+            .join(&hex[..2])
+            .join(&hex[2..]);
+        std::fs::remove_file(path).unwrap();
+    }
+    for config in [None, Some("false")] {
+        if let Some(value) = config {
+            repo.git(&["config", "core.commitGraph", value]);
+        }
+        let path = repo.path();
+        let args = [
+            "build",
+            "--json-only",
+            "--no-cache",
+            "--repo",
+            path.to_str().unwrap(),
+            "--out",
+            "o",
+        ];
+        let out = valuestory_within(&args, repo.root.path(), std::time::Duration::from_secs(60))
+            .expect("the build finished");
+        assert_eq!(out.status.code(), Some(1), "{config:?}");
+        assert!(
+            stderr(&out).contains("is missing from the repository"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("commit-graph"), "{}", stderr(&out));
+    }
 }
 
 #[test]
@@ -249,6 +329,9 @@ fn graph_that_names_other_parents_than_the_commits_is_not_believed() {
         (all[5], at(all[0]), NO_PARENT),
         // A parent position past the end of the graph.
         (all[3], 4_000, NO_PARENT),
+        // The right parents of a merge, in the wrong order: the same commits are
+        // walked, but not in git's order.
+        (merge.0, at(merge.1[1]), at(merge.1[0])),
     ];
     for (id, first, second) in cases {
         rewrite(&graph_file(&repo), &pristine);
@@ -324,6 +407,105 @@ fn replace_refs_and_config_turn_the_graph_off_as_in_git() {
     assert_eq!(stats.from_graph, 0);
     let trunk4 = history.commits.iter().find(|c| c.id == all[4]).unwrap();
     assert_eq!(trunk4.parents.iter().copied().collect::<Vec<_>>(), [all[2]]);
+}
+
+#[test]
+fn grafts_file_turns_the_graph_off_and_no_replace_objects_turns_it_on() {
+    let mut repo = TestRepo::new();
+    let (starts, all) = branchy(&mut repo);
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let grafts = git_dir(&repo).join("info/grafts");
+    std::fs::create_dir_all(grafts.parent().unwrap()).unwrap();
+    std::fs::write(
+        &grafts,
+        format!("{} {}\n", all[4].to_hex(), all[2].to_hex()),
+    )
+    .unwrap();
+    let truth = truth(&repo, &starts);
+    let (history, stats, _) = walk(&repo, &starts);
+    assert_eq!(shape(&history), truth);
+    assert_eq!(stats.from_graph, 0);
+    std::fs::remove_file(&grafts).unwrap();
+
+    // With replace refs turned off, git reads the graph again, and so does the walk.
+    repo.git(&["replace", "--graft", &all[4].to_hex(), &all[2].to_hex()]);
+    let (out, data) = repo.build_with(&["-v", "--no-cache"], &[("GIT_NO_REPLACE_OBJECTS", "1")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(data.unwrap()["repository"]["commit_count"], all.len());
+    assert!(
+        stderr(&out).contains(&format!("parents of {} from the commit-graph", all.len())),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A clone sharing another's objects chains its own layer onto the other's
+/// layers, whose files are in the other's object folder.
+#[test]
+fn chain_layers_are_found_in_alternates() {
+    let mut repo = TestRepo::new();
+    let (starts, _) = branchy(&mut repo);
+    repo.writer.set_head_branch("main").unwrap();
+    repo.git(&["commit-graph", "write", "--reachable", "--split=no-merge"]);
+    let shared = repo.root.path().join("shared");
+    git(
+        repo.root.path(),
+        &[
+            "clone",
+            "-q",
+            "--shared",
+            repo.path().to_str().unwrap(),
+            shared.to_str().unwrap(),
+        ],
+    );
+    git(
+        &shared,
+        &[
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@example.com",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "feat: shared",
+        ],
+    );
+    git(
+        &shared,
+        &["commit-graph", "write", "--reachable", "--split=no-merge"],
+    );
+    let chain = shared.join(".git/objects/info/commit-graphs");
+    let layers = std::fs::read_to_string(chain.join("commit-graph-chain")).unwrap();
+    assert_eq!(layers.lines().count(), 2, "{layers}");
+    let base = layers.lines().next().unwrap();
+    assert!(!chain.join(format!("graph-{base}.graph")).exists());
+    let out = valuestory(
+        &[
+            "build",
+            "--json-only",
+            "--no-cache",
+            "-v",
+            "--repo",
+            shared.to_str().unwrap(),
+            "--out",
+            "o",
+        ],
+        repo.root.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let n = git(&shared, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse::<usize>()
+        .unwrap();
+    assert!(n > starts.len());
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("parents of {n} from the commit-graph")),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

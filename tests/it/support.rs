@@ -199,6 +199,27 @@ pub fn valuestory_with(args: &[&str], cwd: &Path, vars: &[(&str, &str)]) -> Outp
     cmd.output().unwrap()
 }
 
+/// `valuestory` as [`valuestory`] runs it, killed after `limit`: `None` when it
+/// had not finished by then (a hang is a failure, not a stuck test run).
+pub fn valuestory_within(args: &[&str], cwd: &Path, limit: std::time::Duration) -> Option<Output> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_valuestory"));
+    cmd.args(args).current_dir(cwd);
+    scrubbed(&mut cmd, cwd);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
 /// git's output as bytes, for contents that need not be text.
 pub fn git_bytes(dir: &Path, args: &[&str]) -> Vec<u8> {
     git_bytes_with(dir, args, &[])
