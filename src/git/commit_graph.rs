@@ -277,12 +277,18 @@ impl CommitGraph {
             };
             let file = format!("info/commit-graphs/graph-{line}.graph");
             let below = layers.last().map_or(0, |l| l.below + l.count);
-            let opened = dirs
-                .iter()
-                .find_map(|dir| std::fs::File::open(dir.as_ref().join(&file)).ok())
-                .ok_or("a missing layer")
-                .and_then(|file| map(&file))
-                .and_then(|bytes| Layer::parse(bytes, layers.len(), below, &names));
+            // The first folder whose copy of the layer checks out, as in git.
+            let mut opened = Err("a missing layer");
+            for dir in dirs {
+                let Ok(found) = std::fs::File::open(dir.as_ref().join(&file)) else {
+                    continue;
+                };
+                opened =
+                    map(&found).and_then(|bytes| Layer::parse(bytes, layers.len(), below, &names));
+                if opened.is_ok() {
+                    break;
+                }
+            }
             match opened {
                 Ok(layer) => layers.push(layer),
                 Err(why) if layers.is_empty() => return Err(why),

@@ -309,21 +309,33 @@ impl Repository {
         // A graph that disagrees with the objects (parents other than theirs, ids
         // that are not commits) is dropped and the walk done again without it; an
         // error that was not the graph's comes back from the second walk.
-        if let Some(graph) = &graph
-            && let Ok(Some(walked)) = walk(Some(graph)).run(starts)
-        {
-            return Ok(walked);
+        let mut why = None;
+        if let Some(graph) = &graph {
+            match walk(Some(graph)).run(starts) {
+                Ok(Some(walked)) => return Ok(walked),
+                Ok(None) => {
+                    why = Some(
+                        "the commit-graph names other parents for a commit than the commit \
+                         does"
+                            .to_string(),
+                    );
+                }
+                Err(e) => {
+                    why = Some(format!(
+                        "reading the history through the commit-graph failed ({e})"
+                    ))
+                }
+            }
         }
         // Without a graph, the walk's parents are the objects' own: it always agrees.
         let walked = walk(None)
             .run(starts)?
             .ok_or_else(|| thread_failed("walking"))?;
-        if graph.is_some() {
-            warnings.push(
-                "the commit-graph disagrees with the commits it lists, so it was not used; \
-                 `git commit-graph write --reachable` writes it again"
-                    .to_string(),
-            );
+        if let Some(why) = why {
+            warnings.push(format!(
+                "{why}, so the history was read without it; `git commit-graph write \
+                 --reachable` writes the graph again"
+            ));
         }
         Ok(walked)
     }
@@ -420,13 +432,16 @@ impl Drop for StopUnlessFinished<'_, '_> {
         if self.finished {
             return;
         }
+        // The parser first: another reader may hold the queue's lock, waiting in
+        // `recv` for a chunk the walk will only send once the parser hands back a
+        // permit. Once the parser stops, the walk stops, and that reader's `recv`
+        // returns.
+        let _ = self.to_parser.send(None);
         let mut queue = self
             .queue
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         drop(queue.take());
-        drop(queue);
-        let _ = self.to_parser.send(None);
     }
 }
 
